@@ -11,6 +11,7 @@ extern crate alloc;
 mod base64;
 pub mod error;
 pub mod packet;
+pub mod payload;
 pub mod sid;
 pub mod str;
 pub mod time;

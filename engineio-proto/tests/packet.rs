@@ -185,8 +185,8 @@ pub fn any_packet() -> impl Strategy<Value = Packet> {
         Just(Packet::PongProbe),
         Just(Packet::Upgrade),
         Just(Packet::Noop),
-        ".*".prop_map(|text: String| Packet::text(text)),
-        proptest::collection::vec(any::<u8>(), 0..64).prop_map(|bytes| Packet::binary(bytes)),
+        ".*".prop_map(Packet::text),
+        proptest::collection::vec(any::<u8>(), 0..64).prop_map(Packet::binary),
         ("[a-zA-Z0-9_-]{1,20}", any::<u32>(), any::<u32>(), proptest::option::of(any::<u32>())).prop_map(
             |(sid, interval, timeout, max)| Packet::Open(OpenPacket {
                 sid: Sid::new(&sid),
