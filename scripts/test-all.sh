@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (`.ci/run`) on a fresh clone: formatting,
+# lints, tests, docs, the no_std proof and a short fuzz smoke. Stops at the
+# first failing step. Run it from anywhere: `bash scripts/test-all.sh`.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+NO_STD_TARGET=thumbv7em-none-eabihf
+FUZZ_SMOKE_SECONDS=10
+SUITE_START=$SECONDS
+STEP_TIMES=()
+
+# Runs one named step with a header and records how long it took.
+step() {
+    local name=$1
+    shift
+    local start=$SECONDS
+    printf '\n==> %s\n' "$name"
+    "$@"
+    local took=$((SECONDS - start))
+    STEP_TIMES+=("$(printf '%5ss  %s' "$took" "$name")")
+}
+
+# The proto crates must build without std (no_std + alloc).
+no_std_proof() {
+    # A `#![no_std]` crate with its own `#[panic_handler]` that calls into both
+    # proto crates: if std leaks into their dependency graph, rustc reports a
+    # duplicate `panic_impl` lang item (E0152). It shares the workspace's target dir.
+    cargo build --manifest-path .ci/nostd-probe/Cargo.toml --target-dir target
+    # Where the bare-metal target can be installed, build for a target that has
+    # no std at all. A fresh machine may not reach the rustup servers: then the
+    # probe above is the proof.
+    if timeout 300 rustup target add "$NO_STD_TARGET"; then
+        cargo build -p engineio-proto -p socketio-proto --no-default-features --target "$NO_STD_TARGET"
+    else
+        echo "rustup could not add $NO_STD_TARGET: skipping the cross build (the no_std probe above still ran)"
+    fi
+}
+
+fuzz_smoke() {
+    if [[ -f fuzz/Cargo.toml ]]; then
+        bash scripts/fuzz.sh "$FUZZ_SMOKE_SECONDS"
+    else
+        echo "no fuzz/Cargo.toml: no fuzz targets yet, skipping the fuzz smoke"
+    fi
+}
+
+step "cargo fmt --check" cargo fmt --all -- --check
+step "cargo clippy" cargo clippy --workspace --all-targets --all-features -- -D warnings
+# Installation of the reference peers (npm: socket.io, socket.io-client; pip:
+# python-socketio) used by the interop tests goes here, before `cargo test`.
+step "cargo test" cargo test --workspace --all-features
+step "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+step "no_std proof" no_std_proof
+step "fuzz smoke (${FUZZ_SMOKE_SECONDS}s per target)" fuzz_smoke
+
+printf '\n==> all steps passed in %ss\n' "$((SECONDS - SUITE_START))"
+printf '%s\n' "${STEP_TIMES[@]}"
