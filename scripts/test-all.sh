@@ -27,7 +27,7 @@ no_std_proof() {
     # A `#![no_std]` crate with its own `#[panic_handler]` that calls into both
     # proto crates: if std leaks into their dependency graph, rustc reports a
     # duplicate `panic_impl` lang item (E0152). It shares the workspace's target dir.
-    cargo build --manifest-path .ci/nostd-probe/Cargo.toml --target-dir target
+    cargo build --manifest-path .ci/nostd-probe/Cargo.toml --target-dir "${CARGO_TARGET_DIR:-target}"
     # Where the bare-metal target can be installed, build for a target that has
     # no std at all. A fresh machine may not reach the rustup servers: then the
     # probe above is the proof.
