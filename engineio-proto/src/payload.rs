@@ -241,6 +241,10 @@ fn decode_v4_record(body: &Bytes, start: usize, end: usize) -> Result<Packet, De
     match body.get(start).filter(|_| start < end) {
         None => Err(DecodeError::EmptyPacket { offset: start }),
         Some(b'b') => Packet::decode_base64_record(ProtocolVersion::V4, &body[start + 1..end], start),
+        // Messages are most records: slice the data once, past the type digit.
+        Some(&digit) if digit == PacketType::Message.digit() => {
+            Ok(Packet::Message(Message::Text(text_slice(body, start + 1, end)?)))
+        }
         Some(_) => {
             let record = text_slice(body, start, end)?;
             Packet::decode_text(record).map_err(|error| shift(error, start))
@@ -261,12 +265,17 @@ fn shift(error: DecodeError, by: usize) -> DecodeError {
 
 fn utf16_len(packet: &Packet) -> usize {
     match packet {
-        Packet::Message(Message::Text(text)) => 1 + text.as_str().encode_utf16().count(),
+        Packet::Message(Message::Text(text)) => 1 + utf16_len_of_utf8(text.as_bytes()),
         // Everything else in a text payload is ASCII (digits, JSON of an ASCII
         // sid, base64), except an open packet with a non-ASCII sid.
         Packet::Open(open) => 1 + open.to_json().encode_utf16().count(),
         other => other.text_len(ProtocolVersion::V3),
     }
+}
+
+/// UTF-16 code units of valid UTF-8 text, counted from its lead bytes.
+fn utf16_len_of_utf8(text: &[u8]) -> usize {
+    text.iter().map(|&byte| utf16_units_of_utf8_byte(byte)).sum()
 }
 
 fn decimal_digits(mut value: usize) -> usize {
