@@ -297,9 +297,10 @@ impl Session {
             self.respond(request, ErrorResponse::bad_request().to_response());
             return;
         }
-        if self.parked.is_some() {
-            self.shut(CloseReason::TransportError, Farewell::ClosePacket);
+        if let Some(first) = self.parked.take() {
+            self.respond_with_packets(first, &[Packet::Close]);
             self.respond(request, Response::bad_request_without_body());
+            self.shut(CloseReason::TransportError, Farewell::ClosePacket);
             return;
         }
         if !self.queue.is_empty() {
