@@ -169,7 +169,7 @@ enum Farewell {
     WebSocketGone,
 }
 
-/// The server side of one Engine.IO connection. See the [module docs](self).
+/// The server side of one Engine.IO connection. See the [module docs](crate::server).
 #[derive(Debug, Clone)]
 pub struct Session {
     config: ServerConfig,
