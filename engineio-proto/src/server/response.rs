@@ -85,8 +85,8 @@ impl ErrorCode {
 /// A refused request: status `400` (`403` for [`ErrorCode::Forbidden`]) and
 /// the body `{"code":N,"message":"..."}`, as the reference server answers.
 ///
-/// A WebSocket upgrade request refused this way is answered by the reference
-/// with the same status and [`ErrorResponse::message`] as a `text/html` body.
+/// A refused WebSocket upgrade request is answered by the reference with
+/// `400 Bad Request` and [`ErrorResponse::message`] as a `text/html` body.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ErrorResponse {
     /// The HTTP status.

@@ -95,7 +95,8 @@ pub enum Event {
     Upgrading,
     /// The session moved to its WebSocket.
     Upgraded,
-    /// The session ended; emitted once, last.
+    /// The session ended; emitted once, as the last event (later requests
+    /// only get error answers).
     Closed(CloseReason),
 }
 
