@@ -12,6 +12,7 @@ mod base64;
 pub mod error;
 pub mod packet;
 pub mod payload;
+pub mod server;
 pub mod sid;
 pub mod str;
 pub mod time;

@@ -1,0 +1,681 @@
+//! [`Session`]: the server side of one Engine.IO connection, as a machine.
+//!
+//! The driver owns the sockets and the session index; it feeds the session
+//! what arrived ([`Session::handle_poll`], [`Session::handle_post`],
+//! [`Session::handle_frame`], …) and the time, and drains
+//! [`Session::poll_output`] for HTTP answers, WebSocket frames and events.
+//! The behaviour follows the reference `engine.io` (socket.js, transports/).
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use bytes::Bytes;
+use core::fmt;
+use core::time::Duration;
+
+use super::config::ServerConfig;
+use super::request::Handshake;
+use super::response::{ErrorResponse, Response};
+use crate::packet::{Frame, Message, OpenPacket, Packet, ProtocolVersion, TransportKind};
+use crate::payload::{self, PayloadFormat};
+use crate::sid::Sid;
+use crate::time::{earliest, Instant};
+
+/// WebSocket close code for an orderly close.
+pub const WS_CLOSE_NORMAL: u16 = 1000;
+/// WebSocket close code for a message over the size limit.
+pub const WS_CLOSE_TOO_BIG: u16 = 1009;
+/// How long a polling session closed with [`CloseReason::ForcedClose`] waits
+/// for a GET to deliver its last packets and the close packet (the reference
+/// polling `closeTimeout`).
+pub const POLLING_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The driver's name for one HTTP request, so an answer finds its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+/// The body of a polling POST, as the driver read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostBody {
+    /// The whole body, at most `max_http_buffer_size` bytes.
+    Complete {
+        /// The bytes.
+        body: Bytes,
+        /// Whether the request said `Content-Type: application/octet-stream`.
+        binary_content_type: bool,
+    },
+    /// The body exceeded `max_http_buffer_size`; the driver stopped reading.
+    TooLarge,
+}
+
+/// Why a session ended; [`CloseReason::as_str`] gives the reference strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CloseReason {
+    /// The client closed: a `1` packet, or its WebSocket went away.
+    TransportClose,
+    /// The transport failed or the client broke the protocol (overlapping
+    /// GET, aborted GET, wrong heartbeat direction, oversized message).
+    TransportError,
+    /// No heartbeat answer in time.
+    PingTimeout,
+    /// The client sent bytes that are no Engine.IO packet.
+    ParseError,
+    /// The application closed the session ([`Session::close`]).
+    ForcedClose,
+    /// The server is shutting down ([`Session::close`]).
+    ServerShuttingDown,
+}
+
+impl CloseReason {
+    /// The reason as the reference server names it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::TransportClose => "transport close",
+            CloseReason::TransportError => "transport error",
+            CloseReason::PingTimeout => "ping timeout",
+            CloseReason::ParseError => "parse error",
+            CloseReason::ForcedClose => "forced close",
+            CloseReason::ServerShuttingDown => "server shutting down",
+        }
+    }
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to a session, for the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The client sent a message.
+    Message(Message),
+    /// The client probed its WebSocket (`2probe`); the upgrade is under way.
+    Upgrading,
+    /// The session moved to its WebSocket.
+    Upgraded,
+    /// The session ended; emitted once, as the last event (later requests
+    /// only get error answers).
+    Closed(CloseReason),
+}
+
+/// One thing for the driver to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Answer the GET `request` (a parked poll, or one answered at once).
+    Respond {
+        /// The request to answer.
+        request: RequestId,
+        /// The answer.
+        response: Response,
+    },
+    /// Send a frame on the session's WebSocket (the probing one during an
+    /// upgrade, the main one after).
+    Transmit(Frame),
+    /// Close the session's WebSocket with this close code.
+    CloseWebSocket {
+        /// [`WS_CLOSE_NORMAL`] or [`WS_CLOSE_TOO_BIG`].
+        code: u16,
+    },
+    /// Tell the application.
+    Event(Event),
+}
+
+/// Why [`Session::send`] refused a message; the message comes back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The session is closed or closing.
+    #[error("the session is closed")]
+    Closed(Message),
+    /// `max_buffered_packets` messages already wait for the client's next GET.
+    #[error("the outgoing buffer is full")]
+    BufferFull(Message),
+}
+
+impl SendError {
+    /// The refused message.
+    pub fn into_message(self) -> Message {
+        match self {
+            SendError::Closed(message) | SendError::BufferFull(message) => message,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lifecycle {
+    Open,
+    /// A forced close on polling waits for a GET to carry the close packet.
+    Closing {
+        deadline: Instant,
+    },
+    Closed,
+}
+
+/// A WebSocket attached to a polling session, not yet the session's transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Probe {
+    probed: bool,
+    deadline: Instant,
+}
+
+/// What the transport hears when the session shuts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Farewell {
+    /// A parked GET gets `1`; the WebSocket is closed normally.
+    ClosePacket,
+    /// A parked GET gets `6` (the client itself closed over polling).
+    Noop,
+    /// The WebSocket is already gone; no close of it.
+    WebSocketGone,
+}
+
+/// The server side of one Engine.IO connection. See the [module docs](crate::server).
+#[derive(Debug, Clone)]
+pub struct Session {
+    config: ServerConfig,
+    sid: Sid,
+    protocol: ProtocolVersion,
+    supports_binary: bool,
+    transport: TransportKind,
+    lifecycle: Lifecycle,
+    /// Packets for the polling transport, waiting for a GET.
+    queue: VecDeque<Packet>,
+    queued_messages: usize,
+    parked: Option<RequestId>,
+    probe: Option<Probe>,
+    /// v4: when the next ping goes out.
+    next_ping: Option<Instant>,
+    /// v4: when an unanswered ping times out; v3: when a silent client does.
+    ping_deadline: Option<Instant>,
+    outputs: VecDeque<Output>,
+}
+
+impl Session {
+    /// A session for an accepted `handshake`, with the id the driver chose.
+    ///
+    /// The open packet is queued: a polling session answers it to the
+    /// handshake GET (pass that GET to [`Session::handle_poll`]); a WebSocket
+    /// session transmits it at once.
+    pub fn new(config: &ServerConfig, handshake: &Handshake, sid: Sid, now: Instant) -> Session {
+        let mut session = Session {
+            config: *config,
+            sid: sid.clone(),
+            protocol: handshake.protocol,
+            supports_binary: handshake.supports_binary,
+            transport: handshake.transport,
+            lifecycle: Lifecycle::Open,
+            queue: VecDeque::new(),
+            queued_messages: 0,
+            parked: None,
+            probe: None,
+            next_ping: None,
+            ping_deadline: None,
+            outputs: VecDeque::new(),
+        };
+        let open = OpenPacket {
+            sid,
+            upgrades: config.upgrades_from(handshake.transport).to_vec(),
+            ping_interval: config.ping_interval,
+            ping_timeout: config.ping_timeout,
+            max_payload: match handshake.protocol {
+                ProtocolVersion::V4 => Some(u64::try_from(config.max_http_buffer_size).unwrap_or(u64::MAX)),
+                ProtocolVersion::V3 => None,
+            },
+        };
+        session.write(Packet::Open(open));
+        match handshake.protocol {
+            ProtocolVersion::V4 => session.next_ping = Some(now + config.ping_interval),
+            ProtocolVersion::V3 => session.ping_deadline = Some(now + session.v3_silence_limit()),
+        }
+        session
+    }
+
+    /// The session id.
+    pub fn sid(&self) -> &Sid {
+        &self.sid
+    }
+
+    /// The protocol revision the client speaks.
+    pub fn protocol(&self) -> ProtocolVersion {
+        self.protocol
+    }
+
+    /// The transport the session currently uses (polling until an upgrade completes).
+    pub fn transport(&self) -> TransportKind {
+        self.transport
+    }
+
+    /// Whether a WebSocket is attached for an upgrade that has not completed.
+    pub fn is_upgrading(&self) -> bool {
+        self.probe.is_some()
+    }
+
+    /// Whether the session has ended ([`Event::Closed`] was emitted). The
+    /// driver drains the outputs, then forgets the session.
+    pub fn is_closed(&self) -> bool {
+        self.lifecycle == Lifecycle::Closed
+    }
+
+    /// Application messages waiting for a polling GET.
+    pub fn buffered_messages(&self) -> usize {
+        self.queued_messages
+    }
+
+    /// All packets waiting for a polling GET (messages and control packets).
+    pub fn buffered_packets(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Whether a request on `transport` (with `websocket_upgrade` as the
+    /// upgrade header says) fits this session, as the reference `verify()`
+    /// checks: a plain request must name the session's current transport
+    /// (code 3 "Bad request" otherwise, e.g. a poll after the upgrade).
+    pub fn check_request(&self, transport: TransportKind, websocket_upgrade: bool) -> Result<(), ErrorResponse> {
+        if self.is_closed() {
+            return Err(ErrorResponse::unknown_sid());
+        }
+        match (transport, websocket_upgrade) {
+            (TransportKind::WebSocket, true) => Ok(()),
+            (TransportKind::Polling, false) if self.transport == TransportKind::Polling => Ok(()),
+            _ => Err(ErrorResponse::bad_request()),
+        }
+    }
+
+    /// A polling GET arrived (the handshake GET is the first one).
+    ///
+    /// It is answered at once when packets wait (or with `6` while an upgrade
+    /// is probed), otherwise parked until something is queued. A second GET
+    /// while one is parked is a protocol error: the parked one gets the close
+    /// packet, this one a 400, and the session closes ("transport error").
+    pub fn handle_poll(&mut self, now: Instant, request: RequestId) {
+        let _ = now;
+        if self.is_closed() {
+            self.respond(request, ErrorResponse::unknown_sid().to_response());
+            return;
+        }
+        if self.transport != TransportKind::Polling {
+            self.respond(request, ErrorResponse::bad_request().to_response());
+            return;
+        }
+        if let Some(first) = self.parked.take() {
+            self.respond_with_packets(first, &[Packet::Close]);
+            self.respond(request, Response::bad_request_without_body());
+            self.shut(CloseReason::TransportError, Farewell::ClosePacket);
+            return;
+        }
+        if !self.queue.is_empty() {
+            self.respond_with_queue(request);
+        } else if self.probe.is_some_and(|probe| probe.probed) {
+            self.respond_with_packets(request, &[Packet::Noop]);
+        } else {
+            self.parked = Some(request);
+        }
+    }
+
+    /// The client went away from the parked GET `request`: the reference
+    /// treats it as a transport error and closes the session.
+    pub fn handle_poll_aborted(&mut self, now: Instant, request: RequestId) {
+        let _ = now;
+        if self.parked == Some(request) {
+            self.parked = None;
+            self.shut(CloseReason::TransportError, Farewell::ClosePacket);
+        }
+    }
+
+    /// A polling POST arrived with `body`; returns its answer.
+    ///
+    /// Messages become [`Event::Message`]s in order. An invalid payload is
+    /// answered `200 ok` (as the reference does) and closes the session
+    /// ("parse error"); a `1` closes it ("transport close", a parked GET gets
+    /// `6`); a body over the limit gets 413 and closes it ("transport error").
+    pub fn handle_post(&mut self, now: Instant, body: PostBody) -> Response {
+        if self.is_closed() {
+            return ErrorResponse::unknown_sid().to_response();
+        }
+        if self.transport != TransportKind::Polling {
+            return ErrorResponse::bad_request().to_response();
+        }
+        let (body, binary_content_type) = match body {
+            PostBody::Complete { body, binary_content_type } if body.len() <= self.config.max_http_buffer_size => {
+                (body, binary_content_type)
+            }
+            PostBody::Complete { .. } | PostBody::TooLarge => {
+                self.shut(CloseReason::TransportError, Farewell::ClosePacket);
+                return Response::payload_too_large();
+            }
+        };
+        if binary_content_type && self.protocol == ProtocolVersion::V4 {
+            // v4 polling payloads are text; the reference calls it "invalid content".
+            self.shut(CloseReason::TransportError, Farewell::ClosePacket);
+            return ErrorResponse::bad_request().to_response();
+        }
+        let format = PayloadFormat::for_received(self.protocol, binary_content_type);
+        for decoded in payload::decode(format, body) {
+            match decoded {
+                Err(_) => {
+                    self.shut(CloseReason::ParseError, Farewell::ClosePacket);
+                    break;
+                }
+                Ok(Packet::Close) => {
+                    self.shut(CloseReason::TransportClose, Farewell::Noop);
+                    break;
+                }
+                // A closing session drops what the client sends (reference `onPacket`).
+                Ok(packet) if self.lifecycle == Lifecycle::Open => self.on_packet(now, packet),
+                Ok(_) => {}
+            }
+            if self.is_closed() {
+                break;
+            }
+        }
+        Response::ok()
+    }
+
+    /// A WebSocket upgrade request arrived for this session (after
+    /// [`Session::check_request`]). `Ok`: the driver completes the WebSocket
+    /// handshake and feeds its frames to [`Session::handle_frame`]. `Err`: the
+    /// driver refuses or closes that WebSocket; the session is untouched.
+    ///
+    /// Refused: a session not on polling (already upgraded, or WebSocket from
+    /// the start), one already probing, a closing one, or upgrades disabled.
+    pub fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<(), ErrorResponse> {
+        if self.is_closed() {
+            return Err(ErrorResponse::unknown_sid());
+        }
+        let upgradable = self.lifecycle == Lifecycle::Open
+            && self.transport == TransportKind::Polling
+            && self.probe.is_none()
+            && !self.config.upgrades_from(TransportKind::Polling).is_empty();
+        if !upgradable {
+            return Err(ErrorResponse::bad_request());
+        }
+        self.probe = Some(Probe { probed: false, deadline: now + self.config.upgrade_timeout });
+        Ok(())
+    }
+
+    /// A frame arrived on the session's WebSocket (the probing one, or the
+    /// main one after the upgrade or on a WebSocket session).
+    pub fn handle_frame(&mut self, now: Instant, frame: Frame) {
+        if self.lifecycle != Lifecycle::Open {
+            return;
+        }
+        if self.transport == TransportKind::WebSocket {
+            match Packet::decode_frame(self.protocol, frame) {
+                Err(_) => self.shut(CloseReason::ParseError, Farewell::ClosePacket),
+                Ok(packet) => self.on_packet(now, packet),
+            }
+            return;
+        }
+        let Some(probe) = self.probe.as_mut() else {
+            return;
+        };
+        match Packet::decode_frame(self.protocol, frame) {
+            Ok(Packet::PingProbe) => {
+                let first_probe = !probe.probed;
+                probe.probed = true;
+                self.outputs.push_back(Output::Transmit(Packet::PongProbe.into_frame(self.protocol)));
+                if first_probe {
+                    self.outputs.push_back(Output::Event(Event::Upgrading));
+                }
+                if let Some(request) = self.parked.take() {
+                    self.respond_with_packets(request, &[Packet::Noop]);
+                }
+            }
+            Ok(Packet::Upgrade) => self.complete_upgrade(),
+            // Anything else on a probing WebSocket ends the attempt, not the session.
+            _ => self.abandon_probe(WS_CLOSE_NORMAL),
+        }
+    }
+
+    /// The driver refused a WebSocket message over `max_http_buffer_size`:
+    /// the WebSocket is closed with 1009. On the main WebSocket the session
+    /// closes ("transport error"); a probing one only ends the upgrade.
+    pub fn handle_frame_too_large(&mut self, now: Instant) {
+        let _ = now;
+        if self.lifecycle != Lifecycle::Open {
+            return;
+        }
+        if self.transport == TransportKind::WebSocket {
+            self.outputs.push_back(Output::CloseWebSocket { code: WS_CLOSE_TOO_BIG });
+            self.shut(CloseReason::TransportError, Farewell::WebSocketGone);
+        } else if self.probe.is_some() {
+            self.abandon_probe(WS_CLOSE_TOO_BIG);
+        }
+    }
+
+    /// The session's WebSocket was closed by the peer: the session closes
+    /// ("transport close"), or, for a probing WebSocket, the upgrade ends.
+    pub fn handle_websocket_closed(&mut self, now: Instant) {
+        self.websocket_gone(now, CloseReason::TransportClose);
+    }
+
+    /// The session's WebSocket failed (I/O error): like
+    /// [`Session::handle_websocket_closed`] with reason "transport error".
+    pub fn handle_websocket_error(&mut self, now: Instant) {
+        self.websocket_gone(now, CloseReason::TransportError);
+    }
+
+    fn websocket_gone(&mut self, now: Instant, reason: CloseReason) {
+        let _ = now;
+        if self.is_closed() {
+            return;
+        }
+        if self.transport == TransportKind::WebSocket {
+            self.shut(reason, Farewell::WebSocketGone);
+        } else {
+            self.probe = None;
+        }
+    }
+
+    /// Queues `message` for the client: transmitted at once on WebSocket,
+    /// otherwise given to the next (or the parked) GET.
+    pub fn send(&mut self, message: Message) -> Result<(), SendError> {
+        if self.lifecycle != Lifecycle::Open {
+            return Err(SendError::Closed(message));
+        }
+        if self.transport == TransportKind::Polling && self.queued_messages >= self.config.max_buffered_packets {
+            return Err(SendError::BufferFull(message));
+        }
+        self.write(Packet::Message(message));
+        Ok(())
+    }
+
+    /// Closes the session from the server side.
+    ///
+    /// [`CloseReason::ForcedClose`] is orderly, as the reference `close()`:
+    /// on WebSocket the socket is closed; on polling the packets still queued
+    /// and a close packet go to the next GET (at once if one is parked), and
+    /// the session ends when they are taken (or after
+    /// [`POLLING_CLOSE_TIMEOUT`]). [`CloseReason::ServerShuttingDown`] (and any
+    /// other reason) discards what is queued and ends the session now.
+    pub fn close(&mut self, now: Instant, reason: CloseReason) {
+        if self.lifecycle != Lifecycle::Open {
+            return;
+        }
+        let orderly_wait = reason == CloseReason::ForcedClose
+            && self.transport == TransportKind::Polling
+            && !(self.queue.is_empty() && self.parked.is_some());
+        if !orderly_wait {
+            self.shut(reason, Farewell::ClosePacket);
+            return;
+        }
+        if self.probe.is_some() {
+            self.abandon_probe(WS_CLOSE_NORMAL);
+        }
+        self.next_ping = None;
+        self.ping_deadline = None;
+        self.queue.push_back(Packet::Close);
+        self.lifecycle = Lifecycle::Closing { deadline: now + POLLING_CLOSE_TIMEOUT };
+        self.flush_polling();
+    }
+
+    /// Fires what is due at `now`: heartbeat pings and timeouts, the upgrade
+    /// timeout, the end of an orderly close. Spurious calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        match self.lifecycle {
+            Lifecycle::Closed => return,
+            Lifecycle::Closing { deadline } => {
+                if now >= deadline {
+                    self.shut(CloseReason::ForcedClose, Farewell::ClosePacket);
+                }
+                return;
+            }
+            Lifecycle::Open => {}
+        }
+        if self.probe.is_some_and(|probe| now >= probe.deadline) {
+            // The client did not complete the upgrade: close its WebSocket and
+            // stay on polling, free to try again.
+            self.abandon_probe(WS_CLOSE_NORMAL);
+        }
+        if self.ping_deadline.is_some_and(|deadline| now >= deadline) {
+            self.shut(CloseReason::PingTimeout, Farewell::ClosePacket);
+            return;
+        }
+        if self.next_ping.is_some_and(|at| now >= at) {
+            self.next_ping = None;
+            self.write(Packet::Ping);
+            self.ping_deadline = Some(now + self.config.ping_timeout);
+        }
+    }
+
+    /// When [`Session::handle_timeout`] next needs calling, if ever.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.lifecycle {
+            Lifecycle::Closed => None,
+            Lifecycle::Closing { deadline } => Some(deadline),
+            Lifecycle::Open => {
+                earliest(earliest(self.next_ping, self.ping_deadline), self.probe.map(|probe| probe.deadline))
+            }
+        }
+    }
+
+    /// The next thing for the driver to do; `None` when drained.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    fn v3_silence_limit(&self) -> Duration {
+        self.config.ping_interval.saturating_add(self.config.ping_timeout)
+    }
+
+    /// A packet from the client on the session's transport (reference `Socket.onPacket`).
+    fn on_packet(&mut self, now: Instant, packet: Packet) {
+        match (packet, self.protocol) {
+            (Packet::Message(message), _) => self.outputs.push_back(Output::Event(Event::Message(message))),
+            (Packet::Ping, ProtocolVersion::V3) => {
+                self.ping_deadline = Some(now + self.v3_silence_limit());
+                self.write(Packet::Pong);
+            }
+            (Packet::Pong, ProtocolVersion::V4) => {
+                self.ping_deadline = None;
+                self.next_ping = Some(now + self.config.ping_interval);
+            }
+            (Packet::Close, _) => self.shut(CloseReason::TransportClose, Farewell::Noop),
+            (Packet::Noop, _) => {}
+            // A ping on v4 or a pong on v3 ("invalid heartbeat direction"), and
+            // packets a client never sends on its main transport (open,
+            // upgrade, probes).
+            _ => self.shut(CloseReason::TransportError, Farewell::ClosePacket),
+        }
+    }
+
+    /// Puts a server packet on the way: transmitted on WebSocket, queued for
+    /// polling. Heartbeat packets are not queued twice.
+    fn write(&mut self, packet: Packet) {
+        if self.transport == TransportKind::WebSocket {
+            self.outputs.push_back(Output::Transmit(packet.into_frame(self.protocol)));
+            return;
+        }
+        match packet {
+            Packet::Message(_) => self.queued_messages += 1,
+            Packet::Ping | Packet::Pong if self.queue.contains(&packet) => return,
+            _ => {}
+        }
+        self.queue.push_back(packet);
+        self.flush_polling();
+    }
+
+    fn flush_polling(&mut self) {
+        if self.queue.is_empty() || self.transport != TransportKind::Polling {
+            return;
+        }
+        if let Some(request) = self.parked.take() {
+            self.respond_with_queue(request);
+        }
+    }
+
+    /// Answers `request` with as many queued packets as fit in one body.
+    fn respond_with_queue(&mut self, request: RequestId) {
+        let packets = self.queue.make_contiguous();
+        let format = PayloadFormat::for_sending(self.protocol, self.supports_binary, packets);
+        let count = payload::fitting_prefix(format, packets, self.config.max_http_buffer_size);
+        let batch: Vec<Packet> = self.queue.drain(..count).collect();
+        let sent_messages = batch.iter().filter(|packet| matches!(packet, Packet::Message(_))).count();
+        self.queued_messages = self.queued_messages.saturating_sub(sent_messages);
+        let closes = batch.contains(&Packet::Close);
+        self.respond_with_packets(request, &batch);
+        if closes {
+            self.shut(CloseReason::ForcedClose, Farewell::ClosePacket);
+        }
+    }
+
+    fn respond_with_packets(&mut self, request: RequestId, packets: &[Packet]) {
+        let format = PayloadFormat::for_sending(self.protocol, self.supports_binary, packets);
+        let body = payload::encode(format, packets);
+        self.respond(request, Response { status: 200, content_type: Some(format.content_type()), body });
+    }
+
+    fn respond(&mut self, request: RequestId, response: Response) {
+        self.outputs.push_back(Output::Respond { request, response });
+    }
+
+    fn abandon_probe(&mut self, code: u16) {
+        if self.probe.take().is_some() {
+            self.outputs.push_back(Output::CloseWebSocket { code });
+        }
+    }
+
+    /// `5` on the probing WebSocket: it becomes the session's transport and
+    /// everything queued for polling goes out on it, in order.
+    fn complete_upgrade(&mut self) {
+        self.probe = None;
+        if let Some(request) = self.parked.take() {
+            self.respond_with_packets(request, &[Packet::Noop]);
+        }
+        self.transport = TransportKind::WebSocket;
+        self.outputs.push_back(Output::Event(Event::Upgraded));
+        self.queued_messages = 0;
+        while let Some(packet) = self.queue.pop_front() {
+            self.outputs.push_back(Output::Transmit(packet.into_frame(self.protocol)));
+        }
+    }
+
+    /// Ends the session (reference `Socket.onClose`): timers stop, the queue
+    /// is dropped, the transports are closed, [`Event::Closed`] goes out.
+    fn shut(&mut self, reason: CloseReason, farewell: Farewell) {
+        if self.is_closed() {
+            return;
+        }
+        self.lifecycle = Lifecycle::Closed;
+        self.next_ping = None;
+        self.ping_deadline = None;
+        self.queue.clear();
+        self.queued_messages = 0;
+        self.abandon_probe(WS_CLOSE_NORMAL);
+        match self.transport {
+            TransportKind::Polling => {
+                if let Some(request) = self.parked.take() {
+                    let last = if farewell == Farewell::Noop { Packet::Noop } else { Packet::Close };
+                    self.respond_with_packets(request, &[last]);
+                }
+            }
+            TransportKind::WebSocket => {
+                if farewell != Farewell::WebSocketGone {
+                    self.outputs.push_back(Output::CloseWebSocket { code: WS_CLOSE_NORMAL });
+                }
+            }
+        }
+        self.outputs.push_back(Output::Event(Event::Closed(reason)));
+    }
+}
