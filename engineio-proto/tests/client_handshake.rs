@@ -62,7 +62,8 @@ fn v3_force_base64_asks_for_b64_on_the_handshake() {
 
 #[test]
 fn open_packet_opens_the_session_with_its_parameters() {
-    let (session, outputs) = opened_with(ClientConfig::default(), &open_packet("abc", &["websocket"], 25000, 20000, 5000));
+    let (session, outputs) =
+        opened_with(ClientConfig::default(), &open_packet("abc", &["websocket"], 25000, 20000, 5000));
     let Some(ClientEvent::Open(open)) = events(&outputs).first().cloned() else {
         panic!("expected an open event first in {outputs:?}");
     };
@@ -158,7 +159,8 @@ fn websocket_that_cannot_connect_closes_with_transport_error() {
 
 #[test]
 fn v3_handshake_reads_a_length_prefixed_open_packet() {
-    let (session, outputs) = opened_with(polling_only(ProtocolVersion::V3), &v3_open_payload("v3sid", &[], 25000, 5000));
+    let (session, outputs) =
+        opened_with(polling_only(ProtocolVersion::V3), &v3_open_payload("v3sid", &[], 25000, 5000));
     let Some(ClientEvent::Open(open)) = events(&outputs).first().cloned() else {
         panic!("expected an open event in {outputs:?}");
     };

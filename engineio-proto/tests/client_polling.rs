@@ -169,7 +169,8 @@ fn post_with_non_200_status_closes_with_transport_error() {
     session.handle_http_response(at(1), post.id, 413, false, Bytes::new());
     let outputs = drain(&mut session);
     assert_eq!(closed_reasons(&outputs), vec![ClientCloseReason::TransportError]);
-    assert!(events(&outputs).contains(&ClientEvent::Error(ClientError::HttpStatus { method: HttpMethod::Post, status: 413 })));
+    assert!(events(&outputs)
+        .contains(&ClientEvent::Error(ClientError::HttpStatus { method: HttpMethod::Post, status: 413 })));
 }
 
 #[test]

@@ -20,9 +20,10 @@ fn probing() -> (ClientSession, RequestId, SocketId) {
 #[test]
 fn websocket_offered_by_the_server_is_probed_with_the_sid() {
     let (session, outputs) = open_polling_with_upgrade();
-    assert_eq!(opened_sockets(&outputs).iter().map(|(_, query)| query.as_str()).collect::<Vec<_>>(), [
-        "EIO=4&transport=websocket&sid=s1"
-    ]);
+    assert_eq!(
+        opened_sockets(&outputs).iter().map(|(_, query)| query.as_str()).collect::<Vec<_>>(),
+        ["EIO=4&transport=websocket&sid=s1"]
+    );
     single_get(&outputs);
     assert_eq!(session.transport(), TransportKind::Polling);
 }
@@ -100,10 +101,7 @@ fn packets_in_the_releasing_get_are_delivered() {
     session.handle_frame(at(2), socket, text_frame("3probe"));
     drain(&mut session);
     session.handle_http_response(at(3), get, 200, false, body("4late\x1e6"));
-    assert_eq!(
-        events(&drain(&mut session)),
-        vec![ClientEvent::Message(Message::from("late")), ClientEvent::Upgraded]
-    );
+    assert_eq!(events(&drain(&mut session)), vec![ClientEvent::Message(Message::from("late")), ClientEvent::Upgraded]);
 }
 
 #[test]

@@ -51,7 +51,10 @@ fn forced_base64_sends_and_reads_binary_as_base64_text() {
     session.send(Message::Binary(Bytes::from_static(&[1, 2, 3, 4])));
     assert_eq!(transmitted(&drain(&mut session), socket), vec![text_frame("bAQIDBA==")]);
     session.handle_frame(at(1), socket, text_frame("bAQID"));
-    assert_eq!(events(&drain(&mut session)), vec![ClientEvent::Message(Message::Binary(Bytes::from_static(&[1, 2, 3])))]);
+    assert_eq!(
+        events(&drain(&mut session)),
+        vec![ClientEvent::Message(Message::Binary(Bytes::from_static(&[1, 2, 3])))]
+    );
 }
 
 #[test]

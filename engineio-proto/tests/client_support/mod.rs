@@ -165,7 +165,8 @@ pub fn opened_with(config: ClientConfig, handshake_body: &str) -> (ClientSession
 /// A v4 polling session without upgrades (pingInterval 300, pingTimeout 200,
 /// maxPayload 1e6) and the id of its outstanding GET.
 pub fn open_polling() -> (ClientSession, RequestId) {
-    let (session, outputs) = opened_with(polling_only(ProtocolVersion::V4), &open_packet("s1", &[], 300, 200, 1_000_000));
+    let (session, outputs) =
+        opened_with(polling_only(ProtocolVersion::V4), &open_packet("s1", &[], 300, 200, 1_000_000));
     let get = single_get(&outputs);
     (session, get)
 }
