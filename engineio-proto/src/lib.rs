@@ -9,6 +9,7 @@
 extern crate alloc;
 
 mod base64;
+pub mod client;
 pub mod error;
 pub mod packet;
 pub mod payload;
