@@ -25,9 +25,22 @@ impl Str {
 
     /// The text.
     pub fn as_str(&self) -> &str {
-        // SAFETY-free: every constructor checked or was given valid UTF-8; a
-        // failure here would be a bug in this module, and we fall back to "".
-        core::str::from_utf8(&self.0).unwrap_or_default()
+        // SAFETY: every constructor either checks the bytes (`from_utf8`), takes
+        // them from a `&str`/`String`, or (`from_checked`, crate-private) takes a
+        // sub-slice of checked text cut on character boundaries. Checking again
+        // here would make every read O(n).
+        unsafe { core::str::from_utf8_unchecked(&self.0) }
+    }
+
+    /// The sub-text at `range` (byte offsets), sharing storage; `None` when
+    /// the range is out of bounds or not on character boundaries.
+    pub fn slice(&self, range: core::ops::Range<usize>) -> Option<Str> {
+        let text = self.as_str();
+        if range.start <= range.end && text.is_char_boundary(range.start) && text.is_char_boundary(range.end) {
+            Some(Str(self.0.slice(range)))
+        } else {
+            None
+        }
     }
 
     /// The UTF-8 bytes, sharing storage.
