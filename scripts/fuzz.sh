@@ -71,8 +71,8 @@ for target in "${targets[@]}"; do
     cov="$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last_status")"
     ft="$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last_status")"
     corp="$(sed -nE 's/.* corp: ([^ ]+).*/\1/p' <<<"$last_status")"
-    execs="$(sed -nE 's/^stat::number_of_executed_units: ([0-9]+)/\1/p' "$log" | tail -n 1)"
-    rate="$(sed -nE 's/^stat::average_exec_per_sec: ([0-9]+)/\1/p' "$log" | tail -n 1)"
+    execs="$(sed -nE 's/^stat::number_of_executed_units:[[:space:]]+([0-9]+)/\1/p' "$log" | tail -n 1)"
+    rate="$(sed -nE 's/^stat::average_exec_per_sec:[[:space:]]+([0-9]+)/\1/p' "$log" | tail -n 1)"
     if [[ "$status" -eq 0 ]]; then
         result="ok"
     else
