@@ -17,7 +17,8 @@ use crate::packet::{EventName, Packet, PacketData};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Encoded {
     text: Str,
-    attachments: Arc<[Bytes]>,
+    /// `None` when there are none, so a text-only packet costs no extra allocation.
+    attachments: Option<Arc<[Bytes]>>,
 }
 
 impl Encoded {
@@ -28,19 +29,19 @@ impl Encoded {
 
     /// The binary attachments, sent after the text in this order.
     pub fn attachments(&self) -> &[Bytes] {
-        &self.attachments
+        self.attachments.as_deref().unwrap_or_default()
     }
 
     /// How many Engine.IO messages this packet takes (1 + attachments).
     pub fn message_count(&self) -> usize {
-        1 + self.attachments.len()
+        1 + self.attachments().len()
     }
 
     /// The Engine.IO messages to send, in order: the text, then each
     /// attachment as a binary message.
     pub fn messages(&self) -> impl Iterator<Item = Message> + '_ {
         let text = core::iter::once(Message::Text(self.text.clone()));
-        text.chain(self.attachments.iter().cloned().map(Message::Binary))
+        text.chain(self.attachments().iter().cloned().map(Message::Binary))
     }
 }
 
@@ -90,19 +91,40 @@ impl Packet {
             }
             PacketData::ConnectError(json) => out.extend_from_slice(json.bytes()),
         }
-        Encoded { text: Str::from_utf8(Bytes::from(out)).unwrap_or_default(), attachments: Arc::from(attachments) }
+        let attachments = if attachments.is_empty() { None } else { Some(Arc::from(attachments)) };
+        Encoded { text: Str::from_utf8(Bytes::from(out)).unwrap_or_default(), attachments }
     }
 
+    /// The exact encoded length when the event name needs no escaping (a
+    /// vector of exactly that capacity becomes `Bytes` without reallocating).
     fn encoded_len_hint(&self) -> usize {
+        let attachments = self.attachments().len();
+        let count = if attachments == 0 { 0 } else { decimal_len(attachments as u64) + 1 };
+        let namespace = self.namespace.len();
+        let namespace = if namespace == 0 || self.namespace.as_bytes().as_ref() == b"/" { 0 } else { namespace + 1 };
         let payload = match &self.data {
             PacketData::Connect(payload) => payload.as_ref().map_or(0, |json| json.bytes().len()),
             PacketData::Disconnect => 0,
-            PacketData::Event(event) => event.name.as_str().len() + event.arguments.items_slice().len() + 8,
-            PacketData::Ack(ack) => ack.arguments.items_slice().len() + 2,
+            PacketData::Event(event) => {
+                let id = event.ack_id.map_or(0, decimal_len);
+                let name = match &event.name {
+                    EventName::Text(text) => text.len() + 2,
+                    EventName::Number(number) => number.len(),
+                };
+                let items = event.arguments.items_slice().len();
+                let items = if event.arguments.is_empty() { 0 } else { items + 1 };
+                id + 2 + name + items
+            }
+            PacketData::Ack(ack) => decimal_len(ack.id) + 2 + ack.arguments.items_slice().len(),
             PacketData::ConnectError(json) => json.bytes().len(),
         };
-        1 + 4 + self.namespace.len() + 1 + 20 + payload
+        1 + count + namespace + payload
     }
+}
+
+/// Number of decimal digits of `value`.
+fn decimal_len(value: u64) -> usize {
+    value.checked_ilog10().map_or(1, |log| log as usize + 1)
 }
 
 fn write_event_name(out: &mut Vec<u8>, name: &EventName) {

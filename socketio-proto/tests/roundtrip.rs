@@ -23,9 +23,9 @@ fn json_leaf() -> impl Strategy<Value = serde_json::Value> {
     prop_oneof![
         Just(serde_json::Value::Null),
         any::<bool>().prop_map(serde_json::Value::Bool),
-        any::<i64>().prop_map(|n| serde_json::Value::from(n)),
-        any::<u64>().prop_map(|n| serde_json::Value::from(n)),
-        (-1e12f64..1e12).prop_map(|f| serde_json::Value::from(f)),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<u64>().prop_map(serde_json::Value::from),
+        (-1e12f64..1e12).prop_map(serde_json::Value::from),
         "\\PC{0,12}".prop_map(serde_json::Value::String),
         "[\"\\\\\\n\\t\\u{0}-\\u{1f}]{0,4}".prop_map(serde_json::Value::String),
     ]
