@@ -1,0 +1,257 @@
+//! Decode and encode of EVENT packets, ours against socketioxide's common
+//! parser (`socketioxide-parser-common`), on the same inputs.
+//!
+//! Decoding is measured up to the point a server can route the packet: type,
+//! namespace, ack id and event name known. socketioxide's `decode_str` does
+//! not look into the JSON at all, so its routing figure adds `read_event`; we
+//! also validate the whole payload. `*_and_args` adds deserializing the
+//! arguments into a user type on both sides.
+
+use bytes::Bytes;
+use divan::{black_box, Bencher};
+use engineio_proto::{Message, Str};
+use socketio_proto::{Args, Binary, Decoder, Packet, PacketData, ProtocolVersion};
+
+use socketioxide_core::parser::{Parse, ParseConfig, ParserState};
+use socketioxide_parser_common::CommonParser;
+
+fn main() {
+    divan::main();
+}
+
+const SMALL: &str = r#"2["msg","hello"]"#;
+const BINARY_HEADER: &str = r#"51-["msg",{"_placeholder":true,"num":0}]"#;
+
+/// About 1 KiB of JSON arguments: a list of small records.
+fn kib_records() -> Vec<Record> {
+    (0..19)
+        .map(|id| Record { id, name: format!("user-{id}"), tags: vec!["a".into(), "bc".into()], score: 1.5 })
+        .collect()
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Clone)]
+struct Record {
+    id: u32,
+    name: String,
+    tags: Vec<String>,
+    score: f64,
+}
+
+fn kib_text() -> String {
+    let text = format!("2[\"msg\",{}]", serde_json::to_string(&kib_records()).unwrap());
+    assert!((1000..1200).contains(&text.len()), "{}", text.len());
+    text
+}
+
+fn blob() -> Bytes {
+    Bytes::from(vec![0xa5u8; 4096])
+}
+
+fn route(packet: &Packet) -> usize {
+    match &packet.data {
+        PacketData::Event(event) => event.name.as_str().len(),
+        _ => 0,
+    }
+}
+
+mod decode {
+    use super::*;
+
+    #[divan::bench]
+    fn small_ours(bencher: Bencher) {
+        let text = Str::from_static(SMALL);
+        bencher.bench_local(|| {
+            let mut decoder = Decoder::new(ProtocolVersion::V5);
+            let packet = decoder.decode_text(black_box(&text)).unwrap().unwrap();
+            route(&packet)
+        });
+    }
+
+    #[divan::bench]
+    fn small_socketioxide(bencher: Bencher) {
+        let config = ParseConfig::default();
+        let text = socketioxide_core::Str::from(SMALL);
+        bencher.bench_local(|| {
+            let state = ParserState::default();
+            let packet = CommonParser.decode_str(&config, &state, black_box(text.clone())).unwrap();
+            read_event_len(packet)
+        });
+    }
+
+    #[divan::bench]
+    fn kib_ours(bencher: Bencher) {
+        let text = Str::from(kib_text());
+        bencher.bench_local(|| {
+            let mut decoder = Decoder::new(ProtocolVersion::V5);
+            let packet = decoder.decode_text(black_box(&text)).unwrap().unwrap();
+            route(&packet)
+        });
+    }
+
+    #[divan::bench]
+    fn kib_socketioxide(bencher: Bencher) {
+        let config = ParseConfig::default();
+        let text = socketioxide_core::Str::from(kib_text());
+        bencher.bench_local(|| {
+            let state = ParserState::default();
+            let packet = CommonParser.decode_str(&config, &state, black_box(text.clone())).unwrap();
+            read_event_len(packet)
+        });
+    }
+
+    #[divan::bench]
+    fn kib_and_args_ours(bencher: Bencher) {
+        let text = Str::from(kib_text());
+        bencher.bench_local(|| {
+            let mut decoder = Decoder::new(ProtocolVersion::V5);
+            let packet = decoder.decode_text(black_box(&text)).unwrap().unwrap();
+            let PacketData::Event(event) = &packet.data else { unreachable!() };
+            let (records,): (Vec<Record>,) = event.args().unwrap();
+            records.len()
+        });
+    }
+
+    #[divan::bench]
+    fn kib_and_args_socketioxide(bencher: Bencher) {
+        let config = ParseConfig::default();
+        let text = socketioxide_core::Str::from(kib_text());
+        bencher.bench_local(|| {
+            let state = ParserState::default();
+            let packet = CommonParser.decode_str(&config, &state, black_box(text.clone())).unwrap();
+            let socketioxide_core::packet::PacketData::Event(mut value, _) = packet.inner else { unreachable!() };
+            let (records,): (Vec<Record>,) = CommonParser.decode_value(&mut value, true).unwrap();
+            records.len()
+        });
+    }
+
+    #[divan::bench]
+    fn binary_4k_ours(bencher: Bencher) {
+        let header = Str::from_static(BINARY_HEADER);
+        let blob = blob();
+        bencher.bench_local(|| {
+            let mut decoder = Decoder::new(ProtocolVersion::V5);
+            assert!(decoder.decode_text(black_box(&header)).unwrap().is_none());
+            let packet = decoder.decode_binary(black_box(blob.clone())).unwrap().unwrap();
+            route(&packet)
+        });
+    }
+
+    #[divan::bench]
+    fn binary_4k_socketioxide(bencher: Bencher) {
+        let config = ParseConfig::default();
+        let header = socketioxide_core::Str::from(BINARY_HEADER);
+        let blob = blob();
+        bencher.bench_local(|| {
+            let state = ParserState::default();
+            assert!(CommonParser.decode_str(&config, &state, black_box(header.clone())).is_err());
+            let packet = CommonParser.decode_bin(&config, &state, black_box(blob.clone())).unwrap();
+            read_event_len(packet)
+        });
+    }
+
+    fn read_event_len(packet: socketioxide_core::packet::Packet) -> usize {
+        use socketioxide_core::packet::PacketData;
+        match &packet.inner {
+            PacketData::Event(value, _) | PacketData::BinaryEvent(value, _) => {
+                CommonParser.read_event(value).unwrap().len()
+            }
+            _ => 0,
+        }
+    }
+}
+
+mod encode {
+    use super::*;
+
+    #[divan::bench]
+    fn small_ours() -> Packet {
+        let args = Args::builder().arg(black_box("hello")).unwrap().build();
+        let packet = Packet::event("/", "msg", args, None);
+        black_box(packet.encode());
+        packet
+    }
+
+    #[divan::bench]
+    fn small_socketioxide() -> socketioxide_core::Value {
+        let value = CommonParser.encode_value(black_box(&("hello",)), Some("msg")).unwrap();
+        CommonParser.encode(socketioxide_core::packet::Packet::event("/", value))
+    }
+
+    #[divan::bench]
+    fn kib_ours(bencher: Bencher) {
+        let records = kib_records();
+        bencher.bench_local(|| {
+            let args = Args::builder().arg(black_box(&records)).unwrap().build();
+            Packet::event("/", "msg", args, None).encode()
+        });
+    }
+
+    #[divan::bench]
+    fn kib_socketioxide(bencher: Bencher) {
+        let records = kib_records();
+        bencher.bench_local(|| {
+            let value = CommonParser.encode_value(black_box(&(&records,)), Some("msg")).unwrap();
+            CommonParser.encode(socketioxide_core::packet::Packet::event("/", value))
+        });
+    }
+
+    #[divan::bench]
+    fn binary_4k_ours(bencher: Bencher) {
+        let blob = blob();
+        bencher.bench_local(|| {
+            let args = Args::builder().binary(black_box(blob.clone())).build();
+            let encoded = Packet::event("/", "msg", args, None).encode();
+            encoded.messages().count()
+        });
+    }
+
+    #[divan::bench]
+    fn binary_4k_nested_ours(bencher: Bencher) {
+        let blob = Binary(blob());
+        bencher.bench_local(|| {
+            let args = Args::from_tuple(&(black_box(&blob),)).unwrap();
+            let encoded = Packet::event("/", "msg", args, None).encode();
+            encoded.messages().count()
+        });
+    }
+
+    #[divan::bench]
+    fn binary_4k_socketioxide(bencher: Bencher) {
+        let blob = blob();
+        bencher.bench_local(|| {
+            let value = CommonParser.encode_value(black_box(&(&blob,)), Some("msg")).unwrap();
+            match CommonParser.encode(socketioxide_core::packet::Packet::event("/", value)) {
+                socketioxide_core::Value::Str(_, bins) => 1 + bins.map_or(0, |bins| bins.len()),
+                socketioxide_core::Value::Bytes(_) => 1,
+            }
+        });
+    }
+
+    /// Encode once, then hand the same messages to 1000 receivers.
+    #[divan::bench]
+    fn broadcast_1000_ours(bencher: Bencher) {
+        let mut outboxes: Vec<Vec<Message>> = (0..1000).map(|_| Vec::with_capacity(2)).collect();
+        bencher.bench_local(|| {
+            let args = Args::builder().arg(black_box("hello")).unwrap().build();
+            let encoded = Packet::event("/", "msg", args, None).encode();
+            for outbox in &mut outboxes {
+                outbox.clear();
+                outbox.extend(encoded.messages());
+            }
+        });
+    }
+
+    /// socketioxide's equivalent: encode once, clone the `Value` per receiver.
+    #[divan::bench]
+    fn broadcast_1000_socketioxide(bencher: Bencher) {
+        let mut outboxes: Vec<Vec<socketioxide_core::Value>> = (0..1000).map(|_| Vec::with_capacity(2)).collect();
+        bencher.bench_local(|| {
+            let value = CommonParser.encode_value(black_box(&("hello",)), Some("msg")).unwrap();
+            let encoded = CommonParser.encode(socketioxide_core::packet::Packet::event("/", value));
+            for outbox in &mut outboxes {
+                outbox.clear();
+                outbox.push(encoded.clone());
+            }
+        });
+    }
+}

@@ -1,0 +1,239 @@
+//! [`Args`]: the arguments of an event or acknowledgement, kept as compact JSON
+//! text plus binary attachments.
+
+use alloc::vec::Vec;
+use bytes::Bytes;
+use core::cell::RefCell;
+use core::fmt;
+use engineio_proto::Str;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::json::write_compact;
+use crate::placeholder::{ArgsDe, Wrap};
+
+/// The arguments of an event (after its name) or of an acknowledgement.
+///
+/// They are kept as JSON text, never as a tree: decoded arguments are a slice
+/// of the received message, and built arguments are written once into one
+/// buffer. Binary values are attachments, referenced from the text by
+/// `{"_placeholder":true,"num":N}`.
+///
+/// Two `Args` are equal when their argument text and attachments are equal.
+#[derive(Clone)]
+pub struct Args {
+    /// A JSON array (`[…]`), possibly with the event name as first element.
+    json: Bytes,
+    /// Where the arguments start in `json` (after `[` or after the name's `,`).
+    items_start: usize,
+    /// Where the arguments end in `json` (the closing `]`).
+    items_end: usize,
+    /// Whether the array's first element is an event name to skip.
+    skip_first: bool,
+    attachments: Vec<Bytes>,
+}
+
+impl Args {
+    /// No arguments (`[]`).
+    pub fn empty() -> Args {
+        Args::from_parts(Bytes::from_static(b"[]"), 1, 1, false)
+    }
+
+    /// A builder that writes the arguments one after the other.
+    pub fn builder() -> ArgsBuilder {
+        ArgsBuilder::new()
+    }
+
+    /// The arguments of a value that serializes as a JSON array (a tuple, a
+    /// `Vec`, an array): each element is one argument. [`crate::Binary`]
+    /// values anywhere inside become attachments.
+    pub fn from_tuple<T: Serialize + ?Sized>(value: &T) -> Result<Args, serde_json::Error> {
+        let attachments = RefCell::new(Vec::new());
+        let mut json = Vec::with_capacity(64);
+        write_compact(&mut json, &Encode { value, attachments: &attachments })?;
+        if json.first() != Some(&b'[') {
+            return Err(<serde_json::Error as serde::ser::Error>::custom("arguments must serialize as a JSON array"));
+        }
+        let end = json.len().saturating_sub(1);
+        let mut args = Args::from_parts(Bytes::from(json), 1, end, false);
+        args.attachments = attachments.into_inner();
+        Ok(args)
+    }
+
+    /// Arguments read from a checked JSON array.
+    pub(crate) fn from_parts(json: Bytes, items_start: usize, items_end: usize, skip_first: bool) -> Args {
+        Args { json, items_start, items_end, skip_first, attachments: Vec::new() }
+    }
+
+    /// The arguments as JSON text, without the surrounding brackets
+    /// (`"hello",1` for `["msg","hello",1]`), sharing storage.
+    pub fn json(&self) -> Str {
+        Str::from_utf8(self.items()).unwrap_or_default()
+    }
+
+    /// The bytes of the argument text.
+    fn items(&self) -> Bytes {
+        self.json.slice(self.items_start.min(self.items_end)..self.items_end)
+    }
+
+    /// The argument text as a byte slice (no copy, no check).
+    pub(crate) fn items_slice(&self) -> &[u8] {
+        self.json.get(self.items_start..self.items_end).unwrap_or_default()
+    }
+
+    /// Whether there are no arguments.
+    pub fn is_empty(&self) -> bool {
+        self.items_slice().iter().all(u8::is_ascii_whitespace)
+    }
+
+    /// The binary attachments, in placeholder order.
+    pub fn attachments(&self) -> &[Bytes] {
+        &self.attachments
+    }
+
+    pub(crate) fn attachments_mut(&mut self) -> &mut Vec<Bytes> {
+        &mut self.attachments
+    }
+
+    /// Deserializes the arguments as a sequence: into a tuple, a `Vec`, or a
+    /// struct read positionally. Placeholders wanted as [`crate::Binary`] or
+    /// [`crate::BinaryRef`] become the attachments' bytes; borrowed fields
+    /// (`&str`, `BinaryRef`) borrow from `self`.
+    pub fn deserialize<'de, T: Deserialize<'de>>(&'de self) -> Result<T, serde_json::Error> {
+        let mut inner = serde_json::Deserializer::from_slice(&self.json);
+        let value =
+            T::deserialize(ArgsDe { inner: &mut inner, attachments: &self.attachments, skip_first: self.skip_first })?;
+        inner.end()?;
+        Ok(value)
+    }
+
+    /// Deserializes the arguments into an owned `T` (see [`Args::deserialize`]).
+    pub fn to_owned_value<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        self.deserialize()
+    }
+}
+
+impl Default for Args {
+    fn default() -> Args {
+        Args::empty()
+    }
+}
+
+impl PartialEq for Args {
+    fn eq(&self, other: &Args) -> bool {
+        self.items_slice() == other.items_slice() && self.attachments == other.attachments
+    }
+}
+
+impl Eq for Args {}
+
+impl fmt::Debug for Args {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Args").field("json", &self.json()).field("attachments", &self.attachments.len()).finish()
+    }
+}
+
+struct Encode<'a, T: ?Sized> {
+    value: &'a T,
+    attachments: &'a RefCell<Vec<Bytes>>,
+}
+
+impl<T: Serialize + ?Sized> Serialize for Encode<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Wrap { value: self.value, attachments: self.attachments }.serialize(serializer)
+    }
+}
+
+/// Writes arguments one after the other into one buffer (compact JSON, like
+/// `JSON.stringify`), collecting binary values as attachments.
+#[derive(Debug)]
+pub struct ArgsBuilder {
+    json: Vec<u8>,
+    attachments: RefCell<Vec<Bytes>>,
+}
+
+impl ArgsBuilder {
+    /// An empty builder.
+    pub fn new() -> ArgsBuilder {
+        ArgsBuilder::with_capacity(64)
+    }
+
+    /// An empty builder whose buffer holds `bytes` of JSON before growing.
+    pub fn with_capacity(bytes: usize) -> ArgsBuilder {
+        let mut json = Vec::with_capacity(bytes.saturating_add(2));
+        json.push(b'[');
+        ArgsBuilder { json, attachments: RefCell::new(Vec::new()) }
+    }
+
+    fn separate(&mut self) {
+        if self.json.len() > 1 {
+            self.json.push(b',');
+        }
+    }
+
+    /// Appends one argument. [`crate::Binary`] values inside it become
+    /// attachments (their bytes are copied; use [`ArgsBuilder::binary`] for a
+    /// top-level binary argument without copying).
+    pub fn arg<T: Serialize + ?Sized>(mut self, value: &T) -> Result<ArgsBuilder, serde_json::Error> {
+        self.separate();
+        let mark = self.json.len();
+        let result = write_compact(&mut self.json, &Encode { value, attachments: &self.attachments });
+        if let Err(error) = result {
+            self.json.truncate(mark);
+            return Err(error);
+        }
+        Ok(self)
+    }
+
+    /// Appends one binary argument as an attachment, without copying it.
+    pub fn binary(mut self, bytes: Bytes) -> ArgsBuilder {
+        self.separate();
+        let attachments = self.attachments.get_mut();
+        let num = attachments.len();
+        attachments.push(bytes);
+        self.json.extend_from_slice(b"{\"_placeholder\":true,\"num\":");
+        push_decimal(&mut self.json, num as u64);
+        self.json.push(b'}');
+        self
+    }
+
+    /// Appends one argument already encoded as compact JSON text, without
+    /// checking it.
+    pub fn raw_json(mut self, json: &str) -> ArgsBuilder {
+        self.separate();
+        self.json.extend_from_slice(json.as_bytes());
+        self
+    }
+
+    /// The arguments.
+    pub fn build(mut self) -> Args {
+        let end = self.json.len();
+        self.json.push(b']');
+        let mut args = Args::from_parts(Bytes::from(self.json), 1, end, false);
+        args.attachments = self.attachments.into_inner();
+        args
+    }
+}
+
+impl Default for ArgsBuilder {
+    fn default() -> ArgsBuilder {
+        ArgsBuilder::new()
+    }
+}
+
+/// Appends the decimal digits of `value`.
+pub(crate) fn push_decimal(out: &mut Vec<u8>, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        if let Some(slot) = digits.get_mut(at) {
+            *slot = b'0' + (value % 10) as u8;
+        }
+        value /= 10;
+        if value == 0 || at == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(at..).unwrap_or_default());
+}

@@ -1,0 +1,394 @@
+//! Decoding: the text form of a packet ([`decode_text`]), and the [`Decoder`]
+//! that joins a binary packet with its attachments.
+//!
+//! The decoder never builds a JSON tree: it reads the header (type,
+//! attachment count, namespace, ack id), the event name, and checks that the
+//! rest is well-formed JSON of the right shape, keeping it as text.
+
+use alloc::string::{String, ToString};
+use bytes::Bytes;
+use core::cell::Cell;
+use engineio_proto::{Message, Str};
+use serde::de::{DeserializeSeed, IgnoredAny};
+
+use crate::args::Args;
+use crate::error::DecodeError;
+use crate::json::{error_offset, Json};
+use crate::packet::{Ack, Event, EventName, Packet, PacketData, PacketType, ProtocolVersion};
+use crate::placeholder::PlaceholderCheck;
+
+/// Event names the reference implementation refuses (`RESERVED_EVENTS`).
+const RESERVED_EVENTS: [&str; 6] =
+    ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
+
+/// Limits of the [`Decoder`] on binary packets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecoderLimits {
+    /// Most attachments one packet may announce. Default 10, the reference
+    /// parser's `maxAttachments`.
+    pub max_attachments: usize,
+    /// Most bytes the attachments of one packet may add up to. Default
+    /// 10 000 000: ten attachments at Engine.IO's default 1 MB message limit
+    /// (socketioxide uses the same figure).
+    pub max_attachment_bytes: usize,
+}
+
+impl Default for DecoderLimits {
+    fn default() -> DecoderLimits {
+        DecoderLimits { max_attachments: 10, max_attachment_bytes: 10_000_000 }
+    }
+}
+
+/// Decodes the text form of one packet (an Engine.IO text message). For a
+/// BINARY_EVENT or BINARY_ACK, the returned packet has no attachments yet and
+/// the second value is how many must follow; otherwise it is 0.
+///
+/// `max_attachments` bounds the announced count (see [`DecoderLimits`]).
+pub fn decode_text(
+    version: ProtocolVersion,
+    text: &Str,
+    max_attachments: usize,
+) -> Result<(Packet, usize), DecodeError> {
+    let bytes = text.as_bytes();
+    let &first = bytes.first().ok_or(DecodeError::EmptyPacket)?;
+    let packet_type = first
+        .checked_sub(b'0')
+        .and_then(PacketType::from_number)
+        .ok_or(DecodeError::UnknownPacketType { byte: first })?;
+    let mut at = 1;
+
+    // Attachment count: `<digits>-`.
+    let mut attachments = 0;
+    if matches!(packet_type, PacketType::BinaryEvent | PacketType::BinaryAck) {
+        let digits = count_digits(bytes, at);
+        let count = parse_decimal(bytes.get(at..at + digits).unwrap_or_default());
+        match (count, bytes.get(at + digits)) {
+            (Some(count), Some(b'-')) if count >= 1 => {
+                let count = usize::try_from(count).unwrap_or(usize::MAX);
+                if count > max_attachments {
+                    return Err(DecodeError::TooManyAttachments { count, limit: max_attachments });
+                }
+                attachments = count;
+            }
+            _ => return Err(DecodeError::InvalidAttachmentCount { offset: at }),
+        }
+        at += digits + 1;
+    }
+
+    // Namespace: `/…` up to `,` or the end of the packet.
+    let namespace = if bytes.get(at) == Some(&b'/') {
+        let len = bytes.get(at..).unwrap_or_default().iter().position(|&byte| byte == b',');
+        let end = len.map_or(bytes.len(), |len| at + len);
+        let namespace = slice_str(bytes, at, end);
+        at = len.map_or(end, |_| end + 1);
+        namespace
+    } else {
+        Str::from_static("/")
+    };
+
+    // Acknowledgement id: digits.
+    let id_offset = at;
+    let digits = count_digits(bytes, at);
+    let ack_id = if digits > 0 {
+        let id = parse_decimal(bytes.get(at..at + digits).unwrap_or_default())
+            .ok_or(DecodeError::AckIdOutOfRange { offset: at })?;
+        at += digits;
+        Some(id)
+    } else {
+        None
+    };
+    let takes_id =
+        matches!(packet_type, PacketType::Event | PacketType::BinaryEvent | PacketType::Ack | PacketType::BinaryAck);
+    if ack_id.is_some() && !takes_id {
+        return Err(DecodeError::UnexpectedAckId { packet_type, offset: id_offset });
+    }
+
+    // Payload: the rest, if any.
+    let payload = bytes.slice(at.min(bytes.len())..);
+    let has_payload = !payload.is_empty();
+    let missing = || DecodeError::MissingPayload { packet_type, offset: at };
+    let invalid = |expected| DecodeError::InvalidPayload { packet_type, offset: at, expected };
+
+    let data = match packet_type {
+        PacketType::Connect => {
+            if !has_payload {
+                PacketData::Connect(None)
+            } else if version == ProtocolVersion::V4 {
+                return Err(invalid("no payload (v4)"));
+            } else {
+                check_json(&payload, at)?;
+                if first_byte(&payload) != Some(b'{') {
+                    return Err(invalid("a JSON object"));
+                }
+                PacketData::Connect(Some(Json::from_checked(slice_str(bytes, at, bytes.len()))))
+            }
+        }
+        PacketType::Disconnect => {
+            if has_payload {
+                return Err(invalid("no payload"));
+            }
+            PacketData::Disconnect
+        }
+        PacketType::ConnectError => {
+            if !has_payload {
+                return Err(missing());
+            }
+            check_json(&payload, at)?;
+            let (wanted, expected) = match version {
+                ProtocolVersion::V4 => (b'"', "a JSON string (v4)"),
+                ProtocolVersion::V5 => (b'{', "a JSON object (v5)"),
+            };
+            if first_byte(&payload) != Some(wanted) {
+                return Err(invalid(expected));
+            }
+            PacketData::ConnectError(Json::from_checked(slice_str(bytes, at, bytes.len())))
+        }
+        PacketType::Event | PacketType::BinaryEvent => {
+            if !has_payload {
+                return Err(missing());
+            }
+            let (name, args) = event_payload(packet_type, payload, at, attachments)?;
+            PacketData::Event(Event { name, arguments: args, ack_id })
+        }
+        PacketType::Ack | PacketType::BinaryAck => {
+            let Some(id) = ack_id else {
+                return Err(DecodeError::MissingAckId { offset: id_offset });
+            };
+            if !has_payload {
+                return Err(missing());
+            }
+            check_args_json(&payload, at, attachments)?;
+            let (start, end) = array_bounds(&payload).ok_or_else(|| invalid("a JSON array"))?;
+            PacketData::Ack(Ack { id, arguments: Args::from_parts(payload, start, end, false) })
+        }
+    };
+    Ok((Packet { namespace, data }, attachments))
+}
+
+/// Reads the event name and keeps the arguments as text.
+fn event_payload(
+    packet_type: PacketType,
+    payload: Bytes,
+    offset: usize,
+    attachments: usize,
+) -> Result<(EventName, Args), DecodeError> {
+    check_args_json(&payload, offset, attachments)?;
+    let invalid = |at: usize, expected| DecodeError::InvalidPayload { packet_type, offset: offset + at, expected };
+    let (start, end) = array_bounds(&payload).ok_or_else(|| invalid(0, "a JSON array"))?;
+    // The JSON is well-formed, so the first element is a complete value.
+    let name_start = skip_whitespace(&payload, start);
+    let (name, name_end) = match payload.get(name_start) {
+        Some(b'"') => {
+            let (name, after) = read_string(&payload, name_start).ok_or_else(|| invalid(name_start, "a string"))?;
+            if RESERVED_EVENTS.contains(&name.as_str()) {
+                return Err(DecodeError::ReservedEventName { name: name.as_str().to_string() });
+            }
+            (EventName::Text(name), after)
+        }
+        Some(b'-' | b'0'..=b'9') => {
+            let len = payload.get(name_start..).unwrap_or_default().iter().take_while(|&&b| is_number_byte(b)).count();
+            let after = name_start + len;
+            (EventName::Number(slice_str(&payload, name_start, after)), after)
+        }
+        Some(b']') => return Err(invalid(name_start, "a non-empty array")),
+        _ => return Err(invalid(name_start, "an event name (string or number)")),
+    };
+    let after_name = skip_whitespace(&payload, name_end);
+    let items_start = match payload.get(after_name) {
+        Some(b',') => after_name + 1,
+        _ => after_name,
+    };
+    Ok((name, Args::from_parts(payload, items_start, end, true)))
+}
+
+/// Checks that `payload` is one well-formed JSON value; for binary packets also
+/// that every placeholder names an announced attachment.
+fn check_args_json(payload: &[u8], offset: usize, attachments: usize) -> Result<(), DecodeError> {
+    if attachments == 0 {
+        return check_json(payload, offset);
+    }
+    let invalid = Cell::new(false);
+    let mut deserializer = serde_json::Deserializer::from_slice(payload);
+    let check = PlaceholderCheck { count: attachments as u64, invalid: &invalid };
+    let result = check.deserialize(&mut deserializer).and_then(|_| deserializer.end());
+    match result {
+        Ok(()) => Ok(()),
+        Err(_) if invalid.get() => Err(DecodeError::InvalidPlaceholder { offset }),
+        Err(error) => Err(json_error(&error, offset)),
+    }
+}
+
+fn check_json(payload: &[u8], offset: usize) -> Result<(), DecodeError> {
+    serde_json::from_slice::<IgnoredAny>(payload).map(drop).map_err(|error| json_error(&error, offset))
+}
+
+fn json_error(error: &serde_json::Error, offset: usize) -> DecodeError {
+    DecodeError::InvalidJson { offset: error_offset(error, offset), reason: error.to_string() }
+}
+
+/// The first byte that is not JSON whitespace.
+fn first_byte(json: &[u8]) -> Option<u8> {
+    json.get(skip_whitespace(json, 0)).copied()
+}
+
+/// For well-formed JSON: if it is an array, the offsets just after its `[`
+/// and of its closing `]`.
+fn array_bounds(json: &[u8]) -> Option<(usize, usize)> {
+    let open = skip_whitespace(json, 0);
+    if json.get(open) != Some(&b'[') {
+        return None;
+    }
+    let close = json.iter().rposition(|&byte| byte == b']')?;
+    Some((open + 1, close))
+}
+
+fn skip_whitespace(json: &[u8], mut at: usize) -> usize {
+    while matches!(json.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        at += 1;
+    }
+    at
+}
+
+fn is_number_byte(byte: u8) -> bool {
+    matches!(byte, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+}
+
+/// Reads the well-formed JSON string starting at `json[at] == '"'`: its
+/// unescaped text (a slice of `json` when it has no escapes) and the offset
+/// after its closing quote.
+fn read_string(json: &Bytes, at: usize) -> Option<(Str, usize)> {
+    let body = at + 1;
+    let mut end = body;
+    let mut escaped = false;
+    loop {
+        match json.get(end)? {
+            b'"' => break,
+            b'\\' => {
+                escaped = true;
+                end += 2;
+            }
+            _ => end += 1,
+        }
+    }
+    let text = if escaped {
+        let owned: String = serde_json::from_slice(json.get(at..=end)?).ok()?;
+        Str::from(owned)
+    } else {
+        slice_str(json, body, end)
+    };
+    Some((text, end + 1))
+}
+
+/// The text of `bytes[start..end]`, a slice of text known to be UTF-8 cut at
+/// ASCII delimiters.
+fn slice_str(bytes: &Bytes, start: usize, end: usize) -> Str {
+    let end = end.min(bytes.len());
+    Str::from_utf8(bytes.slice(start.min(end)..end)).unwrap_or_default()
+}
+
+fn count_digits(bytes: &[u8], at: usize) -> usize {
+    bytes.get(at..).unwrap_or_default().iter().take_while(|byte| byte.is_ascii_digit()).count()
+}
+
+/// The value of ASCII decimal digits, `None` when empty or above `u64::MAX`.
+fn parse_decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |value, &digit| value.checked_mul(10)?.checked_add(u64::from(digit - b'0')))
+}
+
+/// A binary packet waiting for its attachments.
+#[derive(Debug, Clone)]
+struct Pending {
+    packet: Packet,
+    expected: usize,
+    bytes: usize,
+}
+
+/// Decodes the Engine.IO messages of one connection into Socket.IO packets,
+/// joining each BINARY_EVENT / BINARY_ACK with the binary messages that follow
+/// it.
+///
+/// Like the reference decoder, a text message while attachments are pending,
+/// or a binary message while none are, is an error. After any error the
+/// pending packet is dropped; the connection should be closed.
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    version: ProtocolVersion,
+    limits: DecoderLimits,
+    pending: Option<Pending>,
+}
+
+impl Decoder {
+    /// A decoder for `version` with the default [`DecoderLimits`].
+    pub fn new(version: ProtocolVersion) -> Decoder {
+        Decoder::with_limits(version, DecoderLimits::default())
+    }
+
+    /// A decoder for `version` with the given limits.
+    pub fn with_limits(version: ProtocolVersion, limits: DecoderLimits) -> Decoder {
+        Decoder { version, limits, pending: None }
+    }
+
+    /// The protocol version this decoder reads.
+    pub fn version(&self) -> ProtocolVersion {
+        self.version
+    }
+
+    /// How many attachments the pending binary packet still waits for (0 when
+    /// none is pending).
+    pub fn missing_attachments(&self) -> usize {
+        self.pending.as_ref().map_or(0, |pending| pending.expected - pending.packet.attachments().len())
+    }
+
+    /// Feeds one Engine.IO message. Returns the packet it completes, or `None`
+    /// while a binary packet waits for more attachments.
+    pub fn decode(&mut self, message: Message) -> Result<Option<Packet>, DecodeError> {
+        match message {
+            Message::Text(text) => self.decode_text(&text),
+            Message::Binary(bytes) => self.decode_binary(bytes),
+        }
+    }
+
+    /// Feeds one text message (see [`Decoder::decode`]).
+    pub fn decode_text(&mut self, text: &Str) -> Result<Option<Packet>, DecodeError> {
+        if let Some(pending) = self.pending.take() {
+            let missing = pending.expected - pending.packet.attachments().len();
+            return Err(DecodeError::UnexpectedText { missing });
+        }
+        let (packet, expected) = decode_text(self.version, text, self.limits.max_attachments)?;
+        if expected == 0 {
+            return Ok(Some(packet));
+        }
+        self.pending = Some(Pending { packet, expected, bytes: 0 });
+        Ok(None)
+    }
+
+    /// Feeds one binary message (see [`Decoder::decode`]).
+    pub fn decode_binary(&mut self, bytes: Bytes) -> Result<Option<Packet>, DecodeError> {
+        let Some(mut pending) = self.pending.take() else {
+            return Err(DecodeError::UnexpectedBinary);
+        };
+        pending.bytes = pending.bytes.saturating_add(bytes.len());
+        if pending.bytes > self.limits.max_attachment_bytes {
+            return Err(DecodeError::AttachmentsTooLarge { limit: self.limits.max_attachment_bytes });
+        }
+        let attachments = match &mut pending.packet.data {
+            PacketData::Event(event) => event.arguments.attachments_mut(),
+            PacketData::Ack(ack) => ack.arguments.attachments_mut(),
+            _ => return Err(DecodeError::UnexpectedBinary),
+        };
+        attachments.push(bytes);
+        if attachments.len() >= pending.expected {
+            return Ok(Some(pending.packet));
+        }
+        self.pending = Some(pending);
+        Ok(None)
+    }
+
+    /// Drops a pending binary packet (for example when the connection closes).
+    pub fn reset(&mut self) {
+        self.pending = None;
+    }
+}
