@@ -94,10 +94,16 @@ impl BroadcastOptions {
 
     /// Whether a socket in `socket_rooms` is reached by these options (the
     /// reference's `shouldIncludePacket`, used for recovery).
-    pub fn reaches<'r>(&self, socket_rooms: impl IntoIterator<Item = &'r Room> + Clone) -> bool {
-        let included = self.rooms.is_empty() || socket_rooms.clone().into_iter().any(|room| self.rooms.contains(room));
-        included && !socket_rooms.into_iter().any(|room| self.except.contains(room))
+    pub fn reaches(&self, socket_rooms: &[Room]) -> bool {
+        reaches(&self.rooms, &self.except, socket_rooms)
     }
+}
+
+/// Whether a socket in `socket_rooms` is reached by a broadcast to `rooms`
+/// (empty: everyone) except `except`.
+pub(crate) fn reaches(rooms: &[Room], except: &[Room], socket_rooms: &[Room]) -> bool {
+    let included = rooms.is_empty() || socket_rooms.iter().any(|room| rooms.contains(room));
+    included && !socket_rooms.iter().any(|room| except.contains(room))
 }
 
 /// One encoded packet and the sockets to send it to.

@@ -36,7 +36,7 @@ use engineio_proto::time::earliest;
 use engineio_proto::{Instant, Sid};
 
 use crate::args::Args;
-use crate::broadcast::{BroadcastFlags, BroadcastOptions};
+use crate::broadcast::{reaches, BroadcastFlags, BroadcastOptions};
 use crate::encode::Encoded;
 use crate::json::write_compact;
 use crate::packet::{Packet, PacketData};
@@ -369,10 +369,7 @@ impl<T> RecoveryStore<T> {
             .packets
             .iter()
             .skip(after)
-            .filter(|packet| {
-                let included = packet.rooms.is_empty() || rooms.iter().any(|room| packet.rooms.contains(room));
-                included && !rooms.iter().any(|room| packet.except.contains(room))
-            })
+            .filter(|packet| reaches(&packet.rooms, &packet.except, rooms))
             .map(|packet| packet.encoded.clone())
             .collect();
         Some(Restored { snapshot: session.snapshot, missed })
