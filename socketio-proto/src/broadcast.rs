@@ -215,13 +215,15 @@ impl Planner {
     /// Makes the selected sockets leave `rooms` (`socketsLeave`). Returns how
     /// many sockets were selected.
     pub fn sockets_leave(&mut self, index: &mut Rooms, options: &BroadcastOptions, rooms: &[Room]) -> usize {
-        let ids = self.fetch_sockets(index, options);
-        for id in &ids {
+        let targets = self.select(index, options).len();
+        let selected = core::mem::take(&mut self.targets);
+        for &key in &selected {
             for room in rooms {
-                index.leave(id, room);
+                index.leave_key(key, room);
             }
         }
-        ids.len()
+        self.targets = selected;
+        targets
     }
 
     /// The sockets to disconnect (`disconnectSockets`); the driver tells

@@ -8,7 +8,9 @@
 //! - Every broadcast EVENT without ack that is not volatile
 //!   ([`is_recordable`]) gets a fresh [`Offset`], appended as the event's last
 //!   argument ([`append_offset`]) so the client knows the last one it
-//!   processed; the encoded packet is stored with its rooms/except.
+//!   processed; the encoded packet is stored with its rooms/except. With
+//!   recovery on, the reference sends even a single-socket `socket.emit`
+//!   this way, as a broadcast to the socket's own room.
 //! - A client reconnecting with `auth: { pid, offset }` gets back, with
 //!   [`RecoveryStore::restore`], its snapshot and the stored packets after
 //!   `offset` that its rooms would have received; the reference then skips

@@ -230,6 +230,15 @@ impl Rooms {
         }
     }
 
+    /// Makes the socket with `key` leave `room` (see [`Rooms::leave`]),
+    /// without looking the socket up by id.
+    pub fn leave_key(&mut self, key: SocketKey, room: &Room) -> bool {
+        match self.room_keys.get(room) {
+            Some(&room_key) => self.leave_keys(key, room_key),
+            None => false,
+        }
+    }
+
     /// Removes `socket` from every room and forgets it (the reference's
     /// `delAll`, on disconnect). Returns the rooms it was in, in join order
     /// (its own room first), for the `disconnecting` event; empty when the

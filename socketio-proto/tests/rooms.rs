@@ -198,3 +198,14 @@ proptest! {
         prop_assert_eq!(names, by_room.keys().cloned().collect::<Vec<_>>());
     }
 }
+
+#[test]
+fn joining_and_leaving_by_key_acts_like_by_id() {
+    let mut index = Rooms::new();
+    let key = index.insert(&socket("a"));
+    assert!(index.join_key(key, &room("x")));
+    assert!(index.contains(&socket("a"), &room("x")));
+    assert!(index.leave_key(key, &room("x")));
+    assert!(!index.has_room(&room("x")));
+    assert!(!index.leave_key(key, &room("x")));
+}
