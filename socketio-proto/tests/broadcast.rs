@@ -195,7 +195,16 @@ proptest! {
             .filter(|(_, rooms)| !options.except.iter().any(|r| rooms.contains(r.as_str())))
             .map(|(id, _)| id.clone())
             .collect();
-        let actual = selected(&index, &options);
+        // One planner for two selections: the first (rooms and except
+        // swapped) must leave no trace in the second.
+        let mut planner = Planner::new();
+        let swapped = BroadcastOptions { rooms: options.except.clone(), except: options.rooms.clone(), ..options.clone() };
+        planner.select(&index, &swapped);
+        let actual: Vec<String> = planner
+            .select(&index, &options)
+            .iter()
+            .map(|&key| index.id_of(key).map(|id| id.as_str().to_owned()).unwrap_or_default())
+            .collect();
         let unique: BTreeSet<String> = actual.iter().cloned().collect();
         prop_assert_eq!(unique.len(), actual.len(), "a target selected twice: {:?}", actual);
         prop_assert_eq!(unique, expected);
