@@ -23,12 +23,16 @@
 extern crate alloc;
 
 pub mod args;
+pub mod broadcast;
+pub mod broadcast_ack;
 pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod json;
 pub mod packet;
 pub mod placeholder;
+pub mod recovery;
+pub mod rooms;
 
 pub use args::{Args, ArgsBuilder};
 pub use decode::{decode_text, Decoder, DecoderLimits};
