@@ -72,11 +72,9 @@ pub fn receive_at(connection: &mut Connection, now: Instant, packet: &str) -> Ve
     drain(connection)
 }
 
-/// The client sends a binary attachment (a binary frame `\x04<bytes>`).
+/// The client sends a binary attachment (an Engine.IO 4 binary frame: the bytes alone).
 pub fn receive_binary(connection: &mut Connection, bytes: &[u8]) -> Vec<Output> {
-    let mut frame = vec![4u8];
-    frame.extend_from_slice(bytes);
-    connection.handle_frame(T0, Frame::Binary(Bytes::from(frame)));
+    connection.handle_frame(T0, Frame::Binary(Bytes::copy_from_slice(bytes)));
     drain(connection)
 }
 
