@@ -16,6 +16,9 @@
 //! event name and checks the rest is well-formed; the application deserializes
 //! into its own types. Binary values travel as [`Binary`] attachments.
 //!
+//! [`server::Connection`] is the server machine of one connection, stacked on
+//! the Engine.IO server session: namespaces, events, acks, disconnects.
+//!
 //! The crate works with `no_std` + `alloc` when the default `std` feature is off.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -33,6 +36,7 @@ pub mod packet;
 pub mod placeholder;
 pub mod recovery;
 pub mod rooms;
+pub mod server;
 
 pub use args::{Args, ArgsBuilder};
 pub use decode::{decode_text, Decoder, DecoderLimits};

@@ -24,44 +24,12 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
-use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::Sid;
 
-/// A Socket.IO socket id (`socket.id`): a string like the Engine.IO session
-/// id, but a different value (the reference does not reuse the Engine.IO id).
-/// Cheap to clone.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SocketId(Arc<str>);
-
-impl SocketId {
-    /// A fresh socket id from caller-supplied random bytes: 20 URL-safe
-    /// characters, like the reference's `base64id.generateId()`.
-    pub fn from_random(random: [u8; SID_RANDOM_BYTES]) -> SocketId {
-        SocketId(Arc::from(Sid::from_random(random).as_str()))
-    }
-
-    /// A socket id from its text (received from a peer or a store).
-    pub fn new(text: &str) -> SocketId {
-        SocketId(Arc::from(text))
-    }
-
-    /// The id as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SocketId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
-    }
-}
-
-impl fmt::Display for SocketId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+/// A Socket.IO socket id (the `sid` of a CONNECT reply, distinct from the
+/// Engine.IO session id but of the same form): the engine's [`Sid`] type, so
+/// ids flow from the connection machine into the rooms index unchanged.
+pub type SocketId = Sid;
 
 /// A room name. Cheap to clone. A socket's own room has the socket's id as
 /// name ([`Room::from`] a [`SocketId`] shares its storage).
@@ -82,7 +50,7 @@ impl Room {
 
 impl From<&SocketId> for Room {
     fn from(socket: &SocketId) -> Room {
-        Room(socket.0.clone())
+        Room(Arc::from(socket.as_str()))
     }
 }
 

@@ -267,6 +267,27 @@ impl Session {
         self.queue.len()
     }
 
+    /// Whether a message sent now leaves at once (the reference
+    /// `transport.writable`): always on WebSocket, on polling only while a GET
+    /// is parked. Volatile messages are dropped when this is false.
+    pub fn is_writable(&self) -> bool {
+        self.lifecycle == Lifecycle::Open && (self.transport == TransportKind::WebSocket || self.parked.is_some())
+    }
+
+    /// How many more application messages [`Session::send`] accepts now: 0
+    /// once closing, unbounded on WebSocket, the room left under
+    /// `max_buffered_packets` on polling. Lets a caller queue a group of
+    /// messages (a packet and its attachments) all or nothing.
+    pub fn send_capacity(&self) -> usize {
+        match (self.lifecycle, self.transport) {
+            (Lifecycle::Open, TransportKind::WebSocket) => usize::MAX,
+            (Lifecycle::Open, TransportKind::Polling) => {
+                self.config.max_buffered_packets.saturating_sub(self.queued_messages)
+            }
+            _ => 0,
+        }
+    }
+
     /// Whether a request on `transport` (with `websocket_upgrade` as the
     /// upgrade header says) fits this session, as the reference `verify()`
     /// checks: a plain request must name the session's current transport

@@ -1,0 +1,209 @@
+//! What the [`Connection`](super::Connection) tells its driver: [`Output`],
+//! with [`DisconnectReason`], [`AckToken`] and the errors of its methods.
+
+use core::fmt;
+use engineio_proto::server::CloseReason;
+use engineio_proto::{Sid, Str};
+
+use crate::args::Args;
+use crate::error::DecodeError;
+use crate::json::Json;
+use crate::packet::Event;
+
+/// Why a socket (one namespace of a connection) was disconnected;
+/// [`DisconnectReason::as_str`] gives the reference strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DisconnectReason {
+    /// The application disconnected the socket ([`Connection::disconnect`](super::Connection::disconnect)).
+    ServerNamespaceDisconnect,
+    /// The client sent DISCONNECT for the namespace.
+    ClientNamespaceDisconnect,
+    /// The server is shutting down ([`Connection::shutdown`](super::Connection::shutdown)).
+    ServerShuttingDown,
+    /// The client closed the Engine.IO connection.
+    TransportClose,
+    /// The transport failed.
+    TransportError,
+    /// The client did not answer the heartbeat in time.
+    PingTimeout,
+    /// The client sent bytes that are no Engine.IO packet.
+    ParseError,
+    /// The Engine.IO connection was closed after an invalid Socket.IO packet
+    /// (the reference `client.onerror` closes the engine: "forced close").
+    ForcedClose,
+    /// The server closed the connection: [`Connection::close`](super::Connection::close),
+    /// the connect timeout, or a packet in the wrong state (a second CONNECT,
+    /// an EVENT for a namespace never requested).
+    ForcedServerClose,
+}
+
+impl DisconnectReason {
+    /// The reason as the reference server names it (socket-types `DisconnectReason`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DisconnectReason::ServerNamespaceDisconnect => "server namespace disconnect",
+            DisconnectReason::ClientNamespaceDisconnect => "client namespace disconnect",
+            DisconnectReason::ServerShuttingDown => "server shutting down",
+            DisconnectReason::TransportClose => "transport close",
+            DisconnectReason::TransportError => "transport error",
+            DisconnectReason::PingTimeout => "ping timeout",
+            DisconnectReason::ParseError => "parse error",
+            DisconnectReason::ForcedClose => "forced close",
+            DisconnectReason::ForcedServerClose => "forced server close",
+        }
+    }
+
+    /// Whether connection state recovery keeps the session for a later
+    /// reconnection (the reference `RECOVERABLE_DISCONNECT_REASONS`: all but
+    /// the namespace disconnects and "parse error").
+    pub const fn is_recoverable(self) -> bool {
+        !matches!(
+            self,
+            DisconnectReason::ServerNamespaceDisconnect
+                | DisconnectReason::ClientNamespaceDisconnect
+                | DisconnectReason::ParseError
+        )
+    }
+}
+
+impl From<CloseReason> for DisconnectReason {
+    fn from(reason: CloseReason) -> DisconnectReason {
+        match reason {
+            CloseReason::TransportClose => DisconnectReason::TransportClose,
+            CloseReason::TransportError => DisconnectReason::TransportError,
+            CloseReason::PingTimeout => DisconnectReason::PingTimeout,
+            CloseReason::ParseError => DisconnectReason::ParseError,
+            CloseReason::ForcedClose => DisconnectReason::ForcedClose,
+            CloseReason::ServerShuttingDown => DisconnectReason::ServerShuttingDown,
+        }
+    }
+}
+
+impl fmt::Display for DisconnectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One acknowledgement the server waits for: the ack id of the emitted
+/// EVENT. It is unique among the connection's unresolved acks and resolves
+/// exactly once: [`Output::AckReceived`], [`Output::AckTimedOut`] or
+/// [`Output::AckCancelled`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AckToken(pub(crate) u64);
+
+impl AckToken {
+    /// The ack id sent with the EVENT.
+    pub const fn ack_id(self) -> u64 {
+        self.0
+    }
+}
+
+/// One thing for the driver to do or know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// An Engine.IO output: an HTTP answer, a WebSocket frame or close, or
+    /// the upgrade events. Engine messages and the engine's close are
+    /// consumed by the machine and never appear here.
+    Engine(engineio_proto::server::Output),
+    /// The client asks to join `namespace`: the driver looks the namespace
+    /// up, runs its middleware, then calls [`Connection::accept`](super::Connection::accept)
+    /// or [`Connection::reject`](super::Connection::reject).
+    ConnectRequest {
+        /// The namespace (v4: without its query).
+        namespace: Str,
+        /// The CONNECT payload (v5 auth object), if any.
+        auth: Option<Json>,
+        /// The namespace query (v4 auth, `token=1` in `/admin?token=1`), if any.
+        query: Option<Str>,
+    },
+    /// A socket joined `namespace` (after [`Connection::accept`](super::Connection::accept)).
+    Connected {
+        /// The namespace.
+        namespace: Str,
+        /// The socket id given to `accept`.
+        socket_id: Sid,
+    },
+    /// The client emitted an event on a connected namespace. When
+    /// `event.ack_id` is set, answer with [`Connection::ack`](super::Connection::ack).
+    Event {
+        /// The namespace.
+        namespace: Str,
+        /// The event, its arguments still JSON text.
+        event: Event,
+    },
+    /// The client answered an emit with ack.
+    AckReceived {
+        /// The ack answered.
+        token: AckToken,
+        /// The answer's arguments.
+        args: Args,
+    },
+    /// The ack's timeout passed without an answer.
+    AckTimedOut {
+        /// The ack.
+        token: AckToken,
+    },
+    /// The socket the ack was sent on disconnected before any answer or
+    /// timeout; no answer can come any more.
+    AckCancelled {
+        /// The ack.
+        token: AckToken,
+    },
+    /// A socket is about to leave (the reference "disconnecting": its rooms
+    /// are still there for the driver to read). [`Output::Disconnected`] follows.
+    Disconnecting {
+        /// The namespace.
+        namespace: Str,
+        /// The socket id.
+        socket_id: Sid,
+        /// Why.
+        reason: DisconnectReason,
+    },
+    /// A socket left: its pending acks are cancelled right after.
+    Disconnected {
+        /// The namespace.
+        namespace: Str,
+        /// The socket id.
+        socket_id: Sid,
+        /// Why.
+        reason: DisconnectReason,
+    },
+    /// The client sent an invalid Socket.IO packet (the reference emits
+    /// "error" on each socket); the connection is being closed.
+    DecodeFailed(DecodeError),
+    /// The Engine.IO connection ended; always the last output. The driver
+    /// forgets the connection after draining.
+    Closed(CloseReason),
+}
+
+/// Why an emit, an ack answer or a disconnect was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EmitError {
+    /// No socket is connected on the namespace.
+    #[error("the namespace is not connected")]
+    NotConnected,
+    /// The connection is closed or closing.
+    #[error("the connection is closed")]
+    Closed,
+    /// The engine's outgoing buffer has no room for the packet (and its
+    /// attachments); nothing was sent.
+    #[error("the outgoing buffer is full")]
+    BufferFull,
+    /// An ack with this id is already pending on the connection.
+    #[error("ack id {0} is already pending")]
+    AckIdInUse(u64),
+}
+
+/// Why [`Connection::accept`](super::Connection::accept) or
+/// [`Connection::reject`](super::Connection::reject) was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerError {
+    /// No CONNECT for the namespace waits for an answer.
+    #[error("no connect request is pending for the namespace")]
+    NotRequested,
+    /// The connection is closed or closing (the reference ignores a late
+    /// middleware answer the same way).
+    #[error("the connection is closed")]
+    Closed,
+}
