@@ -23,6 +23,7 @@
 extern crate alloc;
 
 pub mod args;
+pub mod client;
 pub mod decode;
 pub mod encode;
 pub mod error;
