@@ -16,10 +16,13 @@ fn delay_after_loss(h: &mut Harness) -> u64 {
 }
 
 fn attempts(events: &[Event]) -> Vec<u32> {
-    events.iter().filter_map(|event| match event {
-        Event::ReconnectAttempt { attempt } => Some(*attempt),
-        _ => None,
-    }).collect()
+    events
+        .iter()
+        .filter_map(|event| match event {
+            Event::ReconnectAttempt { attempt } => Some(*attempt),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]

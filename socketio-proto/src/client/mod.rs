@@ -46,8 +46,8 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use bytes::Bytes;
-use engineio_proto::client::{ClientCloseReason, ClientEvent, ClientOutput, ClientSession, ClientState, RequestId};
 use engineio_proto::client::SocketId as EngineSocketId;
+use engineio_proto::client::{ClientCloseReason, ClientEvent, ClientOutput, ClientSession, ClientState, RequestId};
 use engineio_proto::time::earliest;
 use engineio_proto::{Frame, Instant, Message, Str};
 
@@ -443,7 +443,8 @@ impl Manager {
         match event {
             ClientEvent::Message(message) => self.on_message(now, message),
             ClientEvent::Open(open) => {
-                self.outputs.push_back(Output::Engine { engine: id, output: ClientOutput::Event(ClientEvent::Open(open)) });
+                self.outputs
+                    .push_back(Output::Engine { engine: id, output: ClientOutput::Event(ClientEvent::Open(open)) });
                 if self.ready == ReadyState::Opening {
                     self.on_open(now);
                 }
