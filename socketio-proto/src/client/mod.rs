@@ -178,7 +178,7 @@ impl Manager {
         if self.ready == ReadyState::Opening && self.open_deadline.is_some_and(|at| at <= now) {
             // `open()`'s timer: the attempt fails, then the session is closed.
             self.retire_engine();
-            self.on_open_error(now, String::from("timeout"));
+            self.on_open_error(String::from("timeout"));
         }
         if matches!(self.reconnect_timer, ReconnectTimer::At(at) if at <= now) {
             self.reconnect_timer = ReconnectTimer::Idle;
@@ -312,7 +312,8 @@ impl Manager {
             self.drain_queue(now, socket, false);
         } else {
             let target = token.map(AckTarget::User);
-            self.emit_packet(now, socket, name, args, target, options.timeout, options.volatile);
+            let outgoing = Outgoing { name, args, target, timeout: options.timeout, volatile: options.volatile };
+            self.emit_packet(now, socket, outgoing);
         }
         self.pump(now);
         Ok(token)
@@ -446,7 +447,7 @@ impl Manager {
                 self.outputs
                     .push_back(Output::Engine { engine: id, output: ClientOutput::Event(ClientEvent::Open(open)) });
                 if self.ready == ReadyState::Opening {
-                    self.on_open(now);
+                    self.on_open();
                 }
             }
             ClientEvent::Error(error) => {
@@ -454,7 +455,7 @@ impl Manager {
                 self.outputs
                     .push_back(Output::Engine { engine: id, output: ClientOutput::Event(ClientEvent::Error(error)) });
                 match self.ready {
-                    ReadyState::Opening => self.on_open_error(now, message),
+                    ReadyState::Opening => self.on_open_error(message),
                     ReadyState::Open => self.on_error(message),
                     ReadyState::Closed => {}
                 }
@@ -467,7 +468,7 @@ impl Manager {
                     self.retiring.push(engine);
                 }
                 match self.ready {
-                    ReadyState::Opening => self.on_open_error(now, String::from(reason.as_str())),
+                    ReadyState::Opening => self.on_open_error(String::from(reason.as_str())),
                     ReadyState::Open => self.on_close(now, disconnect_reason(reason)),
                     ReadyState::Closed => {}
                 }
@@ -495,7 +496,7 @@ impl Manager {
 
     /// `onopen`: every active socket sends CONNECT; a reconnection attempt
     /// is then reported successful.
-    fn on_open(&mut self, _now: Instant) {
+    fn on_open(&mut self) {
         self.open_deadline = None;
         self.ready = ReadyState::Open;
         self.push_event(Event::Open);
@@ -514,18 +515,18 @@ impl Manager {
     }
 
     /// `open()`'s `onError`: the session failed to open.
-    fn on_open_error(&mut self, now: Instant, message: String) {
+    fn on_open_error(&mut self, message: String) {
         self.open_deadline = None;
         self.ready = ReadyState::Closed;
         self.on_error(message.clone());
         if self.opening_attempt {
             self.opening_attempt = false;
             self.reconnecting = false;
-            self.reconnect(now);
+            self.reconnect();
             self.push_event(Event::ReconnectError { message });
         } else if !self.reconnecting && self.config.reconnection && self.backoff.attempts == 0 {
             // maybeReconnectOnOpen
-            self.reconnect(now);
+            self.reconnect();
         }
     }
 
@@ -559,12 +560,12 @@ impl Manager {
             }
         }
         if self.config.reconnection && !self.skip_reconnect {
-            self.reconnect(now);
+            self.reconnect();
         }
     }
 
     /// `reconnect()`: schedules the next attempt, or gives up.
-    fn reconnect(&mut self, _now: Instant) {
+    fn reconnect(&mut self) {
         if self.reconnecting || self.skip_reconnect {
             return;
         }
@@ -820,22 +821,14 @@ impl Manager {
         head.pending = true;
         head.tries = head.tries.saturating_add(1);
         let (name, args, timeout, seq) = (head.name.clone(), head.args.clone(), head.timeout, head.seq);
-        self.emit_packet(now, socket, name, args, Some(AckTarget::Queue(seq)), timeout, false);
+        let target = Some(AckTarget::Queue(seq));
+        self.emit_packet(now, socket, Outgoing { name, args, target, timeout, volatile: false });
     }
 
     /// `emit` past the queue: allocates the ack id and arms its deadline,
     /// then sends, buffers or (volatile, not writable) drops the packet.
-    #[allow(clippy::too_many_arguments)]
-    fn emit_packet(
-        &mut self,
-        now: Instant,
-        socket: SocketHandle,
-        name: EventName,
-        args: Args,
-        target: Option<AckTarget>,
-        timeout: Option<core::time::Duration>,
-        volatile: bool,
-    ) {
+    fn emit_packet(&mut self, now: Instant, socket: SocketHandle, outgoing: Outgoing) {
+        let Outgoing { name, args, target, timeout, volatile } = outgoing;
         let writable = self.writable();
         let ack_timeout = self.config.ack_timeout;
         let Some(state) = self.sockets.get_mut(socket.0) else {
@@ -883,6 +876,16 @@ impl Manager {
         self.next_token += 1;
         AckToken(self.next_token)
     }
+}
+
+/// An event on its way out of `emit`, past the retry queue.
+struct Outgoing {
+    name: EventName,
+    args: Args,
+    /// Who its acknowledgement resolves; `None` asks for none.
+    target: Option<AckTarget>,
+    timeout: Option<core::time::Duration>,
+    volatile: bool,
 }
 
 /// The v5 CONNECT reply.
