@@ -28,6 +28,7 @@ extern crate alloc;
 pub mod args;
 pub mod broadcast;
 pub mod broadcast_ack;
+pub mod client;
 pub mod decode;
 pub mod encode;
 pub mod error;
