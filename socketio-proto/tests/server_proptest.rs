@@ -80,7 +80,7 @@ impl Observer {
             return Ok(());
         }
         match output {
-            Output::Connected { namespace, socket_id } => {
+            Output::Connected { namespace, socket_id, .. } => {
                 let previous = self.connected.insert(namespace.as_str().to_owned(), socket_id);
                 prop_assert!(previous.is_none(), "{namespace} connected twice");
             }
