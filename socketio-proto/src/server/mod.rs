@@ -25,5 +25,5 @@ mod output;
 
 pub use config::ServerConfig;
 pub use connection::Connection;
-pub use namespace::{BroadcastWithAck, ConnectDecision, Namespace, NamespaceConfig, RecoveredSession};
+pub use namespace::{BroadcastPlan, ConnectDecision, Namespace, NamespaceConfig, RecoveredSession};
 pub use output::{AckToken, AnswerError, DisconnectReason, EmitError, Output};

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::output::DisconnectReason;
 use crate::args::Args;
-use crate::broadcast::{Broadcast, BroadcastOptions, DisconnectPlan, Planner};
+use crate::broadcast::{Broadcast, BroadcastFlags, BroadcastOptions, DisconnectPlan, Planner};
 use crate::broadcast_ack::{AckOutcome, BroadcastAcks};
 use crate::encode::Encoded;
 use crate::json::Json;
@@ -70,15 +70,42 @@ pub enum ConnectDecision<D> {
     Recover(RecoveredSession<D>),
 }
 
-/// A broadcast that waits for one acknowledgement per target.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BroadcastWithAck<'p> {
-    /// The ack id carried by the packet, shared by every target: pass it to
+/// A packet encoded once and the sockets to send it to: what
+/// [`Namespace::broadcast`] and [`Namespace::broadcast_with_ack`] plan. The
+/// targets can be read as [`SocketKey`]s (for a driver table indexed by
+/// [`SocketKey::index`]) or as socket ids.
+#[derive(Debug, Clone)]
+pub struct BroadcastPlan<'a> {
+    /// The packet, encoded once; send a clone to each target.
+    pub encoded: Encoded,
+    /// The broadcast's flags (volatile: use
+    /// [`Connection::emit_volatile`](super::Connection::emit_volatile)).
+    pub flags: BroadcastFlags,
+    /// For [`Namespace::broadcast_with_ack`]: the ack id the packet carries,
+    /// shared by every target. Send with
     /// [`Connection::emit_encoded_with_ack`](super::Connection::emit_encoded_with_ack)
-    /// and, when a target answers, to [`Namespace::record_broadcast_ack`].
-    pub ack_id: u64,
-    /// The packet (encoded once) and its targets.
-    pub broadcast: Broadcast<'p>,
+    /// and route each target's answer to [`Namespace::record_broadcast_ack`].
+    pub ack_id: Option<u64>,
+    targets: &'a [SocketKey],
+    rooms: &'a Rooms,
+}
+
+impl<'a> BroadcastPlan<'a> {
+    /// The targets' keys, each once.
+    pub fn target_keys(&self) -> &'a [SocketKey] {
+        self.targets
+    }
+
+    /// The targets' socket ids, each once, in the order of [`BroadcastPlan::target_keys`].
+    pub fn target_ids(&self) -> impl Iterator<Item = &'a SocketId> + 'a {
+        let rooms = self.rooms;
+        self.targets.iter().filter_map(move |&key| rooms.id_of(key))
+    }
+
+    /// The plan as the planner's [`Broadcast`] (keys only).
+    pub fn as_broadcast(&self) -> Broadcast<'a> {
+        Broadcast { encoded: self.encoded.clone(), targets: self.targets, flags: self.flags.clone() }
+    }
 }
 
 /// The `pid` and `offset` a reconnecting client adds to its CONNECT auth.
@@ -263,9 +290,16 @@ impl<D> Namespace<D> {
         name: impl Into<EventName>,
         args: Args,
         options: &BroadcastOptions,
-    ) -> Broadcast<'_> {
+    ) -> BroadcastPlan<'_> {
         let encoded = self.encode_event(now, name.into(), args, options);
-        self.planner.broadcast(&self.rooms, options, encoded)
+        self.planner.select_into(&self.rooms, options, &mut self.targets);
+        BroadcastPlan {
+            encoded,
+            flags: options.flags.clone(),
+            ack_id: None,
+            targets: &self.targets,
+            rooms: &self.rooms,
+        }
     }
 
     /// Encodes an EVENT for one socket (the reference `socket.emit`): with
@@ -297,15 +331,18 @@ impl<D> Namespace<D> {
         args: Args,
         options: &BroadcastOptions,
         timeout: Duration,
-    ) -> BroadcastWithAck<'_> {
+    ) -> BroadcastPlan<'_> {
         let ack_id = self.next_ack_id();
         let encoded = Packet::event(self.name.clone(), name, args, Some(ack_id)).encode();
         self.planner.select_into(&self.rooms, options, &mut self.targets);
         let target_ids = self.targets.iter().filter_map(|&key| self.rooms.id_of(key)).cloned();
         self.acks.start(ack_id, target_ids, now + timeout);
-        BroadcastWithAck {
-            ack_id,
-            broadcast: Broadcast { encoded, targets: &self.targets, flags: options.flags.clone() },
+        BroadcastPlan {
+            encoded,
+            flags: options.flags.clone(),
+            ack_id: Some(ack_id),
+            targets: &self.targets,
+            rooms: &self.rooms,
         }
     }
 
