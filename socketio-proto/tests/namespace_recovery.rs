@@ -140,3 +140,28 @@ fn recovery_is_off_by_default_and_connects_carry_no_pid() {
     let (_, outputs) = server.connect(at(0), open(at(0), "engineA"), "", "sidA", 1);
     assert_eq!(transmitted(&outputs), vec![r#"40{"sid":"sidA"}"#]);
 }
+
+#[test]
+fn a_recovered_socket_can_recover_again_with_the_same_pid() {
+    let (mut server, a, _b, pid) = two_clients();
+    server.broadcast(at(1_000), "news", number(0), &BroadcastOptions::everyone());
+    let offset = offset_of(&transmitted(&server.drain(&a))[0]);
+    server.close_transport(at(2_000), &a);
+    server.connect(at(3_000), open(at(3_000), "engineA2"), &recovery_auth(&pid, &offset), "x", 3);
+    server.broadcast(at(4_000), "news", number(1), &BroadcastOptions::everyone());
+    let offset = offset_of(&transmitted(&server.drain(&a))[0]);
+    server.close_transport(at(5_000), &a);
+
+    let (socket_id, outputs) =
+        server.connect(at(6_000), open(at(6_000), "engineA3"), &recovery_auth(&pid, &offset), "y", 4);
+    assert_eq!((socket_id, connected_recovered(&outputs)), (a, Some(true)));
+}
+
+#[test]
+fn expired_sessions_are_dropped_when_the_namespace_timer_fires() {
+    let (mut server, a, _b, _pid) = two_clients();
+    server.close_transport(at(2_000), &a);
+    assert_eq!(server.namespace.poll_timeout(), Some(at(2_000 + 120_001)));
+    server.namespace.handle_timeout(at(2_000 + 120_001));
+    assert_eq!(server.namespace.recovery().map(|store| store.session_count()), Some(0));
+}

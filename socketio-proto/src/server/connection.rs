@@ -466,7 +466,7 @@ impl Connection {
             }
             let Some((_, (namespace, id))) = self.ack_deadlines.pop_first() else { break };
             if let Some(pending) = self.take_ack(namespace.0.as_str(), id) {
-                self.outputs.push_back(Output::AckTimedOut { token: pending.token });
+                self.outputs.push_back(Output::AckTimedOut { namespace: namespace.0, token: pending.token });
             }
         }
     }
@@ -530,7 +530,8 @@ impl Connection {
             }
             (Some(Namespace::Connected { .. }), PacketData::Ack(ack)) => {
                 if let Some(pending) = self.take_ack(key.as_str(), ack.id) {
-                    self.outputs.push_back(Output::AckReceived { token: pending.token, args: ack.arguments });
+                    let token = pending.token;
+                    self.outputs.push_back(Output::AckReceived { namespace: key, token, args: ack.arguments });
                 }
             }
             (Some(Namespace::Connected { .. }), PacketData::Disconnect) => {
@@ -658,12 +659,12 @@ impl Connection {
             reason,
         });
         let cancelled = self.acks.remove(namespace.as_str()).unwrap_or_default();
-        self.outputs.push_back(Output::Disconnected { namespace, socket_id, reason });
+        self.outputs.push_back(Output::Disconnected { namespace: namespace.clone(), socket_id, reason });
         for pending in cancelled.into_values() {
             if let Some(deadline) = pending.deadline {
                 self.ack_deadlines.remove(&(deadline, pending.token.serial));
             }
-            self.outputs.push_back(Output::AckCancelled { token: pending.token });
+            self.outputs.push_back(Output::AckCancelled { namespace: namespace.clone(), token: pending.token });
         }
     }
 

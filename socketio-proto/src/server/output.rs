@@ -146,6 +146,9 @@ pub enum Output {
     },
     /// The client answered an emit with ack.
     AckReceived {
+        /// The namespace the ack was emitted on (route a broadcast's answer
+        /// to that [`Namespace`](super::Namespace)).
+        namespace: Str,
         /// The ack answered.
         token: AckToken,
         /// The answer's arguments.
@@ -153,12 +156,16 @@ pub enum Output {
     },
     /// The ack's timeout passed without an answer.
     AckTimedOut {
+        /// The namespace the ack was emitted on.
+        namespace: Str,
         /// The ack.
         token: AckToken,
     },
     /// The socket the ack was sent on disconnected before any answer or
     /// timeout; no answer can come any more.
     AckCancelled {
+        /// The namespace the ack was emitted on.
+        namespace: Str,
         /// The ack.
         token: AckToken,
     },

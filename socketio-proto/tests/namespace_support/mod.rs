@@ -145,11 +145,12 @@ impl Server {
     }
 
     /// The client of `socket_id` answers ack `ack_id`; the driver routes the
-    /// connection's `AckReceived` to the namespace.
+    /// connection's `AckReceived` to the namespace it names.
     pub fn client_acks(&mut self, now: Instant, socket_id: &Sid, ack_id: u64, args: &str) {
         let connection = self.connections.get_mut(socket_id).expect("a connection");
         for output in receive(connection, now, &format!("3{ack_id}{args}")) {
-            if let Output::AckReceived { token, args } = output {
+            if let Output::AckReceived { namespace, token, args } = output {
+                assert_eq!(&namespace, self.namespace.name());
                 self.namespace.record_broadcast_ack(token.ack_id(), socket_id, args);
             }
         }
