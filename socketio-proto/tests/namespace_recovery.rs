@@ -165,3 +165,13 @@ fn expired_sessions_are_dropped_when_the_namespace_timer_fires() {
     server.namespace.handle_timeout(at(2_000 + 120_001));
     assert_eq!(server.namespace.recovery().map(|store| store.session_count()), Some(0));
 }
+
+#[test]
+fn accept_recovered_without_missed_packets_still_reports_a_recovered_socket() {
+    let mut connection = open(at(0), "engine");
+    receive(&mut connection, at(0), r#"0{"pid":"p","offset":"o"}"#);
+    connection.accept_recovered(at(0), "/", Sid::new("old"), "p", &[]).unwrap();
+    let outputs = drain(&mut connection);
+    assert_eq!(transmitted(&outputs), vec![r#"40{"sid":"old","pid":"p"}"#]);
+    assert_eq!(connected_recovered(&outputs), Some(true));
+}

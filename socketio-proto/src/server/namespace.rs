@@ -1,5 +1,6 @@
 //! [`Namespace`]: the state one namespace shares across its connections.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
@@ -14,7 +15,7 @@ use crate::broadcast::{Broadcast, BroadcastFlags, BroadcastOptions, DisconnectPl
 use crate::broadcast_ack::{AckOutcome, BroadcastAcks};
 use crate::encode::Encoded;
 use crate::json::Json;
-use crate::packet::{EventName, Packet};
+use crate::packet::{EventName, Packet, PacketData};
 use crate::recovery::{append_offset, is_recordable, Offset, Pid, RecoveryConfig, RecoveryStore, SessionSnapshot};
 use crate::rooms::{Room, Rooms, SocketId, SocketKey};
 
@@ -163,7 +164,7 @@ pub struct Namespace<D = ()> {
     next_ack_id: u64,
     recovery: Option<RecoveryStore<D>>,
     /// The pid of each connected socket (recovery on only).
-    pids: alloc::collections::BTreeMap<SocketId, Pid>,
+    pids: BTreeMap<SocketId, Pid>,
 }
 
 impl<D> Namespace<D> {
@@ -177,7 +178,7 @@ impl<D> Namespace<D> {
             acks: BroadcastAcks::new(),
             next_ack_id: 0,
             recovery: config.recovery.clone().map(RecoveryStore::new),
-            pids: alloc::collections::BTreeMap::new(),
+            pids: BTreeMap::new(),
         }
     }
 
@@ -427,7 +428,7 @@ impl<D> Namespace<D> {
         };
         let offset = store.next_offset(now);
         let mut packet = packet;
-        if let crate::packet::PacketData::Event(event) = &mut packet.data {
+        if let PacketData::Event(event) = &mut packet.data {
             event.arguments = append_offset(&event.arguments, &offset);
         }
         let encoded = packet.encode();
