@@ -63,8 +63,8 @@ pub fn decode_message(message: &Message) -> Result<Packet, DecodeError> {
 }
 
 /// Decodes the bytes of one binary message into a packet, checking it as
-/// `socket.io-msgpack-parser`'s `Decoder` does. Strings and binary values
-/// share the storage of `bytes`. Unknown map keys (the client's `options`)
+/// `socket.io-msgpack-parser`'s `Decoder` does. The namespace, the event name
+/// and top-level binary arguments share the storage of `bytes`. Unknown map keys (the client's `options`)
 /// are ignored; the last of duplicate keys wins.
 pub fn decode(bytes: &Bytes) -> Result<Packet, DecodeError> {
     let Value::Map(entries) = Reader::new(bytes).read_whole()? else {
@@ -167,9 +167,17 @@ fn to_json(value: &Value<'_>) -> Option<Json> {
     Json::from_serialize(value).ok()
 }
 
-/// Arguments as JSON text, binary values as attachments.
+/// Arguments as JSON text, binary values as attachments (a top-level binary
+/// argument shares the message's storage; nested ones are copied).
 fn to_args(items: &[Value<'_>]) -> Option<Args> {
-    Args::from_tuple(items).ok()
+    let mut builder = Args::builder();
+    for item in items {
+        builder = match item {
+            Value::Bin(bytes) => builder.binary(bytes.clone()),
+            _ => builder.arg(item).ok()?,
+        };
+    }
+    Some(builder.build())
 }
 
 /// Encodes a packet as one binary Engine.IO message (see [`encode`]).
