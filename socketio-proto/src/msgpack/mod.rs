@@ -40,7 +40,7 @@ use bytes::Bytes;
 use engineio_proto::{Message, Str};
 
 pub use error::{DecodeError, EncodeError};
-use value::{encoded_len, map_header_len, string_len, unsigned_len, Reader, Value, Writer};
+use value::{encoded_len, is_integral, map_header_len, string_len, unsigned_len, Reader, Value, Writer};
 
 use crate::args::Args;
 use crate::json::Json;
@@ -131,7 +131,7 @@ pub fn decode(bytes: &Bytes) -> Result<Packet, DecodeError> {
 fn read_packet_type(value: Option<&Value<'_>>) -> Result<PacketType, DecodeError> {
     let number = match value {
         Some(Value::UInt(number)) => *number,
-        Some(Value::Float(number)) if number.fract() == 0.0 && (0.0..=4.0).contains(number) => *number as u64,
+        Some(Value::Float(number)) if is_integral(*number) && (0.0..=4.0).contains(number) => *number as u64,
         _ => return Err(DecodeError::InvalidPacketType),
     };
     match u8::try_from(number).ok().and_then(PacketType::from_number) {
@@ -144,7 +144,7 @@ fn read_packet_type(value: Option<&Value<'_>>) -> Result<PacketType, DecodeError
 fn read_ack_id(value: &Value<'_>) -> Result<u64, DecodeError> {
     match value {
         Value::UInt(id) => Ok(*id),
-        Value::Float(id) if id.fract() == 0.0 && *id >= 0.0 && *id < 18_446_744_073_709_551_616.0 => Ok(*id as u64),
+        Value::Float(id) if is_integral(*id) && *id >= 0.0 && *id < 18_446_744_073_709_551_616.0 => Ok(*id as u64),
         _ => Err(DecodeError::InvalidAckId),
     }
 }

@@ -276,6 +276,12 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Whether a finite float has no fractional part (`f64::fract` needs `std`).
+pub(crate) fn is_integral(number: f64) -> bool {
+    // From 2^53 on every float is an integer; below, the cast is exact.
+    number.abs() >= SAFE_INTEGER_LIMIT || (number as i64) as f64 == number
+}
+
 fn signed(value: i64) -> Value<'static> {
     u64::try_from(value).map_or(Value::Int(value), Value::UInt)
 }
@@ -484,7 +490,7 @@ impl Serialize for Value<'_> {
             Value::Bool(flag) => serializer.serialize_bool(*flag),
             Value::Int(number) => serializer.serialize_i64(*number),
             Value::UInt(number) => serializer.serialize_u64(*number),
-            Value::Float(number) if number.fract() == 0.0 && number.abs() < SAFE_INTEGER_LIMIT => {
+            Value::Float(number) if is_integral(*number) && number.abs() < SAFE_INTEGER_LIMIT => {
                 serializer.serialize_i64(*number as i64)
             }
             Value::Float(number) => serializer.serialize_f64(*number),
@@ -535,7 +541,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
 
     /// A JS number: integral values go out as integers (as notepack writes them).
     fn visit_f64<E: de::Error>(self, number: f64) -> Result<Value<'de>, E> {
-        if number.fract() == 0.0 && number.abs() < SAFE_INTEGER_LIMIT {
+        if is_integral(number) && number.abs() < SAFE_INTEGER_LIMIT {
             return Ok(signed(number as i64));
         }
         Ok(Value::Float(number))
