@@ -65,7 +65,8 @@ pub fn decode_message(message: &Message) -> Result<Packet, DecodeError> {
 /// Decodes the bytes of one binary message into a packet, checking it as
 /// `socket.io-msgpack-parser`'s `Decoder` does. The namespace, the event name
 /// and top-level binary arguments share the storage of `bytes`. Unknown map keys (the client's `options`)
-/// are ignored; the last of duplicate keys wins.
+/// are ignored; the last of duplicate keys wins; an `id` on a packet other
+/// than EVENT or ACK is checked, then ignored (the JS parser allows it).
 pub fn decode(bytes: &Bytes) -> Result<Packet, DecodeError> {
     let Value::Map(entries) = Reader::new(bytes).read_whole()? else {
         return Err(DecodeError::NotAMap);
@@ -232,7 +233,9 @@ pub fn encode(packet: &Packet) -> Result<Bytes, EncodeError> {
     }
     writer.string("nsp")?;
     writer.string(namespace)?;
-    Ok(writer.finish())
+    let bytes = writer.finish();
+    debug_assert_eq!(bytes.len(), length, "the computed length sizes the one allocation");
+    Ok(bytes)
 }
 
 fn json_error(error: serde_json::Error) -> EncodeError {

@@ -313,20 +313,20 @@ impl Writer {
 
     /// Writes a map header for `length` entries.
     pub(crate) fn map_header(&mut self, length: usize) -> Result<(), EncodeError> {
-        self.header(length, 0x80, 0x10, 0xde, 0xdf)
+        self.header(length, Header::MAP)
     }
 
-    fn header(&mut self, length: usize, fix: u8, fix_limit: usize, m16: u8, m32: u8) -> Result<(), EncodeError> {
-        match length {
-            _ if length < fix_limit => self.out.push(fix | length as u8),
-            _ if length <= 0xff && fix == 0xa0 => self.out.extend_from_slice(&[0xd9, length as u8]),
-            0..=0xffff => {
-                self.out.push(m16);
+    fn header(&mut self, length: usize, header: Header) -> Result<(), EncodeError> {
+        match (length, header.marker_8) {
+            _ if length < header.fix_limit => self.out.push(header.fix | length as u8),
+            (0..=0xff, Some(marker_8)) => self.out.extend_from_slice(&[marker_8, length as u8]),
+            (0..=0xffff, _) => {
+                self.out.push(header.marker_16);
                 self.out.extend_from_slice(&(length as u16).to_be_bytes());
             }
             _ => {
                 let length = u32::try_from(length).map_err(|_| EncodeError::TooLarge { length })?;
-                self.out.push(m32);
+                self.out.push(header.marker_32);
                 self.out.extend_from_slice(&length.to_be_bytes());
             }
         }
@@ -335,7 +335,7 @@ impl Writer {
 
     /// Writes a string.
     pub(crate) fn string(&mut self, text: &str) -> Result<(), EncodeError> {
-        self.header(text.len(), 0xa0, 0x20, 0xda, 0xdb)?;
+        self.header(text.len(), Header::STR)?;
         self.out.extend_from_slice(text.as_bytes());
         Ok(())
     }
@@ -393,22 +393,11 @@ impl Writer {
             }
             Value::Str(text) => self.string(text)?,
             Value::Bin(bytes) => {
-                match bytes.len() {
-                    length @ 0..=0xff => self.out.extend_from_slice(&[0xc4, length as u8]),
-                    length @ 0x100..=0xffff => {
-                        self.out.push(0xc5);
-                        self.out.extend_from_slice(&(length as u16).to_be_bytes());
-                    }
-                    length => {
-                        let length = u32::try_from(length).map_err(|_| EncodeError::TooLarge { length })?;
-                        self.out.push(0xc6);
-                        self.out.extend_from_slice(&length.to_be_bytes());
-                    }
-                }
+                self.header(bytes.len(), Header::BIN)?;
                 self.out.extend_from_slice(bytes);
             }
             Value::Array(items) => {
-                self.header(items.len(), 0x90, 0x10, 0xdc, 0xdd)?;
+                self.header(items.len(), Header::ARRAY)?;
                 items.iter().try_for_each(|item| self.value(item))?;
             }
             Value::Map(entries) => {
@@ -423,20 +412,41 @@ impl Writer {
     }
 }
 
-/// The length of a header for `length` elements (`fix_limit` elements fit in
-/// the marker; strings also have an 8-bit length form).
-fn header_len(length: usize, fix_limit: usize, has_8_bit: bool) -> usize {
-    match length {
-        _ if length < fix_limit => 1,
-        0..=0xff if has_8_bit => 2,
-        0..=0xffff => 3,
-        _ => 5,
+/// The length-prefix forms of one msgpack family.
+#[derive(Clone, Copy)]
+struct Header {
+    /// The marker of the form that holds the length itself.
+    fix: u8,
+    /// Lengths below this fit in the `fix` marker.
+    fix_limit: usize,
+    /// The marker with an 8-bit length, if the family has one.
+    marker_8: Option<u8>,
+    /// The marker with a 16-bit length.
+    marker_16: u8,
+    /// The marker with a 32-bit length.
+    marker_32: u8,
+}
+
+impl Header {
+    const STR: Header = Header { fix: 0xa0, fix_limit: 0x20, marker_8: Some(0xd9), marker_16: 0xda, marker_32: 0xdb };
+    const BIN: Header = Header { fix: 0, fix_limit: 0, marker_8: Some(0xc4), marker_16: 0xc5, marker_32: 0xc6 };
+    const ARRAY: Header = Header { fix: 0x90, fix_limit: 0x10, marker_8: None, marker_16: 0xdc, marker_32: 0xdd };
+    const MAP: Header = Header { fix: 0x80, fix_limit: 0x10, marker_8: None, marker_16: 0xde, marker_32: 0xdf };
+
+    /// The length of the header for `length` elements.
+    fn len(self, length: usize) -> usize {
+        match (length, self.marker_8) {
+            _ if length < self.fix_limit => 1,
+            (0..=0xff, Some(_)) => 2,
+            (0..=0xffff, _) => 3,
+            _ => 5,
+        }
     }
 }
 
 /// The encoded length of a string.
 pub(crate) fn string_len(text: &str) -> usize {
-    header_len(text.len(), 0x20, true) + text.len()
+    Header::STR.len(text.len()) + text.len()
 }
 
 /// The encoded length of a non-negative integer.
@@ -452,7 +462,7 @@ pub(crate) fn unsigned_len(value: u64) -> usize {
 
 /// The encoded length of a map header.
 pub(crate) fn map_header_len(length: usize) -> usize {
-    header_len(length, 0x10, false)
+    Header::MAP.len(length)
 }
 
 /// The number of bytes [`Writer::value`] writes for `value` (so the output is
@@ -471,8 +481,8 @@ pub(crate) fn encoded_len(value: &Value<'_>) -> usize {
         Value::UInt(number) => unsigned_len(*number),
         Value::Float(_) => 9,
         Value::Str(text) => string_len(text),
-        Value::Bin(bytes) => header_len(bytes.len(), 0, true) + bytes.len(),
-        Value::Array(items) => header_len(items.len(), 0x10, false) + items.iter().map(encoded_len).sum::<usize>(),
+        Value::Bin(bytes) => Header::BIN.len(bytes.len()) + bytes.len(),
+        Value::Array(items) => Header::ARRAY.len(items.len()) + items.iter().map(encoded_len).sum::<usize>(),
         Value::Map(entries) => {
             map_header_len(entries.len())
                 + entries.iter().map(|(key, value)| string_len(key) + encoded_len(value)).sum::<usize>()
