@@ -64,9 +64,10 @@ pub fn decode_message(message: &Message) -> Result<Packet, DecodeError> {
 
 /// Decodes the bytes of one binary message into a packet, checking it as
 /// `socket.io-msgpack-parser`'s `Decoder` does. The namespace, the event name
-/// and top-level binary arguments share the storage of `bytes`. Unknown map keys (the client's `options`)
-/// are ignored; the last of duplicate keys wins; an `id` on a packet other
-/// than EVENT or ACK is checked, then ignored (the JS parser allows it).
+/// and top-level binary arguments share the storage of `bytes`. Unknown map
+/// keys (the client's `options`) are ignored; the last of duplicate keys wins;
+/// an `id` on a packet other than EVENT or ACK is checked, then ignored (the
+/// JS parser allows it).
 pub fn decode(bytes: &Bytes) -> Result<Packet, DecodeError> {
     let Value::Map(entries) = Reader::new(bytes).read_whole()? else {
         return Err(DecodeError::NotAMap);
@@ -88,8 +89,19 @@ pub fn decode(bytes: &Bytes) -> Result<Packet, DecodeError> {
         _ => return Err(DecodeError::InvalidNamespace),
     };
     let id = id.as_ref().map(read_ack_id).transpose()?;
+    let data = packet_data(bytes, packet_type, data, id)?;
+    Ok(Packet { namespace, data })
+}
+
+/// What the packet carries, from its `data` and `id` fields.
+fn packet_data(
+    message: &Bytes,
+    packet_type: PacketType,
+    data: Option<Value<'_>>,
+    id: Option<u64>,
+) -> Result<PacketData, DecodeError> {
     let invalid = |expected| DecodeError::InvalidPayload { packet_type, expected };
-    let data = match (packet_type, data) {
+    Ok(match (packet_type, data) {
         (PacketType::Connect, None) => PacketData::Connect(None),
         (PacketType::Connect, Some(object @ Value::Map(_))) => {
             PacketData::Connect(Some(to_json(&object).ok_or_else(|| invalid("an object without binary values"))?))
@@ -103,17 +115,14 @@ pub fn decode(bytes: &Bytes) -> Result<Packet, DecodeError> {
         (PacketType::ConnectError, _) => return Err(invalid("a string or an object")),
         (PacketType::Event | PacketType::BinaryEvent, Some(Value::Array(items))) => {
             let name = match items.first() {
-                Some(Value::Str(name)) if RESERVED_EVENTS.contains(&name.as_ref()) => {
-                    return Err(DecodeError::ReservedEventName { name: name.to_string() });
-                }
-                Some(Value::Str(name)) => EventName::Text(shared_str(bytes, name.clone())),
-                Some(number @ (Value::UInt(_) | Value::Int(_) | Value::Float(_))) => {
-                    let text = serde_json::to_string(number).map_err(|_| invalid("a numeric event name"))?;
-                    EventName::Number(Str::from(text))
-                }
-                Some(_) => return Err(invalid("an event name (string or number)")),
+                Some(name) => event_name(message, name).ok_or_else(|| invalid("an event name (string or number)"))?,
                 None => return Err(invalid("a non-empty array")),
             };
+            if let EventName::Text(text) = &name {
+                if RESERVED_EVENTS.contains(&text.as_str()) {
+                    return Err(DecodeError::ReservedEventName { name: text.as_str().to_string() });
+                }
+            }
             let arguments = to_args(items.get(1..).unwrap_or_default()).ok_or_else(|| invalid("JSON arguments"))?;
             PacketData::Event(Event { name, arguments, ack_id: id })
         }
@@ -124,8 +133,18 @@ pub fn decode(bytes: &Bytes) -> Result<Packet, DecodeError> {
         (PacketType::Event | PacketType::BinaryEvent | PacketType::Ack | PacketType::BinaryAck, _) => {
             return Err(invalid("an array"));
         }
-    };
-    Ok(Packet { namespace, data })
+    })
+}
+
+/// An event name: a string, or a number kept as its JSON text.
+fn event_name(message: &Bytes, value: &Value<'_>) -> Option<EventName> {
+    match value {
+        Value::Str(name) => Some(EventName::Text(shared_str(message, name.clone()))),
+        Value::UInt(_) | Value::Int(_) | Value::Float(_) => {
+            serde_json::to_string(value).ok().map(|text| EventName::Number(Str::from(text)))
+        }
+        _ => None,
+    }
 }
 
 /// `type`: an integer from 0 to 4.
