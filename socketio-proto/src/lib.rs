@@ -35,6 +35,8 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod json;
+#[cfg(feature = "msgpack")]
+pub mod msgpack;
 pub mod packet;
 pub mod placeholder;
 pub mod recovery;
