@@ -29,6 +29,7 @@ pub mod error;
 pub mod json;
 pub mod packet;
 pub mod placeholder;
+mod scan;
 
 pub use args::{Args, ArgsBuilder};
 pub use decode::{decode_text, Decoder, DecoderLimits};
