@@ -44,6 +44,7 @@ impl Default for DecoderLimits {
 /// the second value is how many must follow; otherwise it is 0.
 ///
 /// `max_attachments` bounds the announced count (see [`DecoderLimits`]).
+#[inline]
 pub fn decode_text(
     version: ProtocolVersion,
     text: &Str,
@@ -166,6 +167,7 @@ pub fn decode_text(
 }
 
 /// Reads the event name and keeps the arguments as text.
+#[inline]
 fn event_payload(
     packet_type: PacketType,
     payload: Str,
@@ -201,6 +203,7 @@ fn event_payload(
 /// Checks that `payload` is one well-formed JSON value; for binary packets
 /// (`attachments > 0`) also that every placeholder names an announced
 /// attachment.
+#[inline]
 fn check_json(payload: &str, offset: usize, attachments: usize) -> Result<Outline, DecodeError> {
     let placeholders = (attachments > 0).then_some(attachments as u64);
     scan(payload.as_bytes(), placeholders).map_err(|error| match error {
@@ -216,6 +219,7 @@ fn check_json(payload: &str, offset: usize, attachments: usize) -> Result<Outlin
 
 /// For a well-formed value: if it is an array, the offsets just after its `[`
 /// and of its closing `]`.
+#[inline]
 fn array_items(json: &str, outline: &Outline) -> Option<(usize, usize)> {
     if json.as_bytes().get(outline.start) != Some(&b'[') {
         return None;
@@ -233,6 +237,7 @@ fn skip_whitespace(json: &[u8], mut at: usize) -> usize {
 /// The unescaped text of the well-formed JSON string `json[start..end]`
 /// (quotes included): a slice of `json` when it has no escapes. `None` when
 /// it escapes a lone surrogate, which no Rust string can hold.
+#[inline]
 fn read_string(json: &Str, start: usize, end: usize) -> Option<Str> {
     let body = json.as_bytes().get(start + 1..end - 1)?;
     if !body.contains(&b'\\') {
@@ -244,6 +249,7 @@ fn read_string(json: &Str, start: usize, end: usize) -> Option<Str> {
 
 /// The text of `text[start..end]`, cut at ASCII delimiters (so on character
 /// boundaries), sharing storage.
+#[inline]
 fn sub_str(text: &Str, start: usize, end: usize) -> Str {
     let end = end.min(text.len());
     text.slice(start.min(end)..end).unwrap_or_default()

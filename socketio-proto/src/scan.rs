@@ -61,10 +61,27 @@ pub(crate) struct Outline {
 /// `reconstructPacket` does.
 pub(crate) fn scan(json: &[u8], attachments: Option<u64>) -> Result<Outline, ScanError> {
     match attachments {
-        None => Scanner::<false>::new(json, 0).run(),
-        Some(count) => Scanner::<true>::new(json, count).run(),
+        None => scan_value::<false>(json, 0),
+        Some(count) => scan_value::<true>(json, count),
     }
 }
+
+/// Bytes of a string read one at a time before switching to eight at a time.
+const SHORT_STRING: usize = 8;
+
+/// Bytes that may appear in a string as they are: not `"`, `\\` or a control
+/// character.
+const PLAIN: [bool; 256] = {
+    let mut plain = [true; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        plain[byte] = false;
+        byte += 1;
+    }
+    plain[b'"' as usize] = false;
+    plain[b'\\' as usize] = false;
+    plain
+};
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
@@ -78,7 +95,16 @@ const fn zero_bytes(word: u64) -> u64 {
 /// The offset of the first byte from `at` that ends a run of plain string
 /// characters: `"`, `\` or a control character (below 0x20). Eight bytes at
 /// a time.
+#[inline(always)]
 fn skip_plain_string(json: &[u8], mut at: usize) -> usize {
+    // Short strings (object keys, small values) end within a few bytes: a
+    // byte loop whose exit the CPU predicts beats the word arithmetic there.
+    for _ in 0..SHORT_STRING {
+        match json.get(at) {
+            Some(&byte) if PLAIN[usize::from(byte)] => at += 1,
+            _ => return at,
+        }
+    }
     while let Some(chunk) = json.get(at..at + 8) {
         let Ok(chunk) = <[u8; 8]>::try_from(chunk) else { break };
         let word = u64::from_le_bytes(chunk);
@@ -129,293 +155,321 @@ struct ObjectState {
     num: Option<Class>,
 }
 
-struct Scanner<'a, const PLACEHOLDERS: bool> {
-    json: &'a [u8],
-    at: usize,
-    /// Bit `d` set: the container at depth `d` (0-based) is an object.
-    objects: u128,
-    depth: usize,
-    /// Attachments announced (only with `PLACEHOLDERS`).
-    attachments: u64,
-    /// One entry per open container (only with `PLACEHOLDERS`).
-    states: Vec<ObjectState>,
+/// The error at `offset` (kept out of line: errors are rare).
+#[cold]
+#[inline(never)]
+fn syntax(json: &[u8], offset: usize, reason: &'static str) -> ScanError {
+    ScanError::Syntax { offset: offset.min(json.len()), reason }
 }
 
-impl<'a, const PLACEHOLDERS: bool> Scanner<'a, PLACEHOLDERS> {
-    fn new(json: &'a [u8], attachments: u64) -> Self {
-        Scanner { json, at: 0, objects: 0, depth: 0, attachments, states: Vec::new() }
+#[inline(always)]
+fn skip_whitespace(json: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\t' | b'\r') = json.get(at) {
+        at += 1;
     }
+    at
+}
 
-    fn error(&self, reason: &'static str) -> ScanError {
-        ScanError::Syntax { offset: self.at.min(self.json.len()), reason }
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.json.get(self.at).copied()
-    }
-
-    fn skip_whitespace(&mut self) {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
-            self.at += 1;
+/// Reads a string from just after its opening quote; returns the offset
+/// after its closing quote.
+#[inline(always)]
+fn string_end(json: &[u8], mut at: usize) -> Result<usize, ScanError> {
+    loop {
+        at = skip_plain_string(json, at);
+        match json.get(at) {
+            Some(b'"') => return Ok(at + 1),
+            Some(b'\\') => at = escape_end(json, at + 1)?,
+            Some(_) => return Err(syntax(json, at, "control character (\\u0000-\\u001F) while parsing a string")),
+            None => return Err(syntax(json, at, "EOF while parsing a string")),
         }
     }
+}
 
-    fn in_object(&self) -> bool {
-        self.depth > 0 && self.objects & (1u128 << (self.depth - 1)) != 0
-    }
-
-    fn open(&mut self, object: bool) -> Result<(), ScanError> {
-        if self.depth >= MAX_DEPTH {
-            return Err(ScanError::TooDeep { offset: self.at });
-        }
-        if object {
-            self.objects |= 1u128 << self.depth;
-        } else {
-            self.objects &= !(1u128 << self.depth);
-        }
-        self.depth += 1;
-        self.at += 1;
-        if PLACEHOLDERS {
-            self.states.push(ObjectState { key: Key::Other, placeholder: false, num: None });
-        }
-        Ok(())
-    }
-
-    /// Closes the innermost container (its closing bracket is at `self.at`).
-    fn close(&mut self) -> Result<(), ScanError> {
-        if PLACEHOLDERS {
-            if let Some(state) = self.states.pop() {
-                let names_attachment = matches!(state.num, Some(Class::Index(num)) if num < self.attachments);
-                if state.placeholder && !names_attachment {
-                    return Err(ScanError::InvalidPlaceholder { offset: self.at });
+/// Reads an escape from just after its backslash.
+fn escape_end(json: &[u8], at: usize) -> Result<usize, ScanError> {
+    match json.get(at) {
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(at + 1),
+        Some(b'u') => {
+            for offset in at + 1..at + 5 {
+                match json.get(offset) {
+                    Some(byte) if byte.is_ascii_hexdigit() => {}
+                    Some(_) => return Err(syntax(json, offset, "invalid escape")),
+                    None => return Err(syntax(json, offset, "EOF while parsing a string")),
                 }
             }
+            Ok(at + 5)
         }
-        self.depth -= 1;
-        self.at += 1;
-        Ok(())
+        Some(_) => Err(syntax(json, at, "invalid escape")),
+        None => Err(syntax(json, at, "EOF while parsing a string")),
+    }
+}
+
+#[inline(always)]
+fn skip_digits(json: &[u8], mut at: usize) -> usize {
+    while let Some(b'0'..=b'9') = json.get(at) {
+        at += 1;
+    }
+    at
+}
+
+/// Reads a number, `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`;
+/// returns the offset after it and, with `classify`, what it is.
+#[inline(always)]
+fn number_end(json: &[u8], start: usize, classify: bool) -> Result<(usize, Class), ScanError> {
+    let negative = json.get(start) == Some(&b'-');
+    let integer_start = start + usize::from(negative);
+    let mut at = match json.get(integer_start) {
+        Some(b'0') => match json.get(integer_start + 1) {
+            Some(b'0'..=b'9') => return Err(syntax(json, integer_start + 1, "invalid number")),
+            _ => integer_start + 1,
+        },
+        Some(b'1'..=b'9') => skip_digits(json, integer_start + 1),
+        _ => return Err(syntax(json, integer_start, "invalid number")),
+    };
+    let integer_end = at;
+    if json.get(at) == Some(&b'.') {
+        let digits_end = skip_digits(json, at + 1);
+        if digits_end == at + 1 {
+            return Err(syntax(json, digits_end, "invalid number"));
+        }
+        at = digits_end;
+    }
+    if let Some(b'e' | b'E') = json.get(at) {
+        at += 1;
+        if let Some(b'+' | b'-') = json.get(at) {
+            at += 1;
+        }
+        let digits_end = skip_digits(json, at);
+        if digits_end == at {
+            return Err(syntax(json, at, "invalid number"));
+        }
+        at = digits_end;
+    }
+    if !classify || negative || at != integer_end {
+        return Ok((at, Class::Other));
+    }
+    let digits = json.get(integer_start..integer_end).unwrap_or_default();
+    let value = digits
+        .iter()
+        .try_fold(0u64, |value, &digit| value.checked_mul(10)?.checked_add(u64::from(digit.wrapping_sub(b'0'))));
+    Ok((at, value.map_or(Class::Other, Class::Index)))
+}
+
+#[inline(always)]
+fn literal_end(json: &[u8], at: usize, word: &'static [u8]) -> Result<usize, ScanError> {
+    let end = at + word.len();
+    if json.get(at..end) == Some(word) {
+        return Ok(end);
+    }
+    let matching = json.get(at..).unwrap_or_default().iter().zip(word).take_while(|(byte, wanted)| byte == wanted);
+    let offset = at + matching.count();
+    Err(syntax(json, offset, if offset >= json.len() { "EOF while parsing a value" } else { "expected ident" }))
+}
+
+/// Reads `"key"`, `:` and the whitespace after it, from the key's opening
+/// quote; returns the offset of the member's value and the key's kind.
+#[inline(always)]
+fn member_key(json: &[u8], at: usize, classify: bool) -> Result<(usize, Key), ScanError> {
+    match json.get(at) {
+        Some(b'"') => {}
+        Some(_) => return Err(syntax(json, at, "key must be a string")),
+        None => return Err(syntax(json, at, "EOF while parsing an object")),
+    }
+    let end = string_end(json, at + 1)?;
+    let key = if classify { key_kind(json.get(at + 1..end - 1).unwrap_or_default()) } else { Key::Other };
+    let colon = skip_whitespace(json, end);
+    match json.get(colon) {
+        Some(b':') => Ok((skip_whitespace(json, colon + 1), key)),
+        Some(_) => Err(syntax(json, colon, "expected `:`")),
+        None => Err(syntax(json, colon, "EOF while parsing an object")),
+    }
+}
+
+/// Placeholder bookkeeping, one entry per open container.
+struct Placeholders {
+    attachments: u64,
+    open: Vec<ObjectState>,
+}
+
+impl Placeholders {
+    fn open(&mut self) {
+        self.open.push(ObjectState { key: Key::Other, placeholder: false, num: None });
     }
 
-    /// Records a completed value for the member of the enclosing object.
+    fn set_key(&mut self, key: Key) {
+        if let Some(state) = self.open.last_mut() {
+            state.key = key;
+        }
+    }
+
+    /// Records a completed member value of the innermost object.
     fn completed(&mut self, class: Class) {
-        if PLACEHOLDERS && self.in_object() {
-            if let Some(state) = self.states.last_mut() {
-                match state.key {
-                    Key::Placeholder => state.placeholder = class == Class::True,
-                    Key::Num => state.num = Some(class),
-                    Key::Other => {}
-                }
+        if let Some(state) = self.open.last_mut() {
+            match state.key {
+                Key::Placeholder => state.placeholder = class == Class::True,
+                Key::Num => state.num = Some(class),
+                Key::Other => {}
             }
         }
     }
 
-    fn run(mut self) -> Result<Outline, ScanError> {
-        self.skip_whitespace();
-        let start = self.at;
-        let top_is_array = self.peek() == Some(b'[');
-        let mut first_start = None;
-        let mut first_end = None;
-        'value: loop {
-            // A value starts here (after whitespace).
-            if self.depth == 1 && top_is_array && first_start.is_none() {
-                first_start = Some(self.at);
+    /// Closes the innermost container; false when it was a placeholder that
+    /// names no announced attachment.
+    fn close(&mut self) -> bool {
+        let Some(state) = self.open.pop() else { return true };
+        let names_attachment = matches!(state.num, Some(Class::Index(num)) if num < self.attachments);
+        !state.placeholder || names_attachment
+    }
+}
+
+fn scan_value<const PLACEHOLDERS: bool>(json: &[u8], attachments: u64) -> Result<Outline, ScanError> {
+    let mut placeholders = Placeholders { attachments, open: Vec::new() };
+    // Bit `d` set: the container at depth `d` (0-based) is an object.
+    let mut objects: u128 = 0;
+    let mut depth = 0usize;
+    let mut at = skip_whitespace(json, 0);
+    let start = at;
+    'value: loop {
+        // A value starts at `at`.
+        let class = match json.get(at) {
+            Some(b'"') => {
+                at = string_end(json, at + 1)?;
+                Class::Other
             }
-            let class = match self.peek() {
-                Some(b'"') => {
-                    self.at += 1;
-                    self.string()?;
+            Some(b'-' | b'0'..=b'9') => {
+                let (end, class) = number_end(json, at, PLACEHOLDERS)?;
+                at = end;
+                class
+            }
+            Some(&bracket @ (b'[' | b'{')) => {
+                if depth >= MAX_DEPTH {
+                    return Err(ScanError::TooDeep { offset: at });
+                }
+                let object = bracket == b'{';
+                objects = (objects & !(1u128 << depth)) | (u128::from(object) << depth);
+                depth += 1;
+                if PLACEHOLDERS {
+                    placeholders.open();
+                }
+                at = skip_whitespace(json, at + 1);
+                let closing = if object { b'}' } else { b']' };
+                if json.get(at) == Some(&closing) {
+                    depth -= 1;
+                    at += 1;
+                    if PLACEHOLDERS {
+                        placeholders.close();
+                    }
                     Class::Other
-                }
-                Some(b'-' | b'0'..=b'9') => self.number()?,
-                Some(b'{') => {
-                    self.open(true)?;
-                    self.skip_whitespace();
-                    if self.peek() == Some(b'}') {
-                        self.close()?;
-                        Class::Other
-                    } else {
-                        self.member_key()?;
-                        continue 'value;
-                    }
-                }
-                Some(b'[') => {
-                    self.open(false)?;
-                    self.skip_whitespace();
-                    if self.peek() == Some(b']') {
-                        self.close()?;
-                        Class::Other
-                    } else {
-                        continue 'value;
-                    }
-                }
-                Some(b't') => self.literal(b"true", Class::True)?,
-                Some(b'f') => self.literal(b"false", Class::Other)?,
-                Some(b'n') => self.literal(b"null", Class::Other)?,
-                Some(_) => return Err(self.error("expected value")),
-                None => return Err(self.error("EOF while parsing a value")),
-            };
-            self.completed(class);
-            // After a value: a separator, the end of containers, or the end.
-            loop {
-                if self.depth == 0 {
-                    let end = self.at;
-                    self.skip_whitespace();
-                    if self.at != self.json.len() {
-                        return Err(self.error("trailing characters"));
-                    }
-                    let first_element = first_start.zip(first_end);
-                    return Ok(Outline { start, end, first_element });
-                }
-                if self.depth == 1 && top_is_array && first_end.is_none() {
-                    first_end = Some(self.at);
-                }
-                self.skip_whitespace();
-                let object = self.in_object();
-                match self.peek() {
-                    Some(b',') => {
-                        self.at += 1;
-                        self.skip_whitespace();
-                        if object {
-                            self.member_key()?;
+                } else {
+                    if object {
+                        let (value, key) = member_key(json, at, PLACEHOLDERS)?;
+                        at = value;
+                        if PLACEHOLDERS {
+                            placeholders.set_key(key);
                         }
-                        continue 'value;
                     }
-                    Some(b']') if !object => self.close()?,
-                    Some(b'}') if object => self.close()?,
-                    Some(_) if object => return Err(self.error("expected `,` or `}`")),
-                    Some(_) => return Err(self.error("expected `,` or `]`")),
-                    None if object => return Err(self.error("EOF while parsing an object")),
-                    None => return Err(self.error("EOF while parsing a list")),
+                    continue 'value;
                 }
-                self.completed(Class::Other);
             }
-        }
-    }
-
-    /// Reads `"key"` `:` and the whitespace before the member's value.
-    fn member_key(&mut self) -> Result<(), ScanError> {
-        match self.peek() {
-            Some(b'"') => self.at += 1,
-            Some(_) => return Err(self.error("key must be a string")),
-            None => return Err(self.error("EOF while parsing an object")),
-        }
-        let key_start = self.at;
-        self.string()?;
-        if PLACEHOLDERS {
-            let key = key_kind(self.json.get(key_start..self.at - 1).unwrap_or_default());
-            if let Some(state) = self.states.last_mut() {
-                state.key = key;
+            Some(b't') => {
+                at = literal_end(json, at, b"true")?;
+                Class::True
             }
-        }
-        self.skip_whitespace();
-        match self.peek() {
-            Some(b':') => self.at += 1,
-            Some(_) => return Err(self.error("expected `:`")),
-            None => return Err(self.error("EOF while parsing an object")),
-        }
-        self.skip_whitespace();
-        Ok(())
-    }
-
-    /// Reads a string after its opening quote, up to and including the
-    /// closing quote.
-    fn string(&mut self) -> Result<(), ScanError> {
+            Some(b'f') => {
+                at = literal_end(json, at, b"false")?;
+                Class::Other
+            }
+            Some(b'n') => {
+                at = literal_end(json, at, b"null")?;
+                Class::Other
+            }
+            Some(_) => return Err(syntax(json, at, "expected value")),
+            None => return Err(syntax(json, at, "EOF while parsing a value")),
+        };
+        let mut class = class;
+        // After a value: a separator, the end of containers, or the end.
         loop {
-            self.at = skip_plain_string(self.json, self.at);
-            match self.peek() {
-                Some(b'"') => {
-                    self.at += 1;
-                    return Ok(());
+            if depth == 0 {
+                let end = at;
+                at = skip_whitespace(json, at);
+                if at != json.len() {
+                    return Err(syntax(json, at, "trailing characters"));
                 }
-                Some(b'\\') => {
-                    self.at += 1;
-                    match self.peek() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.at += 1,
-                        Some(b'u') => {
-                            self.at += 1;
-                            for _ in 0..4 {
-                                match self.peek() {
-                                    Some(byte) if byte.is_ascii_hexdigit() => self.at += 1,
-                                    Some(_) => return Err(self.error("invalid escape")),
-                                    None => return Err(self.error("EOF while parsing a string")),
-                                }
-                            }
+                let first_element = first_element(json, start);
+                return Ok(Outline { start, end, first_element });
+            }
+            let object = objects & (1u128 << (depth - 1)) != 0;
+            if PLACEHOLDERS && object {
+                placeholders.completed(class);
+            }
+            at = skip_whitespace(json, at);
+            match json.get(at) {
+                Some(b',') => {
+                    at = skip_whitespace(json, at + 1);
+                    if object {
+                        let (value, key) = member_key(json, at, PLACEHOLDERS)?;
+                        at = value;
+                        if PLACEHOLDERS {
+                            placeholders.set_key(key);
                         }
-                        Some(_) => return Err(self.error("invalid escape")),
-                        None => return Err(self.error("EOF while parsing a string")),
                     }
+                    continue 'value;
                 }
-                Some(_) => return Err(self.error("control character (\\u0000-\\u001F) while parsing a string")),
-                None => return Err(self.error("EOF while parsing a string")),
+                Some(b']') if !object => {}
+                Some(b'}') if object => {}
+                Some(_) if object => return Err(syntax(json, at, "expected `,` or `}`")),
+                Some(_) => return Err(syntax(json, at, "expected `,` or `]`")),
+                None if object => return Err(syntax(json, at, "EOF while parsing an object")),
+                None => return Err(syntax(json, at, "EOF while parsing a list")),
             }
+            if PLACEHOLDERS && !placeholders.close() {
+                return Err(ScanError::InvalidPlaceholder { offset: at });
+            }
+            depth -= 1;
+            at += 1;
+            class = Class::Other;
         }
     }
+}
 
-    fn skip_digits(&mut self) -> usize {
-        let from = self.at;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.at += 1;
-        }
-        self.at - from
+/// When the well-formed value at `start` is a non-empty array: the byte range
+/// of its first element.
+fn first_element(json: &[u8], start: usize) -> Option<(usize, usize)> {
+    if json.get(start) != Some(&b'[') {
+        return None;
     }
+    let first = skip_whitespace(json, start + 1);
+    let end = match json.get(first)? {
+        b']' => return None,
+        b'"' => string_end(json, first + 1).ok()?,
+        b'-' | b'0'..=b'9' => number_end(json, first, false).ok()?.0,
+        b't' | b'n' => first + 4,
+        b'f' => first + 5,
+        _ => container_end(json, first)?,
+    };
+    Some((first, end))
+}
 
-    /// Reads a number: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-    fn number(&mut self) -> Result<Class, ScanError> {
-        let negative = self.peek() == Some(b'-');
-        if negative {
-            self.at += 1;
-        }
-        let integer_start = self.at;
-        match self.peek() {
-            Some(b'0') => {
-                self.at += 1;
-                if let Some(b'0'..=b'9') = self.peek() {
-                    return Err(self.error("invalid number"));
+/// The offset after the well-formed array or object starting at `start`.
+fn container_end(json: &[u8], start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut at = start;
+    loop {
+        match json.get(at)? {
+            b'"' => at = string_end(json, at + 1).ok()?,
+            b'[' | b'{' => {
+                depth += 1;
+                at += 1;
+            }
+            b']' | b'}' => {
+                depth -= 1;
+                at += 1;
+                if depth == 0 {
+                    return Some(at);
                 }
             }
-            Some(b'1'..=b'9') => {
-                self.skip_digits();
-            }
-            _ => return Err(self.error("invalid number")),
+            _ => at += 1,
         }
-        let integer_end = self.at;
-        let mut fraction_or_exponent = false;
-        if self.peek() == Some(b'.') {
-            self.at += 1;
-            if self.skip_digits() == 0 {
-                return Err(self.error("invalid number"));
-            }
-            fraction_or_exponent = true;
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.at += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.at += 1;
-            }
-            if self.skip_digits() == 0 {
-                return Err(self.error("invalid number"));
-            }
-            fraction_or_exponent = true;
-        }
-        if !PLACEHOLDERS || negative || fraction_or_exponent {
-            return Ok(Class::Other);
-        }
-        let digits = self.json.get(integer_start..integer_end).unwrap_or_default();
-        let value = digits
-            .iter()
-            .try_fold(0u64, |value, &digit| value.checked_mul(10)?.checked_add(u64::from(digit.wrapping_sub(b'0'))));
-        Ok(value.map_or(Class::Other, Class::Index))
-    }
-
-    fn literal(&mut self, word: &'static [u8], class: Class) -> Result<Class, ScanError> {
-        for &expected in word {
-            match self.peek() {
-                Some(byte) if byte == expected => self.at += 1,
-                Some(_) => return Err(self.error("expected ident")),
-                None => return Err(self.error("EOF while parsing a value")),
-            }
-        }
-        Ok(class)
     }
 }
 
