@@ -167,7 +167,7 @@ pub fn decode_text(
 }
 
 /// Reads the event name and keeps the arguments as text.
-#[inline]
+#[inline(always)]
 fn event_payload(
     packet_type: PacketType,
     payload: Str,
@@ -203,7 +203,7 @@ fn event_payload(
 /// Checks that `payload` is one well-formed JSON value; for binary packets
 /// (`attachments > 0`) also that every placeholder names an announced
 /// attachment.
-#[inline]
+#[inline(always)]
 fn check_json(payload: &str, offset: usize, attachments: usize) -> Result<Outline, DecodeError> {
     let placeholders = (attachments > 0).then_some(attachments as u64);
     scan(payload.as_bytes(), placeholders).map_err(|error| match error {

@@ -99,10 +99,16 @@ const fn zero_bytes(word: u64) -> u64 {
 fn skip_plain_string(json: &[u8], mut at: usize) -> usize {
     // Short strings (object keys, small values) end within a few bytes: a
     // byte loop whose exit the CPU predicts beats the word arithmetic there.
-    for _ in 0..SHORT_STRING {
-        match json.get(at) {
-            Some(&byte) if PLAIN[usize::from(byte)] => at += 1,
-            _ => return at,
+    match json.get(at..at + SHORT_STRING) {
+        Some(head) => {
+            if let Some(len) = head.iter().position(|&byte| !PLAIN[usize::from(byte)]) {
+                return at + len;
+            }
+            at += SHORT_STRING;
+        }
+        None => {
+            let tail = json.get(at..).unwrap_or_default();
+            return at + tail.iter().position(|&byte| !PLAIN[usize::from(byte)]).unwrap_or(tail.len());
         }
     }
     while let Some(chunk) = json.get(at..at + 8) {
@@ -326,6 +332,8 @@ fn scan_value<const PLACEHOLDERS: bool>(json: &[u8], attachments: u64) -> Result
     let mut placeholders = Placeholders { attachments, open: Vec::new() };
     // Bit `d` set: the container at depth `d` (0-based) is an object.
     let mut objects: u128 = 0;
+    // Whether the innermost open container is an object.
+    let mut in_object = false;
     let mut depth = 0usize;
     let mut at = skip_whitespace(json, 0);
     let start = at;
@@ -361,6 +369,7 @@ fn scan_value<const PLACEHOLDERS: bool>(json: &[u8], attachments: u64) -> Result
                     }
                     Class::Other
                 } else {
+                    in_object = object;
                     if object {
                         let (value, key) = member_key(json, at, PLACEHOLDERS)?;
                         at = value;
@@ -398,7 +407,7 @@ fn scan_value<const PLACEHOLDERS: bool>(json: &[u8], attachments: u64) -> Result
                 let first_element = first_element(json, start);
                 return Ok(Outline { start, end, first_element });
             }
-            let object = objects & (1u128 << (depth - 1)) != 0;
+            let object = in_object;
             if PLACEHOLDERS && object {
                 placeholders.completed(class);
             }
@@ -427,6 +436,7 @@ fn scan_value<const PLACEHOLDERS: bool>(json: &[u8], attachments: u64) -> Result
             }
             depth -= 1;
             at += 1;
+            in_object = depth > 0 && objects & (1u128 << (depth - 1)) != 0;
             class = Class::Other;
         }
     }
