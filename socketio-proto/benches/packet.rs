@@ -10,7 +10,7 @@
 use bytes::Bytes;
 use divan::{black_box, Bencher};
 use engineio_proto::{Message, Str};
-use socketio_proto::{Args, Binary, Decoder, Packet, PacketData, ProtocolVersion};
+use socketio_proto::{Args, Binary, Decoder, Encoded, Packet, PacketData, ProtocolVersion};
 
 use socketioxide_core::parser::{Parse, ParseConfig, ParserState};
 use socketioxide_parser_common::CommonParser;
@@ -172,6 +172,11 @@ mod encode {
     }
 
     #[divan::bench]
+    fn small_direct_ours() -> Encoded {
+        Encoded::event("/", "msg", None).arg(black_box("hello")).unwrap().finish()
+    }
+
+    #[divan::bench]
     fn small_socketioxide() -> socketioxide_core::Value {
         let value = CommonParser.encode_value(black_box(&("hello",)), Some("msg")).unwrap();
         CommonParser.encode(socketioxide_core::packet::Packet::event("/", value))
@@ -184,6 +189,12 @@ mod encode {
             let args = Args::builder().arg(black_box(&records)).unwrap().build();
             Packet::event("/", "msg", args, None).encode()
         });
+    }
+
+    #[divan::bench]
+    fn kib_direct_ours(bencher: Bencher) {
+        let records = kib_records();
+        bencher.bench_local(|| Encoded::event("/", "msg", None).arg(black_box(&records)).unwrap().finish());
     }
 
     #[divan::bench]
@@ -201,6 +212,15 @@ mod encode {
         bencher.bench_local(|| {
             let args = Args::builder().binary(black_box(blob.clone())).build();
             let encoded = Packet::event("/", "msg", args, None).encode();
+            encoded.messages().count()
+        });
+    }
+
+    #[divan::bench]
+    fn binary_4k_direct_ours(bencher: Bencher) {
+        let blob = blob();
+        bencher.bench_local(|| {
+            let encoded = Encoded::event("/", "msg", None).binary(black_box(blob.clone())).finish();
             encoded.messages().count()
         });
     }

@@ -3,12 +3,15 @@
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
+use core::cell::RefCell;
 use engineio_proto::{Message, Str};
+use serde::Serialize;
 
 use crate::args::push_decimal;
 use crate::json::write_compact;
-use crate::packet::{EventName, Packet, PacketData};
+use crate::packet::{EventName, Packet, PacketData, PacketType};
+use crate::placeholder::Wrap;
 
 /// An encoded packet: its text message and its binary attachments.
 ///
@@ -42,6 +45,127 @@ impl Encoded {
     pub fn messages(&self) -> impl Iterator<Item = Message> + '_ {
         let text = core::iter::once(Message::Text(self.text.clone()));
         text.chain(self.attachments().iter().cloned().map(Message::Binary))
+    }
+}
+
+impl Encoded {
+    /// Starts writing an EVENT packet straight into its wire form: the
+    /// arguments are serialized once, into the buffer that becomes the
+    /// message, with no intermediate [`crate::Args`] or [`Packet`]. The
+    /// result equals `Packet::event(namespace, name, args, ack_id).encode()`
+    /// with the same arguments.
+    ///
+    /// `namespace` must not contain `,` (see [`Packet::namespace`]).
+    pub fn event(namespace: &str, name: &str, ack_id: Option<u64>) -> PacketWriter {
+        let mut writer = PacketWriter::start(namespace, ack_id, PacketType::Event, name.len());
+        write_json_string(&mut writer.text, name);
+        writer.has_items = true;
+        writer
+    }
+
+    /// Starts writing an ACK packet straight into its wire form (see
+    /// [`Encoded::event`]).
+    pub fn ack(namespace: &str, id: u64) -> PacketWriter {
+        PacketWriter::start(namespace, Some(id), PacketType::Ack, 0)
+    }
+}
+
+/// Room left before the packet text for the type digit, the attachment count
+/// and its `-`, which are only known once the arguments are written.
+const HEADER_ROOM: usize = 1 + 20 + 1;
+
+/// Writes an EVENT or ACK packet directly in its wire form, one argument
+/// after the other (see [`Encoded::event`]). [`crate::Binary`] values become
+/// attachments, as with [`crate::ArgsBuilder`].
+#[derive(Debug)]
+pub struct PacketWriter {
+    /// `HEADER_ROOM` bytes, then the namespace, the ack id and the array.
+    text: Vec<u8>,
+    attachments: RefCell<Vec<Bytes>>,
+    packet_type: PacketType,
+    /// Whether the array already holds an element (the event name or an argument).
+    has_items: bool,
+}
+
+impl PacketWriter {
+    fn start(namespace: &str, ack_id: Option<u64>, packet_type: PacketType, name_len: usize) -> PacketWriter {
+        let mut text = Vec::with_capacity(HEADER_ROOM + namespace.len() + name_len + 64);
+        text.resize(HEADER_ROOM, 0);
+        if !namespace.is_empty() && namespace != "/" {
+            text.extend_from_slice(namespace.as_bytes());
+            text.push(b',');
+        }
+        if let Some(id) = ack_id {
+            push_decimal(&mut text, id);
+        }
+        text.push(b'[');
+        PacketWriter { text, attachments: RefCell::new(Vec::new()), packet_type, has_items: false }
+    }
+
+    fn separate(&mut self) {
+        if self.has_items {
+            self.text.push(b',');
+        }
+        self.has_items = true;
+    }
+
+    /// Appends one argument (compact JSON, like `JSON.stringify`).
+    /// [`crate::Binary`] values inside it become attachments.
+    pub fn arg<T: Serialize + ?Sized>(mut self, value: &T) -> Result<PacketWriter, serde_json::Error> {
+        self.separate();
+        write_compact(&mut self.text, &Wrap { value, attachments: &self.attachments })?;
+        Ok(self)
+    }
+
+    /// Appends one binary argument as an attachment, without copying it.
+    pub fn binary(mut self, bytes: Bytes) -> PacketWriter {
+        self.separate();
+        let attachments = self.attachments.get_mut();
+        let num = attachments.len();
+        attachments.push(bytes);
+        self.text.extend_from_slice(b"{\"_placeholder\":true,\"num\":");
+        push_decimal(&mut self.text, num as u64);
+        self.text.push(b'}');
+        self
+    }
+
+    /// The encoded packet.
+    pub fn finish(mut self) -> Encoded {
+        self.text.push(b']');
+        let attachments = self.attachments.into_inner();
+        let packet_type = match (self.packet_type, attachments.is_empty()) {
+            (PacketType::Event, false) => PacketType::BinaryEvent,
+            (PacketType::Ack, false) => PacketType::BinaryAck,
+            (packet_type, _) => packet_type,
+        };
+        // The header goes right before the namespace: type digit, then for
+        // binary packets the attachment count and `-`.
+        let mut start = HEADER_ROOM;
+        if !attachments.is_empty() {
+            start -= 1;
+            if let Some(dash) = self.text.get_mut(start) {
+                *dash = b'-';
+            }
+            let mut count = attachments.len();
+            loop {
+                start -= 1;
+                if let Some(digit) = self.text.get_mut(start) {
+                    *digit = b'0' + (count % 10) as u8;
+                }
+                count /= 10;
+                if count == 0 {
+                    break;
+                }
+            }
+        }
+        start -= 1;
+        if let Some(digit) = self.text.get_mut(start) {
+            *digit = packet_type.digit();
+        }
+        let mut bytes = Bytes::from(self.text);
+        bytes.advance(start);
+        let attachments = if attachments.is_empty() { None } else { Some(Arc::from(attachments)) };
+        Encoded { text: Str::from_utf8(bytes).unwrap_or_default(), attachments }
     }
 }
 
@@ -130,16 +254,19 @@ fn decimal_len(value: u64) -> usize {
 fn write_event_name(out: &mut Vec<u8>, name: &EventName) {
     match name {
         EventName::Number(number) => out.extend_from_slice(number.as_bytes()),
-        EventName::Text(text) => {
-            let plain = text.as_bytes().iter().all(|&byte| byte >= 0x20 && byte != b'"' && byte != b'\\');
-            if plain {
-                out.push(b'"');
-                out.extend_from_slice(text.as_bytes());
-                out.push(b'"');
-            } else if write_compact(out, text.as_str()).is_err() {
-                // Serializing a string cannot fail; keep the JSON valid anyway.
-                out.extend_from_slice(b"\"\"");
-            }
-        }
+        EventName::Text(text) => write_json_string(out, text.as_str()),
+    }
+}
+
+/// Writes `text` as a JSON string.
+fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    let plain = text.as_bytes().iter().all(|&byte| byte >= 0x20 && byte != b'"' && byte != b'\\');
+    if plain {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else if write_compact(out, text).is_err() {
+        // Serializing a string cannot fail; keep the JSON valid anyway.
+        out.extend_from_slice(b"\"\"");
     }
 }
