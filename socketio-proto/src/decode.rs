@@ -321,6 +321,7 @@ impl Decoder {
     }
 
     /// Feeds one text message (see [`Decoder::decode`]).
+    #[inline]
     pub fn decode_text(&mut self, text: &Str) -> Result<Option<Packet>, DecodeError> {
         if let Some(pending) = self.pending.take() {
             let missing = pending.expected - pending.packet.attachments().len();

@@ -291,26 +291,50 @@ fn member_key(json: &[u8], at: usize, classify: bool) -> Result<(usize, Key), Sc
     }
 }
 
+/// Open containers whose state stays inline (no allocation); deeper ones
+/// spill to a vector.
+const INLINE_LEVELS: usize = 8;
+
+const FRESH: ObjectState = ObjectState { key: Key::Other, placeholder: false, num: None };
+
 /// Placeholder bookkeeping, one entry per open container.
 struct Placeholders {
     attachments: u64,
-    open: Vec<ObjectState>,
+    depth: usize,
+    inline: [ObjectState; INLINE_LEVELS],
+    spilled: Vec<ObjectState>,
 }
 
 impl Placeholders {
+    fn new(attachments: u64) -> Placeholders {
+        Placeholders { attachments, depth: 0, inline: [FRESH; INLINE_LEVELS], spilled: Vec::new() }
+    }
+
     fn open(&mut self) {
-        self.open.push(ObjectState { key: Key::Other, placeholder: false, num: None });
+        match self.inline.get_mut(self.depth) {
+            Some(state) => *state = FRESH,
+            None => self.spilled.push(FRESH),
+        }
+        self.depth += 1;
+    }
+
+    fn innermost(&mut self) -> Option<&mut ObjectState> {
+        let index = self.depth.checked_sub(1)?;
+        match index.checked_sub(INLINE_LEVELS) {
+            None => self.inline.get_mut(index),
+            Some(_) => self.spilled.last_mut(),
+        }
     }
 
     fn set_key(&mut self, key: Key) {
-        if let Some(state) = self.open.last_mut() {
+        if let Some(state) = self.innermost() {
             state.key = key;
         }
     }
 
     /// Records a completed member value of the innermost object.
     fn completed(&mut self, class: Class) {
-        if let Some(state) = self.open.last_mut() {
+        if let Some(state) = self.innermost() {
             match state.key {
                 Key::Placeholder => state.placeholder = class == Class::True,
                 Key::Num => state.num = Some(class),
@@ -322,14 +346,18 @@ impl Placeholders {
     /// Closes the innermost container; false when it was a placeholder that
     /// names no announced attachment.
     fn close(&mut self) -> bool {
-        let Some(state) = self.open.pop() else { return true };
+        let Some(state) = self.innermost().copied() else { return true };
+        if self.depth > INLINE_LEVELS {
+            self.spilled.pop();
+        }
+        self.depth -= 1;
         let names_attachment = matches!(state.num, Some(Class::Index(num)) if num < self.attachments);
         !state.placeholder || names_attachment
     }
 }
 
 fn scan_value<const PLACEHOLDERS: bool>(json: &[u8], attachments: u64) -> Result<Outline, ScanError> {
-    let mut placeholders = Placeholders { attachments, open: Vec::new() };
+    let mut placeholders = Placeholders::new(attachments);
     // Bit `d` set: the container at depth `d` (0-based) is an object.
     let mut objects: u128 = 0;
     // Whether the innermost open container is an object.
@@ -821,6 +849,25 @@ mod tests {
     #[test]
     fn placeholders_are_checked_at_any_depth() {
         assert!(placeholders(r#"[{"a":[{"b":{"_placeholder":true,"num":4}}]}]"#, 1).is_err());
+    }
+
+    #[test]
+    fn placeholders_deeper_than_the_inline_levels_are_checked() {
+        let depth = INLINE_LEVELS * 2;
+        let open = r#"{"a":"#.repeat(depth);
+        let close = "}".repeat(depth);
+        let valid = format!(r#"{open}{{"_placeholder":true,"num":0}}{close}"#);
+        let invalid = format!(r#"{open}{{"_placeholder":true,"num":1}}{close}"#);
+        assert!(placeholders(&valid, 1).is_ok());
+        assert!(matches!(placeholders(&invalid, 1), Err(ScanError::InvalidPlaceholder { .. })));
+    }
+
+    #[test]
+    fn placeholder_around_deep_members_is_checked_when_it_closes() {
+        let depth = INLINE_LEVELS * 2;
+        let nested = "[".repeat(depth) + &"]".repeat(depth);
+        let json = format!(r#"{{"_placeholder":true,"deep":{nested},"num":3}}"#);
+        assert!(placeholders(&json, 1).is_err());
     }
 
     #[test]
