@@ -56,6 +56,7 @@ impl Encoded {
     /// with the same arguments.
     ///
     /// `namespace` must not contain `,` (see [`Packet::namespace`]).
+    #[inline]
     pub fn event(namespace: &str, name: &str, ack_id: Option<u64>) -> PacketWriter {
         let mut writer = PacketWriter::start(namespace, ack_id, PacketType::Event, name.len());
         write_json_string(&mut writer.text, name);
@@ -65,6 +66,7 @@ impl Encoded {
 
     /// Starts writing an ACK packet straight into its wire form (see
     /// [`Encoded::event`]).
+    #[inline]
     pub fn ack(namespace: &str, id: u64) -> PacketWriter {
         PacketWriter::start(namespace, Some(id), PacketType::Ack, 0)
     }
@@ -88,6 +90,7 @@ pub struct PacketWriter {
 }
 
 impl PacketWriter {
+    #[inline]
     fn start(namespace: &str, ack_id: Option<u64>, packet_type: PacketType, name_len: usize) -> PacketWriter {
         let mut text = Vec::with_capacity(HEADER_ROOM + namespace.len() + name_len + 64);
         text.resize(HEADER_ROOM, 0);
@@ -102,6 +105,7 @@ impl PacketWriter {
         PacketWriter { text, attachments: RefCell::new(Vec::new()), packet_type, has_items: false }
     }
 
+    #[inline]
     fn separate(&mut self) {
         if self.has_items {
             self.text.push(b',');
@@ -111,6 +115,7 @@ impl PacketWriter {
 
     /// Appends one argument (compact JSON, like `JSON.stringify`).
     /// [`crate::Binary`] values inside it become attachments.
+    #[inline]
     pub fn arg<T: Serialize + ?Sized>(mut self, value: &T) -> Result<PacketWriter, serde_json::Error> {
         self.separate();
         write_compact(&mut self.text, &Wrap { value, attachments: &self.attachments })?;
@@ -118,6 +123,7 @@ impl PacketWriter {
     }
 
     /// Appends one binary argument as an attachment, without copying it.
+    #[inline]
     pub fn binary(mut self, bytes: Bytes) -> PacketWriter {
         self.separate();
         let attachments = self.attachments.get_mut();
@@ -130,6 +136,7 @@ impl PacketWriter {
     }
 
     /// The encoded packet.
+    #[inline]
     pub fn finish(mut self) -> Encoded {
         self.text.push(b']');
         let attachments = self.attachments.into_inner();
@@ -259,6 +266,7 @@ fn write_event_name(out: &mut Vec<u8>, name: &EventName) {
 }
 
 /// Writes `text` as a JSON string.
+#[inline]
 fn write_json_string(out: &mut Vec<u8>, text: &str) {
     let plain = text.as_bytes().iter().all(|&byte| byte >= 0x20 && byte != b'"' && byte != b'\\');
     if plain {
