@@ -450,6 +450,13 @@ fn scan_value<const PLACEHOLDERS: bool>(json: &[u8], attachments: u64) -> Result
                             placeholders.set_key(key);
                         }
                     }
+                    // Strings are the most common values: read them here
+                    // rather than through the general dispatch.
+                    if json.get(at) == Some(&b'"') {
+                        at = string_end(json, at + 1)?;
+                        class = Class::Other;
+                        continue;
+                    }
                     continue 'value;
                 }
                 Some(b']') if !object => {}
