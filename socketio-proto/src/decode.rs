@@ -160,7 +160,7 @@ pub fn decode_text(
             }
             let outline = check_json(&payload, at, attachments)?;
             let (start, end) = array_items(&payload, &outline).ok_or_else(|| invalid("a JSON array"))?;
-            PacketData::Ack(Ack { id, arguments: Args::from_parts(payload.into_bytes(), start, end, false) })
+            PacketData::Ack(Ack { id, arguments: Args::from_parts(payload, start, end, false) })
         }
     };
     Ok((Packet { namespace, data }, attachments))
@@ -197,7 +197,7 @@ fn event_payload(
         Some(b',') => after_name + 1,
         _ => after_name,
     };
-    Ok((name, Args::from_parts(payload.into_bytes(), items_start, end, true)))
+    Ok((name, Args::from_parts(payload, items_start, end, true)))
 }
 
 /// Checks that `payload` is one well-formed JSON value; for binary packets

@@ -1,6 +1,7 @@
 //! Encoding: a [`Packet`] becomes an [`Encoded`] packet once, which is then
 //! cheap to clone and send to any number of connections.
 
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use bytes::{Buf, Bytes};
@@ -8,7 +9,7 @@ use core::cell::RefCell;
 use engineio_proto::{Message, Str};
 use serde::Serialize;
 
-use crate::args::push_decimal;
+use crate::args::{decimal_digits, push_decimal};
 use crate::json::write_compact;
 use crate::packet::{EventName, Packet, PacketData, PacketType};
 use crate::placeholder::Wrap;
@@ -182,48 +183,51 @@ impl Packet {
     /// The wire form is the same in v4 and v5; the payloads differ, and the
     /// constructors ([`crate::Json::connect_error`]) take the version.
     pub fn encode(&self) -> Encoded {
-        let mut out = Vec::with_capacity(self.encoded_len_hint());
-        out.push(self.packet_type().digit());
+        // Built as a `String` from text pieces: no UTF-8 check at the end.
+        let mut out = String::with_capacity(self.encoded_len_hint());
+        out.push(char::from(self.packet_type().digit()));
         let attachments = self.attachments();
         if !attachments.is_empty() {
-            push_decimal(&mut out, attachments.len() as u64);
-            out.push(b'-');
+            push_decimal_str(&mut out, attachments.len() as u64);
+            out.push('-');
         }
-        let namespace = self.namespace.as_bytes();
-        if !namespace.is_empty() && namespace.as_ref() != b"/" {
-            out.extend_from_slice(namespace);
-            out.push(b',');
+        let namespace = self.namespace.as_str();
+        if !namespace.is_empty() && namespace != "/" {
+            out.push_str(namespace);
+            out.push(',');
         }
         match &self.data {
             PacketData::Connect(payload) => {
                 if let Some(json) = payload {
-                    out.extend_from_slice(json.bytes());
+                    out.push_str(json.as_str());
                 }
             }
             PacketData::Disconnect => {}
             PacketData::Event(event) => {
                 if let Some(id) = event.ack_id {
-                    push_decimal(&mut out, id);
+                    push_decimal_str(&mut out, id);
                 }
-                out.push(b'[');
-                write_event_name(&mut out, &event.name);
-                let items = event.arguments.items_slice();
+                out.push('[');
+                match &event.name {
+                    EventName::Number(number) => out.push_str(number.as_str()),
+                    EventName::Text(text) => push_json_string(&mut out, text.as_str()),
+                }
                 if !event.arguments.is_empty() {
-                    out.push(b',');
-                    out.extend_from_slice(items);
+                    out.push(',');
+                    out.push_str(event.arguments.items_str());
                 }
-                out.push(b']');
+                out.push(']');
             }
             PacketData::Ack(ack) => {
-                push_decimal(&mut out, ack.id);
-                out.push(b'[');
-                out.extend_from_slice(ack.arguments.items_slice());
-                out.push(b']');
+                push_decimal_str(&mut out, ack.id);
+                out.push('[');
+                out.push_str(ack.arguments.items_str());
+                out.push(']');
             }
-            PacketData::ConnectError(json) => out.extend_from_slice(json.bytes()),
+            PacketData::ConnectError(json) => out.push_str(json.as_str()),
         }
         let attachments = if attachments.is_empty() { None } else { Some(Arc::from(attachments)) };
-        Encoded { text: Str::from_utf8(Bytes::from(out)).unwrap_or_default(), attachments }
+        Encoded { text: Str::from(out), attachments }
     }
 
     /// The exact encoded length when the event name needs no escaping (a
@@ -258,10 +262,22 @@ fn decimal_len(value: u64) -> usize {
     value.checked_ilog10().map_or(1, |log| log as usize + 1)
 }
 
-fn write_event_name(out: &mut Vec<u8>, name: &EventName) {
-    match name {
-        EventName::Number(number) => out.extend_from_slice(number.as_bytes()),
-        EventName::Text(text) => write_json_string(out, text.as_str()),
+/// Appends the decimal digits of `value` to text.
+fn push_decimal_str(out: &mut String, value: u64) {
+    let (digits, start) = decimal_digits(value);
+    out.extend(digits.get(start..).unwrap_or_default().iter().map(|&digit| char::from(digit)));
+}
+
+/// Appends `text` as a JSON string.
+fn push_json_string(out: &mut String, text: &str) {
+    let plain = text.as_bytes().iter().all(|&byte| byte >= 0x20 && byte != b'"' && byte != b'\\');
+    if plain {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        // Serializing a string cannot fail; keep the JSON valid anyway.
+        out.push_str(serde_json::to_string(text).as_deref().unwrap_or("\"\""));
     }
 }
 
