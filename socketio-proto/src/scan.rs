@@ -16,8 +16,8 @@
 
 use alloc::vec::Vec;
 
-/// Deepest nesting of arrays and objects accepted: the depth at which
-/// serde_json's default recursion limit refuses to build a
+/// Deepest nesting of arrays and objects accepted: the deepest that
+/// serde_json, with its default recursion limit, still deserializes into a
 /// `serde_json::Value`.
 pub(crate) const MAX_DEPTH: usize = 127;
 
