@@ -23,7 +23,9 @@
 //!
 //! Both sides serialize the user value with serde_json through a wrapper that
 //! turns binary values into placeholders, so encoding a JSON value costs the
-//! same serde_json work on both sides.
+//! same serde_json work on both sides (`kib_serde_json_only` shows that work
+//! alone). Broadcasts are bounded below by one reference-count increment and
+//! decrement per receiver (`text_1000_refcount_floor`).
 
 use bytes::Bytes;
 use divan::{black_box, Bencher};
@@ -314,6 +316,22 @@ mod broadcast {
             for outbox in &mut outboxes {
                 outbox.clear();
                 outbox.push(encoded.clone());
+            }
+        });
+    }
+
+    /// The floor of any shared-storage broadcast: per receiver, one
+    /// reference-count increment (clone) and one decrement (drop of the
+    /// previous round's copy), no encoding at all.
+    #[divan::bench]
+    fn text_1000_refcount_floor(bencher: Bencher) {
+        let text = Bytes::from(SMALL.as_bytes().to_vec());
+        let mut outboxes: Vec<Vec<Bytes>> = outboxes();
+        bencher.bench_local(|| {
+            let text = black_box(&text);
+            for outbox in &mut outboxes {
+                outbox.clear();
+                outbox.push(text.clone());
             }
         });
     }

@@ -43,11 +43,46 @@ impl Encoded {
 
     /// The Engine.IO messages to send, in order: the text, then each
     /// attachment as a binary message.
-    pub fn messages(&self) -> impl Iterator<Item = Message> + '_ {
-        let text = core::iter::once(Message::Text(self.text.clone()));
-        text.chain(self.attachments().iter().cloned().map(Message::Binary))
+    #[inline]
+    pub fn messages(&self) -> Messages<'_> {
+        Messages { text: Some(&self.text), attachments: self.attachments().iter() }
     }
 }
+
+/// The Engine.IO messages of an [`Encoded`] packet (see
+/// [`Encoded::messages`]); each is a clone sharing the packet's storage.
+#[derive(Debug, Clone)]
+pub struct Messages<'a> {
+    text: Option<&'a Str>,
+    attachments: core::slice::Iter<'a, Bytes>,
+}
+
+impl Iterator for Messages<'_> {
+    type Item = Message;
+
+    #[inline]
+    fn next(&mut self) -> Option<Message> {
+        match self.text.take() {
+            Some(text) => Some(Message::Text(text.clone())),
+            None => self.attachments.next().cloned().map(Message::Binary),
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = self.len();
+        (len, Some(len))
+    }
+}
+
+impl ExactSizeIterator for Messages<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        usize::from(self.text.is_some()) + self.attachments.len()
+    }
+}
+
+impl core::iter::FusedIterator for Messages<'_> {}
 
 impl Encoded {
     /// Starts writing an EVENT packet straight into its wire form: the

@@ -2,6 +2,7 @@
 //! `Args` and encoding a `Packet`.
 
 use bytes::Bytes;
+use engineio_proto::Message;
 use proptest::prelude::*;
 use serde_json::Value;
 use socketio_proto::{Args, Binary, Encoded, Packet};
@@ -118,4 +119,23 @@ fn twelve_attachments_write_a_two_digit_count() {
     let written = writer.finish();
     assert!(written.text().as_str().starts_with(r#"512-["many",{"_placeholder":true,"num":0}"#));
     assert_eq!(written.attachments().len(), 12);
+}
+
+#[test]
+fn messages_are_the_text_then_each_attachment_in_order() {
+    let (first, second) = (Bytes::from_static(b"1"), Bytes::from_static(b"2"));
+    let encoded = Encoded::event("/", "up", None).binary(first.clone()).binary(second.clone()).finish();
+    let messages: Vec<Message> = encoded.messages().collect();
+    assert_eq!(messages, [Message::Text(encoded.text().clone()), Message::Binary(first), Message::Binary(second)]);
+}
+
+#[test]
+fn messages_know_how_many_remain() {
+    let encoded = Encoded::event("/", "up", None).binary(Bytes::new()).finish();
+    let mut messages = encoded.messages();
+    assert_eq!(messages.len(), 2);
+    messages.next();
+    assert_eq!(messages.len(), 1);
+    messages.next();
+    assert_eq!((messages.len(), messages.next()), (0, None));
 }
