@@ -1,16 +1,36 @@
 //! Decode and encode of EVENT packets, ours against socketioxide's common
 //! parser (`socketioxide-parser-common`), on the same inputs.
 //!
+//! Run: `cargo bench -p socketio-proto --bench packet`. The machine may be
+//! noisy: compare ours and theirs from the same run.
+//!
 //! Decoding is measured up to the point a server can route the packet: type,
 //! namespace, ack id and event name known. socketioxide's `decode_str` does
-//! not look into the JSON at all, so its routing figure adds `read_event`; we
-//! also validate the whole payload. `*_and_args` adds deserializing the
-//! arguments into a user type on both sides.
+//! not look into the JSON at all, so its routing figure adds `read_event`
+//! (serde_json reads the name and skips — that is, checks — the rest of the
+//! array); ours validates the whole payload in one pass. `*_and_args` adds
+//! deserializing the arguments into a user type on both sides (ours then reads
+//! the JSON twice: once to validate, once to deserialize).
+//!
+//! Encoding starts from the same user value and event name on both sides and
+//! ends with the wire text (plus attachments):
+//! - `*_ours`: the two-step path, `Args` built from the value, then
+//!   `Packet::event(…).encode()`.
+//! - `*_direct_ours`: `Encoded::event(…).arg(value)…finish()`, serializing
+//!   straight into the message buffer.
+//! - `*_socketioxide`: `encode_value(&(value,), Some(event))` then
+//!   `encode(Packet::event(…))`.
+//!
+//! Both sides serialize the user value with serde_json through a wrapper that
+//! turns binary values into placeholders, so encoding a JSON value costs the
+//! same serde_json work on both sides (`kib_serde_json_only` shows that work
+//! alone). Broadcasts are bounded below by one reference-count increment and
+//! decrement per receiver (`text_1000_refcount_floor`).
 
 use bytes::Bytes;
 use divan::{black_box, Bencher};
 use engineio_proto::{Message, Str};
-use socketio_proto::{Args, Binary, Decoder, Packet, PacketData, ProtocolVersion};
+use socketio_proto::{Args, Binary, Decoder, Encoded, Packet, PacketData, ProtocolVersion};
 
 use socketioxide_core::parser::{Parse, ParseConfig, ParserState};
 use socketioxide_parser_common::CommonParser;
@@ -164,11 +184,16 @@ mod encode {
     use super::*;
 
     #[divan::bench]
-    fn small_ours() -> Packet {
+    fn small_ours() -> (Packet, Encoded) {
         let args = Args::builder().arg(black_box("hello")).unwrap().build();
         let packet = Packet::event("/", "msg", args, None);
-        black_box(packet.encode());
-        packet
+        let encoded = packet.encode();
+        (packet, encoded)
+    }
+
+    #[divan::bench]
+    fn small_direct_ours() -> Encoded {
+        Encoded::event("/", "msg", None).arg(black_box("hello")).unwrap().finish()
     }
 
     #[divan::bench]
@@ -187,6 +212,12 @@ mod encode {
     }
 
     #[divan::bench]
+    fn kib_direct_ours(bencher: Bencher) {
+        let records = kib_records();
+        bencher.bench_local(|| Encoded::event("/", "msg", None).arg(black_box(&records)).unwrap().finish());
+    }
+
+    #[divan::bench]
     fn kib_socketioxide(bencher: Bencher) {
         let records = kib_records();
         bencher.bench_local(|| {
@@ -195,6 +226,15 @@ mod encode {
         });
     }
 
+    /// Serializing the user value alone (what both sides spend most of the
+    /// `kib_*` time on): serde_json, no packet.
+    #[divan::bench]
+    fn kib_serde_json_only(bencher: Bencher) {
+        let records = kib_records();
+        bencher.bench_local(|| serde_json::to_vec(black_box(&(&records,))).unwrap());
+    }
+
+    /// A top-level binary argument handed over as `Bytes` (no copy).
     #[divan::bench]
     fn binary_4k_ours(bencher: Bencher) {
         let blob = blob();
@@ -206,6 +246,17 @@ mod encode {
     }
 
     #[divan::bench]
+    fn binary_4k_direct_ours(bencher: Bencher) {
+        let blob = blob();
+        bencher.bench_local(|| {
+            let encoded = Encoded::event("/", "msg", None).binary(black_box(blob.clone())).finish();
+            encoded.messages().count()
+        });
+    }
+
+    /// A binary value inside a serialized value: serde hands over `&[u8]`,
+    /// so the bytes are copied, as on socketioxide's side.
+    #[divan::bench]
     fn binary_4k_nested_ours(bencher: Bencher) {
         let blob = Binary(blob());
         bencher.bench_local(|| {
@@ -215,6 +266,7 @@ mod encode {
         });
     }
 
+    /// socketioxide takes the `Bytes` through serde (`&[u8]`) and copies it.
     #[divan::bench]
     fn binary_4k_socketioxide(bencher: Bencher) {
         let blob = blob();
@@ -226,14 +278,28 @@ mod encode {
             }
         });
     }
+}
 
-    /// Encode once, then hand the same messages to 1000 receivers.
+/// A broadcast to 1000 receivers, the way both servers do it: encode once,
+/// then give each receiver its own copy of the encoded messages (a clone
+/// sharing the storage). socketioxide's `LocalAdapter::broadcast` encodes
+/// once and `send_many` clones the `Value` per socket; here each receiver is
+/// an outbox vector, cleared before each round, so the figure is one encode
+/// plus 1000 × (clone + drop of the previous round's messages).
+mod broadcast {
+    use super::*;
+
+    const RECEIVERS: usize = 1000;
+
+    fn outboxes<T>() -> Vec<Vec<T>> {
+        (0..RECEIVERS).map(|_| Vec::with_capacity(2)).collect()
+    }
+
     #[divan::bench]
-    fn broadcast_1000_ours(bencher: Bencher) {
-        let mut outboxes: Vec<Vec<Message>> = (0..1000).map(|_| Vec::with_capacity(2)).collect();
+    fn text_1000_ours(bencher: Bencher) {
+        let mut outboxes: Vec<Vec<Message>> = outboxes();
         bencher.bench_local(|| {
-            let args = Args::builder().arg(black_box("hello")).unwrap().build();
-            let encoded = Packet::event("/", "msg", args, None).encode();
+            let encoded = Encoded::event("/", "msg", None).arg(black_box("hello")).unwrap().finish();
             for outbox in &mut outboxes {
                 outbox.clear();
                 outbox.extend(encoded.messages());
@@ -241,12 +307,57 @@ mod encode {
         });
     }
 
-    /// socketioxide's equivalent: encode once, clone the `Value` per receiver.
     #[divan::bench]
-    fn broadcast_1000_socketioxide(bencher: Bencher) {
-        let mut outboxes: Vec<Vec<socketioxide_core::Value>> = (0..1000).map(|_| Vec::with_capacity(2)).collect();
+    fn text_1000_socketioxide(bencher: Bencher) {
+        let mut outboxes: Vec<Vec<socketioxide_core::Value>> = outboxes();
         bencher.bench_local(|| {
             let value = CommonParser.encode_value(black_box(&("hello",)), Some("msg")).unwrap();
+            let encoded = CommonParser.encode(socketioxide_core::packet::Packet::event("/", value));
+            for outbox in &mut outboxes {
+                outbox.clear();
+                outbox.push(encoded.clone());
+            }
+        });
+    }
+
+    /// The floor of any shared-storage broadcast: per receiver, one
+    /// reference-count increment (clone) and one decrement (drop of the
+    /// previous round's copy), no encoding at all.
+    #[divan::bench]
+    fn text_1000_refcount_floor(bencher: Bencher) {
+        let text = Bytes::from(SMALL.as_bytes().to_vec());
+        let mut outboxes: Vec<Vec<Bytes>> = outboxes();
+        bencher.bench_local(|| {
+            let text = black_box(&text);
+            for outbox in &mut outboxes {
+                outbox.clear();
+                outbox.push(text.clone());
+            }
+        });
+    }
+
+    /// With one 4 KiB attachment: ours shares the attachment list
+    /// (`Arc<[Bytes]>`); socketioxide's `Value` owns a `VecDeque<Bytes>`,
+    /// which each clone copies.
+    #[divan::bench]
+    fn binary_4k_1000_ours(bencher: Bencher) {
+        let blob = blob();
+        let mut outboxes: Vec<Vec<Message>> = outboxes();
+        bencher.bench_local(|| {
+            let encoded = Encoded::event("/", "msg", None).binary(black_box(blob.clone())).finish();
+            for outbox in &mut outboxes {
+                outbox.clear();
+                outbox.extend(encoded.messages());
+            }
+        });
+    }
+
+    #[divan::bench]
+    fn binary_4k_1000_socketioxide(bencher: Bencher) {
+        let blob = blob();
+        let mut outboxes: Vec<Vec<socketioxide_core::Value>> = outboxes();
+        bencher.bench_local(|| {
+            let value = CommonParser.encode_value(black_box(&(&blob,)), Some("msg")).unwrap();
             let encoded = CommonParser.encode(socketioxide_core::packet::Packet::event("/", value));
             for outbox in &mut outboxes {
                 outbox.clear();

@@ -1,6 +1,7 @@
 //! [`Args`]: the arguments of an event or acknowledgement, kept as compact JSON
 //! text plus binary attachments.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 use core::cell::RefCell;
@@ -23,7 +24,7 @@ use crate::placeholder::{ArgsDe, Wrap};
 #[derive(Clone)]
 pub struct Args {
     /// A JSON array (`[…]`), possibly with the event name as first element.
-    json: Bytes,
+    json: Str,
     /// Where the arguments start in `json` (after `[` or after the name's `,`).
     items_start: usize,
     /// Where the arguments end in `json` (the closing `]`).
@@ -36,7 +37,7 @@ pub struct Args {
 impl Args {
     /// No arguments (`[]`).
     pub fn empty() -> Args {
-        Args::from_parts(Bytes::from_static(b"[]"), 1, 1, false)
+        Args::from_parts(Str::from_static("[]"), 1, 1, false)
     }
 
     /// A builder that writes the arguments one after the other.
@@ -55,30 +56,31 @@ impl Args {
             return Err(<serde_json::Error as serde::ser::Error>::custom("arguments must serialize as a JSON array"));
         }
         let end = json.len().saturating_sub(1);
-        let mut args = Args::from_parts(Bytes::from(json), 1, end, false);
+        let json = String::from_utf8(json).map_err(<serde_json::Error as serde::ser::Error>::custom)?;
+        let mut args = Args::from_parts(Str::from(json), 1, end, false);
         args.attachments = attachments.into_inner();
         Ok(args)
     }
 
     /// Arguments read from a checked JSON array.
-    pub(crate) fn from_parts(json: Bytes, items_start: usize, items_end: usize, skip_first: bool) -> Args {
+    pub(crate) fn from_parts(json: Str, items_start: usize, items_end: usize, skip_first: bool) -> Args {
         Args { json, items_start, items_end, skip_first, attachments: Vec::new() }
     }
 
     /// The arguments as JSON text, without the surrounding brackets
     /// (`"hello",1` for `["msg","hello",1]`), sharing storage.
     pub fn json(&self) -> Str {
-        Str::from_utf8(self.items()).unwrap_or_default()
+        self.json.slice(self.items_start.min(self.items_end)..self.items_end).unwrap_or_default()
     }
 
-    /// The bytes of the argument text.
-    fn items(&self) -> Bytes {
-        self.json.slice(self.items_start.min(self.items_end)..self.items_end)
+    /// The argument text, borrowed.
+    pub(crate) fn items_str(&self) -> &str {
+        self.json.get(self.items_start..self.items_end).unwrap_or_default()
     }
 
     /// The argument text as a byte slice (no copy, no check).
     pub(crate) fn items_slice(&self) -> &[u8] {
-        self.json.get(self.items_start..self.items_end).unwrap_or_default()
+        self.items_str().as_bytes()
     }
 
     /// Whether there are no arguments.
@@ -100,7 +102,8 @@ impl Args {
     /// [`crate::BinaryRef`] become the attachments' bytes; borrowed fields
     /// (`&str`, `BinaryRef`) borrow from `self`.
     pub fn deserialize<'de, T: Deserialize<'de>>(&'de self) -> Result<T, serde_json::Error> {
-        let mut inner = serde_json::Deserializer::from_slice(&self.json);
+        // Reading from `str` spares serde_json a UTF-8 check of every string.
+        let mut inner = serde_json::Deserializer::from_str(self.json.as_str());
         let value =
             T::deserialize(ArgsDe { inner: &mut inner, attachments: &self.attachments, skip_first: self.skip_first })?;
         inner.end()?;
@@ -209,7 +212,10 @@ impl ArgsBuilder {
     pub fn build(mut self) -> Args {
         let end = self.json.len();
         self.json.push(b']');
-        let mut args = Args::from_parts(Bytes::from(self.json), 1, end, false);
+        // serde_json writes UTF-8 and `raw_json` takes `&str`: the check
+        // cannot fail (an empty text would read as no arguments).
+        let json = String::from_utf8(self.json).map(Str::from).unwrap_or_default();
+        let mut args = Args::from_parts(json, 1, end, false);
         args.attachments = self.attachments.into_inner();
         args
     }
@@ -221,8 +227,9 @@ impl Default for ArgsBuilder {
     }
 }
 
-/// Appends the decimal digits of `value`.
-pub(crate) fn push_decimal(out: &mut Vec<u8>, mut value: u64) {
+/// The decimal digits of `value`, at the end of a buffer: the buffer and
+/// where they start.
+pub(crate) fn decimal_digits(mut value: u64) -> ([u8; 20], usize) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -235,5 +242,11 @@ pub(crate) fn push_decimal(out: &mut Vec<u8>, mut value: u64) {
             break;
         }
     }
-    out.extend_from_slice(digits.get(at..).unwrap_or_default());
+    (digits, at)
+}
+
+/// Appends the decimal digits of `value`.
+pub(crate) fn push_decimal(out: &mut Vec<u8>, value: u64) {
+    let (digits, start) = decimal_digits(value);
+    out.extend_from_slice(digits.get(start..).unwrap_or_default());
 }

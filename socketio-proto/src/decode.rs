@@ -2,20 +2,20 @@
 //! that joins a binary packet with its attachments.
 //!
 //! The decoder never builds a JSON tree: it reads the header (type,
-//! attachment count, namespace, ack id), the event name, and checks that the
-//! rest is well-formed JSON of the right shape, keeping it as text.
+//! attachment count, namespace, ack id), then one pass of a strict JSON scanner
+//! (no recursion, no tree) checks the payload and finds the event name; the
+//! arguments stay text, sharing the received message's storage.
 
+use alloc::format;
 use alloc::string::{String, ToString};
 use bytes::Bytes;
-use core::cell::Cell;
 use engineio_proto::{Message, Str};
-use serde::de::{DeserializeSeed, IgnoredAny};
 
 use crate::args::Args;
 use crate::error::DecodeError;
-use crate::json::{error_offset, Json};
+use crate::json::Json;
 use crate::packet::{Ack, Event, EventName, Packet, PacketData, PacketType, ProtocolVersion};
-use crate::placeholder::PlaceholderCheck;
+use crate::scan::{scan, Outline, ScanError, MAX_DEPTH};
 
 /// Event names the reference implementation refuses (`RESERVED_EVENTS`).
 const RESERVED_EVENTS: [&str; 6] =
@@ -44,6 +44,7 @@ impl Default for DecoderLimits {
 /// the second value is how many must follow; otherwise it is 0.
 ///
 /// `max_attachments` bounds the announced count (see [`DecoderLimits`]).
+#[inline]
 pub fn decode_text(
     version: ProtocolVersion,
     text: &Str,
@@ -79,7 +80,7 @@ pub fn decode_text(
     let namespace = if bytes.get(at) == Some(&b'/') {
         let len = bytes.get(at..).unwrap_or_default().iter().position(|&byte| byte == b',');
         let end = len.map_or(bytes.len(), |len| at + len);
-        let namespace = slice_str(bytes, at, end);
+        let namespace = sub_str(text, at, end);
         at = len.map_or(end, |_| end + 1);
         namespace
     } else {
@@ -104,7 +105,7 @@ pub fn decode_text(
     }
 
     // Payload: the rest, if any.
-    let payload = bytes.slice(at.min(bytes.len())..);
+    let payload = sub_str(text, at, bytes.len());
     let has_payload = !payload.is_empty();
     let missing = || DecodeError::MissingPayload { packet_type, offset: at };
     let invalid = |expected| DecodeError::InvalidPayload { packet_type, offset: at, expected };
@@ -116,11 +117,11 @@ pub fn decode_text(
             } else if version == ProtocolVersion::V4 {
                 return Err(invalid("no payload (v4)"));
             } else {
-                check_json(&payload, at)?;
-                if first_byte(&payload) != Some(b'{') {
+                let outline = check_json(&payload, at, 0)?;
+                if payload.as_bytes().get(outline.start) != Some(&b'{') {
                     return Err(invalid("a JSON object"));
                 }
-                PacketData::Connect(Some(Json::from_checked(slice_str(bytes, at, bytes.len()))))
+                PacketData::Connect(Some(Json::from_checked(payload)))
             }
         }
         PacketType::Disconnect => {
@@ -133,15 +134,15 @@ pub fn decode_text(
             if !has_payload {
                 return Err(missing());
             }
-            check_json(&payload, at)?;
+            let outline = check_json(&payload, at, 0)?;
             let (wanted, expected) = match version {
                 ProtocolVersion::V4 => (b'"', "a JSON string (v4)"),
                 ProtocolVersion::V5 => (b'{', "a JSON object (v5)"),
             };
-            if first_byte(&payload) != Some(wanted) {
+            if payload.as_bytes().get(outline.start) != Some(&wanted) {
                 return Err(invalid(expected));
             }
-            PacketData::ConnectError(Json::from_checked(slice_str(bytes, at, bytes.len())))
+            PacketData::ConnectError(Json::from_checked(payload))
         }
         PacketType::Event | PacketType::BinaryEvent => {
             if !has_payload {
@@ -157,8 +158,8 @@ pub fn decode_text(
             if !has_payload {
                 return Err(missing());
             }
-            check_args_json(&payload, at, attachments)?;
-            let (start, end) = array_bounds(&payload).ok_or_else(|| invalid("a JSON array"))?;
+            let outline = check_json(&payload, at, attachments)?;
+            let (start, end) = array_items(&payload, &outline).ok_or_else(|| invalid("a JSON array"))?;
             PacketData::Ack(Ack { id, arguments: Args::from_parts(payload, start, end, false) })
         }
     };
@@ -166,80 +167,64 @@ pub fn decode_text(
 }
 
 /// Reads the event name and keeps the arguments as text.
+#[inline(always)]
 fn event_payload(
     packet_type: PacketType,
-    payload: Bytes,
+    payload: Str,
     offset: usize,
     attachments: usize,
 ) -> Result<(EventName, Args), DecodeError> {
-    check_args_json(&payload, offset, attachments)?;
+    let outline = check_json(&payload, offset, attachments)?;
     let invalid = |at: usize, expected| DecodeError::InvalidPayload { packet_type, offset: offset + at, expected };
-    let (start, end) = array_bounds(&payload).ok_or_else(|| invalid(0, "a JSON array"))?;
-    // The JSON is well-formed, so the first element is a complete value.
-    let name_start = skip_whitespace(&payload, start);
-    let (name, name_end) = match payload.get(name_start) {
+    let (start, end) = array_items(&payload, &outline).ok_or_else(|| invalid(0, "a JSON array"))?;
+    let Some((name_start, name_end)) = outline.first_element else {
+        return Err(invalid(start, "a non-empty array"));
+    };
+    let json = payload.as_bytes();
+    let name = match json.get(name_start) {
         Some(b'"') => {
-            let (name, after) = read_string(&payload, name_start).ok_or_else(|| invalid(name_start, "a string"))?;
+            let name = read_string(&payload, name_start, name_end).ok_or_else(|| invalid(name_start, "a string"))?;
             if RESERVED_EVENTS.contains(&name.as_str()) {
                 return Err(DecodeError::ReservedEventName { name: name.as_str().to_string() });
             }
-            (EventName::Text(name), after)
+            EventName::Text(name)
         }
-        Some(b'-' | b'0'..=b'9') => {
-            let len = payload.get(name_start..).unwrap_or_default().iter().take_while(|&&b| is_number_byte(b)).count();
-            let after = name_start + len;
-            (EventName::Number(slice_str(&payload, name_start, after)), after)
-        }
-        Some(b']') => return Err(invalid(name_start, "a non-empty array")),
+        Some(b'-' | b'0'..=b'9') => EventName::Number(sub_str(&payload, name_start, name_end)),
         _ => return Err(invalid(name_start, "an event name (string or number)")),
     };
-    let after_name = skip_whitespace(&payload, name_end);
-    let items_start = match payload.get(after_name) {
+    let after_name = skip_whitespace(json, name_end);
+    let items_start = match json.get(after_name) {
         Some(b',') => after_name + 1,
         _ => after_name,
     };
     Ok((name, Args::from_parts(payload, items_start, end, true)))
 }
 
-/// Checks that `payload` is one well-formed JSON value; for binary packets also
-/// that every placeholder names an announced attachment.
-fn check_args_json(payload: &[u8], offset: usize, attachments: usize) -> Result<(), DecodeError> {
-    if attachments == 0 {
-        return check_json(payload, offset);
-    }
-    let invalid = Cell::new(false);
-    let mut deserializer = serde_json::Deserializer::from_slice(payload);
-    let check = PlaceholderCheck { count: attachments as u64, invalid: &invalid };
-    let result = check.deserialize(&mut deserializer).and_then(|_| deserializer.end());
-    match result {
-        Ok(()) => Ok(()),
-        Err(_) if invalid.get() => Err(DecodeError::InvalidPlaceholder { offset }),
-        Err(error) => Err(json_error(&error, offset)),
-    }
+/// Checks that `payload` is one well-formed JSON value; for binary packets
+/// (`attachments > 0`) also that every placeholder names an announced
+/// attachment.
+#[inline(always)]
+fn check_json(payload: &str, offset: usize, attachments: usize) -> Result<Outline, DecodeError> {
+    let placeholders = (attachments > 0).then_some(attachments as u64);
+    scan(payload.as_bytes(), placeholders).map_err(|error| match error {
+        ScanError::Syntax { offset: at, reason } => {
+            DecodeError::InvalidJson { offset: offset + at, reason: reason.to_string() }
+        }
+        ScanError::TooDeep { offset: at } => {
+            DecodeError::InvalidJson { offset: offset + at, reason: format!("nesting deeper than {MAX_DEPTH}") }
+        }
+        ScanError::InvalidPlaceholder { .. } => DecodeError::InvalidPlaceholder { offset },
+    })
 }
 
-fn check_json(payload: &[u8], offset: usize) -> Result<(), DecodeError> {
-    serde_json::from_slice::<IgnoredAny>(payload).map(drop).map_err(|error| json_error(&error, offset))
-}
-
-fn json_error(error: &serde_json::Error, offset: usize) -> DecodeError {
-    DecodeError::InvalidJson { offset: error_offset(error, offset), reason: error.to_string() }
-}
-
-/// The first byte that is not JSON whitespace.
-fn first_byte(json: &[u8]) -> Option<u8> {
-    json.get(skip_whitespace(json, 0)).copied()
-}
-
-/// For well-formed JSON: if it is an array, the offsets just after its `[`
+/// For a well-formed value: if it is an array, the offsets just after its `[`
 /// and of its closing `]`.
-fn array_bounds(json: &[u8]) -> Option<(usize, usize)> {
-    let open = skip_whitespace(json, 0);
-    if json.get(open) != Some(&b'[') {
+#[inline]
+fn array_items(json: &str, outline: &Outline) -> Option<(usize, usize)> {
+    if json.as_bytes().get(outline.start) != Some(&b'[') {
         return None;
     }
-    let close = json.iter().rposition(|&byte| byte == b']')?;
-    Some((open + 1, close))
+    Some((outline.start + 1, outline.end - 1))
 }
 
 fn skip_whitespace(json: &[u8], mut at: usize) -> usize {
@@ -249,41 +234,25 @@ fn skip_whitespace(json: &[u8], mut at: usize) -> usize {
     at
 }
 
-fn is_number_byte(byte: u8) -> bool {
-    matches!(byte, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
-}
-
-/// Reads the well-formed JSON string starting at `json[at] == '"'`: its
-/// unescaped text (a slice of `json` when it has no escapes) and the offset
-/// after its closing quote.
-fn read_string(json: &Bytes, at: usize) -> Option<(Str, usize)> {
-    let body = at + 1;
-    let mut end = body;
-    let mut escaped = false;
-    loop {
-        match json.get(end)? {
-            b'"' => break,
-            b'\\' => {
-                escaped = true;
-                end += 2;
-            }
-            _ => end += 1,
-        }
+/// The unescaped text of the well-formed JSON string `json[start..end]`
+/// (quotes included): a slice of `json` when it has no escapes. `None` when
+/// it escapes a lone surrogate, which no Rust string can hold.
+#[inline]
+fn read_string(json: &Str, start: usize, end: usize) -> Option<Str> {
+    let body = json.as_bytes().get(start + 1..end - 1)?;
+    if !body.contains(&b'\\') {
+        return json.slice(start + 1..end - 1);
     }
-    let text = if escaped {
-        let owned: String = serde_json::from_slice(json.get(at..=end)?).ok()?;
-        Str::from(owned)
-    } else {
-        slice_str(json, body, end)
-    };
-    Some((text, end + 1))
+    let owned: String = serde_json::from_str(json.get(start..end)?).ok()?;
+    Some(Str::from(owned))
 }
 
-/// The text of `bytes[start..end]`, a slice of text known to be UTF-8 cut at
-/// ASCII delimiters.
-fn slice_str(bytes: &Bytes, start: usize, end: usize) -> Str {
-    let end = end.min(bytes.len());
-    Str::from_utf8(bytes.slice(start.min(end)..end)).unwrap_or_default()
+/// The text of `text[start..end]`, cut at ASCII delimiters (so on character
+/// boundaries), sharing storage.
+#[inline]
+fn sub_str(text: &Str, start: usize, end: usize) -> Str {
+    let end = end.min(text.len());
+    text.slice(start.min(end)..end).unwrap_or_default()
 }
 
 fn count_digits(bytes: &[u8], at: usize) -> usize {
@@ -352,6 +321,7 @@ impl Decoder {
     }
 
     /// Feeds one text message (see [`Decoder::decode`]).
+    #[inline]
     pub fn decode_text(&mut self, text: &Str) -> Result<Option<Packet>, DecodeError> {
         if let Some(pending) = self.pending.take() {
             let missing = pending.expected - pending.packet.attachments().len();

@@ -110,11 +110,6 @@ impl From<Json> for Str {
     }
 }
 
-/// Converts serde_json's line/column into a byte offset within single-line text.
-pub(crate) fn error_offset(error: &serde_json::Error, base: usize) -> usize {
-    base + error.column().saturating_sub(1)
-}
-
 /// Appends the compact (`JSON.stringify`-style) JSON text of `value` to `out`.
 #[cfg(feature = "std")]
 pub(crate) fn write_compact<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), serde_json::Error> {

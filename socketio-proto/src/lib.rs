@@ -41,6 +41,7 @@ pub mod packet;
 pub mod placeholder;
 pub mod recovery;
 pub mod rooms;
+mod scan;
 pub mod server;
 
 pub use args::{Args, ArgsBuilder};

@@ -10,7 +10,7 @@
 
 use alloc::vec::Vec;
 use bytes::Bytes;
-use core::cell::{Cell, RefCell};
+use core::cell::RefCell;
 use core::fmt;
 use serde::de::{self, DeserializeSeed, IgnoredAny, Visitor};
 use serde::ser::{self, Serialize, Serializer};
@@ -635,102 +635,5 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for ArgsDe<'de, D> {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf option unit unit_struct newtype_struct seq tuple
         tuple_struct map struct enum identifier ignored_any
-    }
-}
-
-// ---------------------------------------------------------------- validation
-
-/// What a walked JSON value was, as far as placeholders care.
-pub(crate) enum Walked {
-    True,
-    Index(u64),
-    Other,
-}
-
-/// Walks a JSON value and fails on a placeholder object whose `num` is not an
-/// index below `count` (the reference's `reconstructPacket` throws
-/// "illegal attachments" there).
-#[derive(Clone, Copy)]
-pub(crate) struct PlaceholderCheck<'a> {
-    pub(crate) count: u64,
-    pub(crate) invalid: &'a Cell<bool>,
-}
-
-impl<'de> DeserializeSeed<'de> for PlaceholderCheck<'_> {
-    type Value = Walked;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Walked, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-enum Key {
-    Placeholder,
-    Num,
-    Other,
-}
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = Key;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
-                Ok(match key {
-                    "_placeholder" => Key::Placeholder,
-                    "num" => Key::Num,
-                    _ => Key::Other,
-                })
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-impl<'de> Visitor<'de> for PlaceholderCheck<'_> {
-    type Value = Walked;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Walked, E> {
-        Ok(if v { Walked::True } else { Walked::Other })
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Walked, E> {
-        Ok(Walked::Index(v))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Walked, E> {
-        Ok(Walked::Other)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Walked, E> {
-        Ok(Walked::Other)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Walked, E> {
-        Ok(Walked::Other)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Walked, E> {
-        Ok(Walked::Other)
-    }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut access: A) -> Result<Walked, A::Error> {
-        while access.next_element_seed(self)?.is_some() {}
-        Ok(Walked::Other)
-    }
-    fn visit_map<A: de::MapAccess<'de>>(self, mut access: A) -> Result<Walked, A::Error> {
-        let mut is_placeholder = false;
-        let mut num = None;
-        while let Some(key) = access.next_key::<Key>()? {
-            let value = access.next_value_seed(self)?;
-            match key {
-                Key::Placeholder => is_placeholder = matches!(value, Walked::True),
-                Key::Num => num = Some(value),
-                Key::Other => {}
-            }
-        }
-        if is_placeholder && !matches!(num, Some(Walked::Index(index)) if index < self.count) {
-            self.invalid.set(true);
-            return Err(<A::Error as de::Error>::custom("invalid attachment placeholder"));
-        }
-        Ok(Walked::Other)
     }
 }

@@ -30,11 +30,11 @@
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use bytes::Bytes;
 use core::fmt;
 use core::time::Duration;
 use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::time::earliest;
+use engineio_proto::Str;
 use engineio_proto::{Instant, Sid};
 
 use crate::args::Args;
@@ -214,7 +214,12 @@ pub fn append_offset(args: &Args, offset: &Offset) -> Args {
     }
     let end = json.len();
     json.push(b']');
-    let mut with_offset = Args::from_parts(Bytes::from(json), 1, end, false);
+    // Both pieces are UTF-8 (checked argument text and a serialized string),
+    // so the conversion cannot fail; if it did, the offset is left out.
+    let Ok(json) = alloc::string::String::from_utf8(json) else {
+        return args.clone();
+    };
+    let mut with_offset = Args::from_parts(Str::from(json), 1, end, false);
     with_offset.attachments_mut().extend(args.attachments().iter().cloned());
     with_offset
 }
