@@ -1,0 +1,462 @@
+//! The simulated world of `tests/simulation.rs`: one Socket.IO client
+//! [`Manager`] and a server made of many [`Connection`]s (one per Engine.IO
+//! session, so a reconnection creates a new one), joined by a simulated
+//! network that carries HTTP requests and WebSocket frames. [`Net`] also
+//! plays both drivers: it answers the manager's requests for random numbers
+//! from a seeded generator, and the server driver accepts `/` and `/admin`,
+//! refuses `/private`, answers `echo` with an ack carrying the same
+//! arguments and relays `broadcast` to every socket of the namespace.
+//!
+//! Time only moves when a test says so, jumping from deadline to deadline.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use engineio_proto::client::{ClientOutput, HttpMethod, RequestId as ClientRequestId, SocketId as EngineSocketId};
+use engineio_proto::payload::BINARY_CONTENT_TYPE;
+use engineio_proto::server::{
+    classify, ErrorResponse, Method, Output as EngineOutput, PostBody, RequestId as ServerRequestId, Response, Route,
+    ServerConfig as EngineServerConfig, Session, SessionRequest,
+};
+use engineio_proto::time::earliest;
+use engineio_proto::{Instant, Sid};
+use socketio_proto::client::{EngineId, Event as ClientEvent, Manager, ManagerConfig, Output as ClientOutputSio};
+use socketio_proto::server::{Connection, Output as ServerOutput, ServerConfig};
+use socketio_proto::{Args, Packet};
+
+/// The message the server driver refuses `/private` with.
+pub const PRIVATE_REFUSAL: &str = "private namespace: not authorized";
+
+/// Whether and how the wire carries anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Everything is delivered at once.
+    Up,
+    /// A partition: everything is silently lost, in both directions.
+    Partitioned,
+    /// The server process is down: connection attempts are refused at once.
+    Down,
+}
+
+/// One server-side connection and the client engine session it serves.
+struct ServerSide {
+    /// Creation order over the whole run, from 0.
+    ordinal: usize,
+    engine: EngineId,
+    connection: Connection,
+}
+
+/// Something the server machine reported, with when and on which connection.
+#[derive(Debug, Clone)]
+pub struct ServerRecord {
+    /// When.
+    pub at: Instant,
+    /// The connection's creation ordinal.
+    pub connection: usize,
+    /// What (never an `Output::Engine`).
+    pub output: ServerOutput,
+}
+
+/// The client, the server's connections, the wire between them and both drivers.
+pub struct Net {
+    /// The simulated clock.
+    pub now: Instant,
+    /// The state of the wire.
+    pub link: Link,
+    engine_config: EngineServerConfig,
+    config: ServerConfig,
+    /// The client.
+    pub manager: Manager,
+    /// Live server connections by engine sid.
+    connections: BTreeMap<String, ServerSide>,
+    /// Open WebSockets: the client's (engine, socket) and the server sid.
+    websockets: Vec<(EngineId, EngineSocketId, String)>,
+    /// HTTP requests delivered to the server and not answered yet.
+    outstanding: Vec<(EngineId, ClientRequestId, String)>,
+    /// How many server connections were ever created.
+    pub connections_created: usize,
+    next_id: u64,
+    random_state: u64,
+    /// Every random number given to the manager, with when.
+    pub randoms: Vec<(Instant, u32)>,
+    /// Everything the client application was told, with when.
+    pub client_events: Vec<(Instant, ClientEvent)>,
+    /// Everything the server application was told, in order.
+    pub server_records: Vec<ServerRecord>,
+    /// How many more `echo` events the server driver leaves unanswered.
+    pub drop_echo_acks: usize,
+}
+
+impl Net {
+    /// A network with a manager that starts connecting at `t = 1 s`; nothing
+    /// moved yet.
+    pub fn unsettled(client: ManagerConfig, engine_config: EngineServerConfig, seed: u64) -> Net {
+        let now = Instant::from_millis(1_000);
+        Net {
+            now,
+            link: Link::Up,
+            engine_config,
+            config: ServerConfig::default(),
+            manager: Manager::new(client, now),
+            connections: BTreeMap::new(),
+            websockets: Vec::new(),
+            outstanding: Vec::new(),
+            connections_created: 0,
+            next_id: 0,
+            random_state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+            randoms: Vec::new(),
+            client_events: Vec::new(),
+            server_records: Vec::new(),
+            drop_echo_acks: 0,
+        }
+    }
+
+    /// Moves one pending output of the client or of one server connection;
+    /// false when everybody is idle.
+    pub fn step(&mut self) -> bool {
+        if let Some(output) = self.manager.poll_output() {
+            self.deliver_client_output(output);
+            return true;
+        }
+        let sids: Vec<String> = self.connections.keys().cloned().collect();
+        for sid in sids {
+            let output = self.connections.get_mut(&sid).and_then(|side| side.connection.poll_output());
+            if let Some(output) = output {
+                self.deliver_server_output(&sid, output);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Runs until nobody has anything left to do at `now`.
+    pub fn settle(&mut self) {
+        let mut steps = 0;
+        while self.step() {
+            steps += 1;
+            assert!(steps < 1_000_000, "the machines keep talking without end");
+        }
+    }
+
+    /// The earliest deadline of all machines.
+    fn next_deadline(&self) -> Option<Instant> {
+        let mut next = self.manager.poll_timeout();
+        for side in self.connections.values() {
+            next = earliest(next, side.connection.poll_timeout());
+        }
+        next
+    }
+
+    /// Fires every deadline up to `now + by`, then stops at `now + by`.
+    pub fn advance(&mut self, by: Duration) {
+        let until = self.now + by;
+        self.advance_until(until, |_| false);
+        self.now = self.now.max(until);
+        self.settle();
+    }
+
+    /// Fires deadlines one after the other until `done` holds (true) or the
+    /// next deadline is past `limit` (false; time stays at the last deadline).
+    pub fn advance_until(&mut self, limit: Instant, mut done: impl FnMut(&Net) -> bool) -> bool {
+        self.settle();
+        loop {
+            if done(self) {
+                return true;
+            }
+            match self.next_deadline() {
+                Some(deadline) if deadline <= limit => {
+                    self.now = self.now.max(deadline);
+                    let now = self.now;
+                    self.manager.handle_timeout(now);
+                    for side in self.connections.values_mut() {
+                        side.connection.handle_timeout(now);
+                    }
+                    self.settle();
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    /// The server process dies: every connection vanishes, the client's
+    /// open WebSockets and pending requests fail, new attempts are refused.
+    pub fn kill_server(&mut self) {
+        let now = self.now;
+        self.link = Link::Down;
+        self.connections.clear();
+        for (engine, socket, _) in std::mem::take(&mut self.websockets) {
+            self.manager.handle_websocket_failed(now, engine, socket);
+        }
+        for (engine, request, _) in std::mem::take(&mut self.outstanding) {
+            self.manager.handle_http_failed(now, engine, request);
+        }
+        self.settle();
+    }
+
+    /// The live server connection with this creation ordinal.
+    pub fn connection(&mut self, ordinal: usize) -> Option<&mut Connection> {
+        self.connections.values_mut().find(|side| side.ordinal == ordinal).map(|side| &mut side.connection)
+    }
+
+    /// How many server connections are alive.
+    pub fn live_connections(&self) -> usize {
+        self.connections.len()
+    }
+
+    /// The live connections' ordinals.
+    pub fn live_ordinals(&self) -> Vec<usize> {
+        self.connections.values().map(|side| side.ordinal).collect()
+    }
+
+    /// The client's events matching `pick`, with their times.
+    pub fn client<T>(&self, mut pick: impl FnMut(&ClientEvent) -> Option<T>) -> Vec<(Instant, T)> {
+        self.client_events.iter().filter_map(|(at, event)| pick(event).map(|value| (*at, value))).collect()
+    }
+
+    /// The server's records matching `pick`, with their times and connections.
+    pub fn server<T>(&self, mut pick: impl FnMut(&ServerOutput) -> Option<T>) -> Vec<(Instant, usize, T)> {
+        self.server_records
+            .iter()
+            .filter_map(|record| pick(&record.output).map(|value| (record.at, record.connection, value)))
+            .collect()
+    }
+
+    fn fresh_sid(&mut self, tag: u8) -> Sid {
+        self.next_id += 1;
+        let mut bytes = [tag; 15];
+        for (slot, byte) in bytes.iter_mut().zip(self.next_id.to_be_bytes()) {
+            *slot = byte;
+        }
+        Sid::from_random(bytes)
+    }
+
+    /// xorshift64*: the same seed gives the same run.
+    fn next_random(&mut self) -> u32 {
+        let mut x = self.random_state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.random_state = x;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32
+    }
+
+    fn deliver_client_output(&mut self, output: ClientOutputSio) {
+        let now = self.now;
+        match output {
+            ClientOutputSio::Event(event) => self.client_events.push((now, event)),
+            ClientOutputSio::RandomNeeded => {
+                let random = self.next_random();
+                self.randoms.push((now, random));
+                self.manager.handle_random(now, random);
+            }
+            ClientOutputSio::Engine { engine, output } => self.deliver_engine_output(engine, output),
+        }
+    }
+
+    fn deliver_engine_output(&mut self, engine: EngineId, output: ClientOutput) {
+        let now = self.now;
+        match output {
+            ClientOutput::Event(_) => {}
+            ClientOutput::HttpRequest { id, method, query, body, content_type } => match self.link {
+                Link::Partitioned => {}
+                Link::Down => self.manager.handle_http_failed(now, engine, id),
+                Link::Up => {
+                    let method = match method {
+                        HttpMethod::Get => Method::Get,
+                        HttpMethod::Post => Method::Post,
+                    };
+                    let request = ServerRequestId(id.0);
+                    let response = match classify(&self.engine_config, method, &query, false) {
+                        Route::Handshake(handshake) => {
+                            let sid = self.fresh_sid(0xE1);
+                            let session = Session::new(&self.engine_config, &handshake, sid.clone(), now);
+                            let mut connection = Connection::new(&self.config, session, now);
+                            connection.handle_poll(now, request);
+                            self.outstanding.push((engine, id, sid.as_str().to_owned()));
+                            self.insert_connection(sid, engine, connection);
+                            None
+                        }
+                        Route::Existing { sid, request: kind, transport } => {
+                            match self.connections.get_mut(sid.as_str()) {
+                                Some(side) => match side.connection.engine().check_request(transport, false) {
+                                    Err(error) => Some(error.to_response()),
+                                    Ok(()) if kind == SessionRequest::Poll => {
+                                        side.connection.handle_poll(now, request);
+                                        self.outstanding.push((engine, id, sid.as_str().to_owned()));
+                                        None
+                                    }
+                                    Ok(()) => {
+                                        let body = body.unwrap_or_default();
+                                        let binary_content_type = content_type == Some(BINARY_CONTENT_TYPE);
+                                        Some(
+                                            side.connection
+                                                .handle_post(now, PostBody::Complete { body, binary_content_type }),
+                                        )
+                                    }
+                                },
+                                None => Some(ErrorResponse::unknown_sid().to_response()),
+                            }
+                        }
+                        Route::Reject(error) => Some(error.to_response()),
+                        Route::Preflight => panic!("the client never sends OPTIONS"),
+                    };
+                    if let Some(response) = response {
+                        self.respond(engine, id, response);
+                    }
+                }
+            },
+            ClientOutput::OpenWebSocket { id, query } => {
+                if self.link == Link::Partitioned {
+                    return;
+                }
+                let accepted = match (self.link, classify(&self.engine_config, Method::Get, &query, true)) {
+                    (Link::Up, Route::Handshake(handshake)) => {
+                        let sid = self.fresh_sid(0xE1);
+                        let session = Session::new(&self.engine_config, &handshake, sid.clone(), now);
+                        let connection = Connection::new(&self.config, session, now);
+                        self.insert_connection(sid.clone(), engine, connection);
+                        Some(sid)
+                    }
+                    (Link::Up, Route::Existing { sid, request: SessionRequest::WebSocket, transport }) => {
+                        let side = self.connections.get_mut(sid.as_str());
+                        let upgraded = side.is_some_and(|side| {
+                            side.connection.engine().check_request(transport, true).is_ok()
+                                && side.connection.handle_websocket_upgrade(now).is_ok()
+                        });
+                        upgraded.then_some(sid)
+                    }
+                    _ => None,
+                };
+                match accepted {
+                    Some(sid) => {
+                        self.websockets.push((engine, id, sid.as_str().to_owned()));
+                        self.manager.handle_websocket_opened(now, engine, id);
+                    }
+                    None => self.manager.handle_websocket_failed(now, engine, id),
+                }
+            }
+            ClientOutput::Transmit { socket, frame } => {
+                if self.link != Link::Up {
+                    return;
+                }
+                if let Some(sid) = self.websocket_sid(engine, socket) {
+                    if let Some(side) = self.connections.get_mut(&sid) {
+                        side.connection.handle_frame(now, frame);
+                    }
+                }
+            }
+            ClientOutput::CloseWebSocket { socket } => {
+                let sid = self.websocket_sid(engine, socket);
+                self.websockets.retain(|(e, s, _)| !(*e == engine && *s == socket));
+                if let (Link::Up, Some(sid)) = (self.link, sid) {
+                    if let Some(side) = self.connections.get_mut(&sid) {
+                        side.connection.handle_websocket_closed(now);
+                    }
+                }
+            }
+        }
+    }
+
+    fn insert_connection(&mut self, sid: Sid, engine: EngineId, connection: Connection) {
+        let ordinal = self.connections_created;
+        self.connections_created += 1;
+        self.connections.insert(sid.as_str().to_owned(), ServerSide { ordinal, engine, connection });
+    }
+
+    fn websocket_sid(&self, engine: EngineId, socket: EngineSocketId) -> Option<String> {
+        self.websockets.iter().find(|(e, s, _)| *e == engine && *s == socket).map(|(_, _, sid)| sid.clone())
+    }
+
+    fn respond(&mut self, engine: EngineId, request: ClientRequestId, response: Response) {
+        let binary = response.content_type == Some(BINARY_CONTENT_TYPE);
+        self.manager.handle_http_response(self.now, engine, request, response.status, binary, response.body);
+    }
+
+    fn deliver_server_output(&mut self, sid: &str, output: ServerOutput) {
+        let now = self.now;
+        let Some(side) = self.connections.get(sid) else {
+            return;
+        };
+        let (ordinal, engine) = (side.ordinal, side.engine);
+        match output {
+            ServerOutput::Engine(EngineOutput::Respond { request, response }) => {
+                let id = ClientRequestId(request.0);
+                self.outstanding.retain(|(e, r, _)| !(*e == engine && *r == id));
+                if self.link == Link::Up {
+                    self.respond(engine, id, response);
+                }
+            }
+            ServerOutput::Engine(EngineOutput::Transmit(frame)) => {
+                let socket = self.websockets.iter().find(|(_, _, s)| s == sid).map(|(e, s, _)| (*e, *s));
+                if let (Link::Up, Some((engine, socket))) = (self.link, socket) {
+                    self.manager.handle_frame(now, engine, socket, frame);
+                }
+            }
+            ServerOutput::Engine(EngineOutput::CloseWebSocket { .. }) => {
+                let socket = self.websockets.iter().position(|(_, _, s)| s == sid);
+                if let Some(index) = socket {
+                    let (engine, socket, _) = self.websockets.remove(index);
+                    if self.link == Link::Up {
+                        self.manager.handle_websocket_failed(now, engine, socket);
+                    }
+                }
+            }
+            ServerOutput::Engine(EngineOutput::Event(_)) => {}
+            other => {
+                self.server_records.push(ServerRecord { at: now, connection: ordinal, output: other.clone() });
+                self.drive_server(sid, other);
+            }
+        }
+    }
+
+    /// The server application.
+    fn drive_server(&mut self, sid: &str, output: ServerOutput) {
+        let now = self.now;
+        match output {
+            ServerOutput::ConnectRequest { namespace, .. } => {
+                let socket_id = self.fresh_sid(0x50);
+                let Some(side) = self.connections.get_mut(sid) else {
+                    return;
+                };
+                let answer = match namespace.as_str() {
+                    "/" | "/admin" => side.connection.accept(now, namespace.as_str(), socket_id, None),
+                    _ => side.connection.reject(now, namespace.as_str(), PRIVATE_REFUSAL, None),
+                };
+                assert_eq!(answer, Ok(()), "answering the connect request of {namespace:?}");
+            }
+            ServerOutput::Event { namespace, event } => match (event.name.as_str(), event.ack_id) {
+                ("echo", Some(ack_id)) => {
+                    if self.drop_echo_acks > 0 {
+                        self.drop_echo_acks -= 1;
+                        return;
+                    }
+                    if let Some(side) = self.connections.get_mut(sid) {
+                        let answer = side.connection.ack(namespace.as_str(), ack_id, event.arguments.clone());
+                        assert_eq!(answer, Ok(()), "acknowledging echo");
+                    }
+                }
+                ("broadcast", _) => {
+                    let encoded = Packet::event(namespace.clone(), "broadcast", event.arguments.clone(), None).encode();
+                    for side in self.connections.values_mut() {
+                        if side.connection.socket_id(namespace.as_str()).is_some() {
+                            let sent = side.connection.emit(namespace.as_str(), &encoded);
+                            assert_eq!(sent, Ok(()), "broadcasting");
+                        }
+                    }
+                }
+                _ => {}
+            },
+            ServerOutput::Closed(_) => {
+                self.connections.remove(sid);
+                self.websockets.retain(|(_, _, s)| s != sid);
+                self.outstanding.retain(|(_, _, s)| s != sid);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Arguments from a serializable tuple.
+pub fn args<T: serde::Serialize>(value: &T) -> Args {
+    Args::from_tuple(value).expect("test arguments serialize")
+}
