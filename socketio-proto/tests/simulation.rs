@@ -423,3 +423,114 @@ fn emit_fails_once_when_its_retries_are_exhausted() {
     assert!(acks_received(&net).is_empty());
     assert!(net.manager.connected(main));
 }
+
+#[test]
+fn every_active_namespace_rejoins_the_new_connection_after_an_outage_and_a_refused_one_stays_out() {
+    let (mut net, sockets) = joined(ManagerConfig::default(), &["/", "/admin", "/private"]);
+    let [main, admin, private] = sockets[..] else { unreachable!() };
+    let first_ids = (net.manager.id(main).map(str::to_owned), net.manager.id(admin).map(str::to_owned));
+    net.kill_server();
+    let now = net.now;
+    net.manager.emit(now, main, "buffered", args(&("main",)), EmitOptions::default()).unwrap();
+    net.manager.emit(now, admin, "buffered", args(&("admin",)), EmitOptions::default()).unwrap();
+    net.advance(Duration::from_secs(10));
+    net.link = Link::Up;
+    let back = net.now;
+    let rejoined = net.advance_until(back + Duration::from_secs(30), |net| {
+        net.manager.connected(main) && net.manager.connected(admin)
+    });
+    assert!(rejoined, "both namespaces rejoin by themselves");
+    net.advance(Duration::from_secs(1));
+
+    assert!(!net.manager.connected(private) && !net.manager.active(private), "a refused namespace is not retried");
+    let requests = net.server(|output| match output {
+        ServerOutput::ConnectRequest { namespace, .. } => Some(namespace.as_str().to_owned()),
+        _ => None,
+    });
+    let second: Vec<_> =
+        requests.iter().filter(|(_, connection, _)| *connection == 1).map(|(_, _, ns)| ns.as_str()).collect();
+    assert_eq!(second, ["/", "/admin"], "the new connection carries both namespaces, and only them");
+    assert_eq!(net.connections_created, 2);
+    let delivered: Vec<_> = server_events(&net, "buffered").into_iter().map(|(_, c, ns, json)| (c, ns, json)).collect();
+    assert_eq!(delivered, [(1, "/".into(), r#""main""#.into()), (1, "/admin".into(), r#""admin""#.into())]);
+    let new_ids = (net.manager.id(main).map(str::to_owned), net.manager.id(admin).map(str::to_owned));
+    assert!(new_ids.0.is_some() && new_ids.1.is_some());
+    assert!(new_ids.0 != first_ids.0 && new_ids.1 != first_ids.1, "without recovery, new socket ids");
+}
+
+#[test]
+fn queued_emit_lost_in_a_partition_is_sent_again_after_the_reconnection_and_acknowledged_once() {
+    let mut config = ManagerConfig::default();
+    config.retries = 3;
+    let (mut net, sockets) = joined(config, &["/"]);
+    let main = sockets[0];
+    net.link = Link::Partitioned;
+    let cut = net.now;
+    let token = net.manager.emit(cut, main, "echo", args(&("lost once",)), EmitOptions::with_ack()).unwrap().unwrap();
+    net.advance(Duration::from_secs(60));
+    assert!(!net.manager.connected(main));
+    assert!(acks_failed(&net).is_empty(), "the disconnection is one more failed try, not the end");
+    net.link = Link::Up;
+    let back = net.now;
+    assert!(net.advance_until(back + Duration::from_secs(30), |net| net.manager.connected(main)));
+    net.advance(Duration::from_secs(1));
+
+    let deliveries: Vec<_> = server_events(&net, "echo").into_iter().map(|(_, c, _, json)| (c, json)).collect();
+    assert_eq!(deliveries, [(1, r#""lost once""#.into())], "the copy sent into the partition never arrived");
+    let acks: Vec<_> = acks_received(&net).into_iter().map(|(_, _, token, args)| (token, args)).collect();
+    assert_eq!(acks, [(token, args(&("lost once",)))]);
+    assert!(acks_failed(&net).is_empty());
+}
+
+#[test]
+fn late_ack_of_a_timed_out_try_is_ignored_and_the_emit_resolves_once() {
+    let mut config = ManagerConfig::default();
+    config.retries = 3;
+    config.ack_timeout = Some(Duration::from_secs(2));
+    let (mut net, sockets) = joined(config, &["/"]);
+    let main = sockets[0];
+    net.echo_delay = Duration::from_secs(3);
+    let start = net.now;
+    let token = net.manager.emit(start, main, "echo", args(&("slow",)), EmitOptions::with_ack()).unwrap().unwrap();
+    net.advance(Duration::from_secs(30));
+
+    // Try 1 at 0 s times out at 2 s; its answer comes at 3 s, while try 2
+    // (sent at 2 s, answered at 5 s) waits until 4 s: every try times out.
+    let second = Duration::from_secs(2);
+    let deliveries: Vec<_> = server_events(&net, "echo").into_iter().map(|(at, ..)| at).collect();
+    assert_eq!(deliveries, [start, start + second, start + second * 2, start + second * 3]);
+    assert_eq!(acks_failed(&net), [(start + second * 4, token, AckError::TimedOut)]);
+    assert!(acks_received(&net).is_empty(), "answers to timed-out tries resolve nothing");
+
+    net.echo_delay = Duration::from_secs(1);
+    let again = net.now;
+    let token = net.manager.emit(again, main, "echo", args(&("quick",)), EmitOptions::with_ack()).unwrap().unwrap();
+    net.advance(Duration::from_secs(30));
+    let acks: Vec<_> = acks_received(&net).into_iter().map(|(at, _, token, _)| (at, token)).collect();
+    assert_eq!(acks, [(again + Duration::from_secs(1), token)]);
+}
+
+#[test]
+fn buffered_emit_whose_ack_times_out_before_the_reconnection_is_never_sent() {
+    let (mut net, sockets) = joined(ManagerConfig::default(), &["/"]);
+    let main = sockets[0];
+    net.kill_server();
+    let now = net.now;
+    let expired =
+        net.manager.emit(now, main, "echo", args(&("expired",)), with_ack_within(Duration::from_millis(300))).unwrap();
+    let kept = net.manager.emit(now, main, "echo", args(&("kept",)), with_ack_within(Duration::from_secs(60))).unwrap();
+    let volatile = EmitOptions { volatile: true, ..EmitOptions::default() };
+    net.manager.emit(now, main, "echo", args(&("volatile",)), volatile).unwrap();
+    net.advance(Duration::from_secs(5));
+    net.link = Link::Up;
+    let back = net.now;
+    assert!(net.advance_until(back + Duration::from_secs(30), |net| net.manager.connected(main)));
+    net.advance(Duration::from_secs(1));
+
+    let deliveries: Vec<_> = server_events(&net, "echo").into_iter().map(|(.., json)| json).collect();
+    assert_eq!(deliveries, [r#""kept""#], "the expired and the volatile emits are dropped");
+    let failed: Vec<_> = acks_failed(&net).into_iter().map(|(at, token, error)| (at, Some(token), error)).collect();
+    assert_eq!(failed, [(now + Duration::from_millis(300), expired, AckError::TimedOut)]);
+    let received: Vec<_> = acks_received(&net).into_iter().map(|(_, _, token, _)| Some(token)).collect();
+    assert_eq!(received, [kept]);
+}

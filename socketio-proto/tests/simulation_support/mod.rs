@@ -85,6 +85,10 @@ pub struct Net {
     pub server_records: Vec<ServerRecord>,
     /// How many more `echo` events the server driver leaves unanswered.
     pub drop_echo_acks: usize,
+    /// How long the server driver takes to answer `echo` (zero: at once).
+    pub echo_delay: Duration,
+    /// Echo answers waiting for their time: when, connection sid, namespace, ack id, arguments.
+    delayed_acks: Vec<(Instant, String, String, u64, Args)>,
 }
 
 impl Net {
@@ -108,6 +112,8 @@ impl Net {
             client_events: Vec::new(),
             server_records: Vec::new(),
             drop_echo_acks: 0,
+            echo_delay: Duration::ZERO,
+            delayed_acks: Vec::new(),
         }
     }
 
@@ -144,6 +150,9 @@ impl Net {
         for side in self.connections.values() {
             next = earliest(next, side.connection.poll_timeout());
         }
+        for (at, ..) in &self.delayed_acks {
+            next = earliest(next, Some(*at));
+        }
         next
     }
 
@@ -171,6 +180,7 @@ impl Net {
                     for side in self.connections.values_mut() {
                         side.connection.handle_timeout(now);
                     }
+                    self.send_due_acks();
                     self.settle();
                 }
                 _ => return false,
@@ -409,6 +419,20 @@ impl Net {
         }
     }
 
+    /// Sends the echo answers whose time has come (dropped if their
+    /// connection is gone).
+    fn send_due_acks(&mut self) {
+        let now = self.now;
+        let (due, later) = std::mem::take(&mut self.delayed_acks).into_iter().partition(|(at, ..)| *at <= now);
+        self.delayed_acks = later;
+        for (_, sid, namespace, ack_id, args) in due {
+            if let Some(side) = self.connections.get_mut(&sid) {
+                let answer = side.connection.ack(&namespace, ack_id, args);
+                assert_eq!(answer, Ok(()), "acknowledging echo");
+            }
+        }
+    }
+
     /// The server application.
     fn drive_server(&mut self, sid: &str, output: ServerOutput) {
         let now = self.now;
@@ -430,10 +454,15 @@ impl Net {
                         self.drop_echo_acks -= 1;
                         return;
                     }
-                    if let Some(side) = self.connections.get_mut(sid) {
-                        let answer = side.connection.ack(namespace.as_str(), ack_id, event.arguments.clone());
-                        assert_eq!(answer, Ok(()), "acknowledging echo");
-                    }
+                    let at = now + self.echo_delay;
+                    self.delayed_acks.push((
+                        at,
+                        sid.to_owned(),
+                        namespace.as_str().to_owned(),
+                        ack_id,
+                        event.arguments,
+                    ));
+                    self.send_due_acks();
                 }
                 ("broadcast", _) => {
                     let encoded = Packet::event(namespace.clone(), "broadcast", event.arguments.clone(), None).encode();
