@@ -347,6 +347,8 @@ fn buffered_emits_survive_an_outage(seed: u64, outage: Outage, length: Duration,
         let left: Vec<_> = left.into_iter().map(|(_, connection, reason)| (connection, reason)).collect();
         assert_eq!(left, [(0, ServerDisconnectReason::PingTimeout)], "{case}: the server notices by heartbeat");
     }
+    let transport = net.manager.engine().map(|(_, engine)| engine.transport());
+    assert_eq!(transport, transports.last().copied(), "{case}: the new session upgrades as the first did");
     OutageRun { simulated: net.now - begin, attempts: attempts.len() }
 }
 
@@ -533,4 +535,60 @@ fn buffered_emit_whose_ack_times_out_before_the_reconnection_is_never_sent() {
     assert_eq!(failed, [(now + Duration::from_millis(300), expired, AckError::TimedOut)]);
     let received: Vec<_> = acks_received(&net).into_iter().map(|(_, _, token, _)| Some(token)).collect();
     assert_eq!(received, [kept]);
+}
+
+#[test]
+fn protocol_v4_over_engine_io_v3_carries_namespaces_acks_binary_and_buffers_across_an_outage() {
+    let config = ManagerConfig::new(ClientConfig::new(engineio_proto::ProtocolVersion::V3));
+    let mut net = Net::unsettled(config, EngineServerConfig::default().with_eio3(true), 1);
+    let now = net.now;
+    let main = net.manager.socket(now, "/", None);
+    let admin = net.manager.socket(now, "/admin", None);
+    let private = net.manager.socket(now, "/private", None);
+    net.settle();
+    assert!(net.manager.connected(main) && net.manager.connected(admin));
+    let refusals = net.client(|event| match event {
+        Event::ConnectError { socket, message, .. } => Some((*socket, message.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        refusals.into_iter().map(|(_, refusal)| refusal).collect::<Vec<_>>(),
+        [(private, PRIVATE_REFUSAL.into())]
+    );
+
+    let blob = Bytes::from_static(&[4, 0x1e, 0]);
+    let now = net.now;
+    let with_blob = ArgsBuilder::new().binary(blob.clone()).build();
+    let token = net.manager.emit(now, admin, "echo", with_blob.clone(), EmitOptions::with_ack()).unwrap().unwrap();
+    let question = net.connection(0).unwrap().emit_with_ack(now, "/", "question", args(&(1,)), None).unwrap();
+    net.settle();
+    let acks: Vec<_> = acks_received(&net).into_iter().map(|(_, socket, token, args)| (socket, token, args)).collect();
+    assert_eq!(acks, [(admin, token, with_blob)]);
+    let asked = net.client(|event| match event {
+        Event::Received { socket, event } if event.name.as_str() == "question" => Some((*socket, event.ack_id)),
+        _ => None,
+    });
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].1 .0, main);
+    net.manager.ack(now, main, asked[0].1 .1.unwrap(), args(&("yes",)));
+    net.settle();
+    let answered = net.server(|output| match output {
+        ServerOutput::AckReceived { token, args } => Some((*token, args.clone())),
+        _ => None,
+    });
+    assert_eq!(answered.into_iter().map(|(.., answer)| answer).collect::<Vec<_>>(), [(question, args(&("yes",)))]);
+
+    net.kill_server();
+    let now = net.now;
+    for index in 0..5 {
+        net.manager.emit(now, main, "buffered", args(&(index,)), EmitOptions::default()).unwrap();
+    }
+    net.advance(Duration::from_secs(10));
+    net.link = Link::Up;
+    let back = net.now;
+    assert!(net.advance_until(back + Duration::from_secs(30), |net| net.manager.connected(main)
+        && net.manager.connected(admin)));
+    net.advance(Duration::from_secs(1));
+    let delivered: Vec<_> = server_events(&net, "buffered").into_iter().map(|(_, c, _, json)| (c, json)).collect();
+    assert_eq!(delivered, (0..5).map(|index| (1, index.to_string())).collect::<Vec<_>>());
 }
