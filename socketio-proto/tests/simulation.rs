@@ -592,3 +592,57 @@ fn protocol_v4_over_engine_io_v3_carries_namespaces_acks_binary_and_buffers_acro
     let delivered: Vec<_> = server_events(&net, "buffered").into_iter().map(|(_, c, _, json)| (c, json)).collect();
     assert_eq!(delivered, (0..5).map(|index| (1, index.to_string())).collect::<Vec<_>>());
 }
+
+#[test]
+fn leaving_and_rejoining_a_namespace_keeps_the_engine_connection() {
+    let (mut net, sockets) = joined(ManagerConfig::default(), &["/", "/admin"]);
+    let [main, admin] = sockets[..] else { unreachable!() };
+    let now = net.now;
+    net.manager.disconnect(now, admin);
+    net.settle();
+    assert!(!net.manager.connected(admin) && net.manager.connected(main));
+    let left = net.server(|output| match output {
+        ServerOutput::Disconnected { namespace, reason, .. } => Some((namespace.as_str().to_owned(), *reason)),
+        _ => None,
+    });
+    let left: Vec<_> = left.into_iter().map(|(.., left)| left).collect();
+    assert_eq!(left, [("/admin".to_owned(), ServerDisconnectReason::ClientNamespaceDisconnect)]);
+
+    let now = net.now;
+    assert_eq!(net.manager.socket(now, "/admin", None), admin, "the same socket, connecting again");
+    net.manager.emit(now, admin, "echo", args(&("back",)), EmitOptions::with_ack()).unwrap();
+    net.settle();
+    assert!(net.manager.connected(admin));
+    assert_eq!(acks_received(&net).len(), 1);
+    let requests = net.server(|output| match output {
+        ServerOutput::ConnectRequest { namespace, .. } => Some(namespace.as_str().to_owned()),
+        _ => None,
+    });
+    let requests: Vec<_> = requests.into_iter().map(|(_, connection, ns)| (connection, ns)).collect();
+    assert_eq!(requests, [(0, "/".into()), (0, "/admin".into()), (0, "/admin".into())]);
+    assert_eq!(net.connections_created, 1);
+}
+
+#[test]
+fn server_disconnecting_the_only_namespace_closes_the_client_connection_for_good() {
+    let (mut net, sockets) = joined(ManagerConfig::default(), &["/"]);
+    let main = sockets[0];
+    let now = net.now;
+    net.connection(0).unwrap().disconnect(now, "/").unwrap();
+    net.advance(Duration::from_secs(120));
+
+    let disconnects = net.client(|event| match event {
+        Event::Disconnect { reason, .. } => Some(*reason),
+        _ => None,
+    });
+    assert_eq!(disconnects, [(now, DisconnectReason::IoServerDisconnect)]);
+    assert!(!net.manager.active(main));
+    assert!(net.client(|event| matches!(event, Event::ReconnectAttempt { .. }).then_some(())).is_empty());
+    assert_eq!(net.live_connections(), 0, "with no active socket left the client closes the engine connection");
+    let closed = net.server(|output| match output {
+        ServerOutput::Closed(reason) => Some(*reason),
+        _ => None,
+    });
+    assert_eq!(closed, [(now, 0, engineio_proto::server::CloseReason::TransportClose)]);
+    assert_eq!(net.connections_created, 1);
+}
