@@ -18,6 +18,8 @@
 //!
 //! [`server::Connection`] is the server machine of one connection, stacked on
 //! the Engine.IO server session: namespaces, events, acks, disconnects.
+//! [`server::Namespace`] is the state the connections of one namespace share:
+//! rooms, broadcasts, broadcast acks, connection state recovery.
 //!
 //! The crate works with `no_std` + `alloc` when the default `std` feature is off.
 #![cfg_attr(not(feature = "std"), no_std)]

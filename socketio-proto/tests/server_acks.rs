@@ -6,6 +6,7 @@ mod server_support;
 
 use bytes::Bytes;
 use core::time::Duration;
+use engineio_proto::Str;
 use server_support::*;
 use socketio_proto::server::{AckToken, EmitError, Output};
 use socketio_proto::{Args, Packet};
@@ -40,7 +41,7 @@ fn ack_from_the_client_resolves_the_token_with_its_arguments() {
     drain(&mut connection);
     let outputs = receive(&mut connection, r#"3/admin,0["bar"]"#);
     let args = Args::from_tuple(&("bar",)).unwrap();
-    assert_eq!(outputs, vec![Output::AckReceived { token, args }]);
+    assert_eq!(outputs, vec![Output::AckReceived { namespace: Str::from("/admin"), token, args }]);
     assert_eq!(connection.pending_acks(), 0);
 }
 
@@ -93,7 +94,7 @@ fn ack_times_out_at_its_deadline() {
     connection.handle_timeout(at(599));
     assert_eq!(resolutions(&drain(&mut connection)), vec![]);
     connection.handle_timeout(at(600));
-    assert_eq!(resolutions(&drain(&mut connection)), vec![Output::AckTimedOut { token }]);
+    assert_eq!(resolutions(&drain(&mut connection)), vec![Output::AckTimedOut { namespace: Str::from("/"), token }]);
 }
 
 #[test]
@@ -122,7 +123,7 @@ fn pending_acks_are_cancelled_after_the_socket_disconnects() {
     drain(&mut connection);
     let outputs = receive(&mut connection, "1");
     assert!(matches!(outputs.get(1), Some(Output::Disconnected { .. })));
-    assert_eq!(outputs.get(2), Some(&Output::AckCancelled { token }));
+    assert_eq!(outputs.get(2), Some(&Output::AckCancelled { namespace: Str::from("/"), token }));
     connection.handle_timeout(at(500));
     assert_eq!(resolutions(&drain(&mut connection)), vec![]);
 }
@@ -141,7 +142,7 @@ fn pending_acks_are_cancelled_when_the_transport_closes() {
     let mut connection = connected("/", "s1");
     let token = hello_with_ack(&mut connection, None);
     connection.handle_websocket_closed(T0);
-    assert_eq!(resolutions(&drain(&mut connection)), vec![Output::AckCancelled { token }]);
+    assert_eq!(resolutions(&drain(&mut connection)), vec![Output::AckCancelled { namespace: Str::from("/"), token }]);
 }
 
 #[test]
@@ -151,7 +152,7 @@ fn encoded_emit_with_a_chosen_ack_id_waits_for_that_id() {
     let token = connection.emit_encoded_with_ack(T0, "/", &encoded, 41, None).unwrap();
     assert_eq!(transmitted(&drain(&mut connection)), vec![r#"4241["hello"]"#]);
     let outputs = receive(&mut connection, "341[]");
-    assert_eq!(outputs, vec![Output::AckReceived { token, args: Args::empty() }]);
+    assert_eq!(outputs, vec![Output::AckReceived { namespace: Str::from("/"), token, args: Args::empty() }]);
 }
 
 #[test]

@@ -41,7 +41,11 @@ fn accept_replies_with_the_socket_id_then_reports_connected() {
     assert_eq!(transmitted(&outputs), vec![r#"40{"sid":"oSO0OpakMV_3jnilAAAA"}"#]);
     assert_eq!(
         outputs.last(),
-        Some(&Output::Connected { namespace: Str::from("/"), socket_id: Sid::new("oSO0OpakMV_3jnilAAAA") })
+        Some(&Output::Connected {
+            namespace: Str::from("/"),
+            socket_id: Sid::new("oSO0OpakMV_3jnilAAAA"),
+            recovered: false
+        })
     );
     assert_eq!(connection.socket_id("/"), Some(&Sid::new("oSO0OpakMV_3jnilAAAA")));
 }

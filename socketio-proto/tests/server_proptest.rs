@@ -80,7 +80,7 @@ impl Observer {
             return Ok(());
         }
         match output {
-            Output::Connected { namespace, socket_id } => {
+            Output::Connected { namespace, socket_id, .. } => {
                 let previous = self.connected.insert(namespace.as_str().to_owned(), socket_id);
                 prop_assert!(previous.is_none(), "{namespace} connected twice");
             }
@@ -92,7 +92,9 @@ impl Observer {
                 prop_assert!(self.disconnecting.remove(namespace.as_str()), "no disconnecting for {namespace}");
                 prop_assert_eq!(self.connected.remove(namespace.as_str()), Some(socket_id));
             }
-            Output::AckReceived { token, .. } | Output::AckTimedOut { token } | Output::AckCancelled { token } => {
+            Output::AckReceived { token, .. }
+            | Output::AckTimedOut { token, .. }
+            | Output::AckCancelled { token, .. } => {
                 prop_assert!(self.issued.contains(&token.ack_id()), "{token:?} never issued");
                 prop_assert!(self.resolved.insert(token.ack_id()), "{token:?} resolved twice");
             }

@@ -1,6 +1,6 @@
 //! [`Connection`]: the Socket.IO server side of one Engine.IO connection.
 
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 use core::borrow::Borrow;
 use core::cmp::Ordering;
@@ -53,9 +53,9 @@ enum Namespace {
 }
 
 /// An emit waiting for the client's ACK.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct PendingAck {
-    namespace: Str,
+    token: AckToken,
     deadline: Option<Instant>,
 }
 
@@ -106,9 +106,13 @@ pub struct Connection {
     lifecycle: Lifecycle,
     namespaces: BTreeMap<Key, Namespace>,
     connect_deadline: Option<Instant>,
-    acks: BTreeMap<u64, PendingAck>,
-    ack_deadlines: BTreeSet<(Instant, u64)>,
+    /// Pending acks by namespace, then by ack id (ids are unique per
+    /// namespace, as a reference socket keeps its own acks).
+    acks: BTreeMap<Key, BTreeMap<u64, PendingAck>>,
+    /// `(deadline, serial)` of the acks with a timeout, with their namespace and id.
+    ack_deadlines: BTreeMap<(Instant, u64), (Key, u64)>,
     next_ack_id: u64,
+    next_ack_serial: u64,
     /// The latest time any call told; used by the calls that take none.
     last_now: Instant,
     outputs: VecDeque<Output>,
@@ -128,8 +132,9 @@ impl Connection {
             namespaces: BTreeMap::new(),
             connect_deadline: Some(now + config.connect_timeout),
             acks: BTreeMap::new(),
-            ack_deadlines: BTreeSet::new(),
+            ack_deadlines: BTreeMap::new(),
             next_ack_id: 0,
+            next_ack_serial: 0,
             last_now: now,
             outputs: VecDeque::new(),
         };
@@ -173,7 +178,7 @@ impl Connection {
 
     /// How many acks wait for an answer.
     pub fn pending_acks(&self) -> usize {
-        self.acks.len()
+        self.acks.values().map(BTreeMap::len).sum()
     }
 
     /// A polling GET arrived (see [`Session::handle_poll`]).
@@ -237,10 +242,48 @@ impl Connection {
         socket_id: Sid,
         pid: Option<&str>,
     ) -> Result<(), AnswerError> {
+        self.admit(now, namespace, socket_id, pid, None)
+    }
+
+    /// Admits the socket of a pending [`Output::ConnectRequest`] that
+    /// recovered a previous session (connection state recovery, see
+    /// [`Namespace::connect_request`](super::Namespace::connect_request)):
+    /// sends the `missed` packets first, in order, then the CONNECT reply with
+    /// the session's `socket_id` and `pid`, as the reference does (the
+    /// recovered socket's constructor queues them before `_onconnect`);
+    /// [`Output::Connected`] has `recovered: true`. Refused as
+    /// [`Connection::accept`]; the connection is closed when the engine has
+    /// no room for every missed packet (a client that does not read would
+    /// otherwise lose them silently).
+    pub fn accept_recovered(
+        &mut self,
+        now: Instant,
+        namespace: &str,
+        socket_id: Sid,
+        pid: &str,
+        missed: &[Encoded],
+    ) -> Result<(), AnswerError> {
+        self.admit(now, namespace, socket_id, Some(pid), Some(missed))
+    }
+
+    fn admit(
+        &mut self,
+        now: Instant,
+        namespace: &str,
+        socket_id: Sid,
+        pid: Option<&str>,
+        missed: Option<&[Encoded]>,
+    ) -> Result<(), AnswerError> {
         self.observe(now);
         let (namespace, Namespace::Requested { held }) = self.take_request(namespace)? else {
             return Err(AnswerError::NotRequested);
         };
+        for encoded in missed.unwrap_or_default() {
+            if self.send_encoded(encoded).is_err() {
+                self.end(now, DisconnectReason::ForcedServerClose, CloseReason::ForcedClose);
+                return Err(AnswerError::Closed);
+            }
+        }
         let payload = match self.version {
             ProtocolVersion::V5 => Some(Json::connect_reply(socket_id.as_str(), pid)),
             ProtocolVersion::V4 => None,
@@ -250,7 +293,8 @@ impl Connection {
         }
         self.connect_deadline = None;
         self.namespaces.insert(Key(namespace.clone()), Namespace::Connected { socket_id: socket_id.clone() });
-        self.outputs.push_back(Output::Connected { namespace, socket_id });
+        let recovered = missed.is_some();
+        self.outputs.push_back(Output::Connected { namespace, socket_id, recovered });
         for packet in held {
             if self.lifecycle != Lifecycle::Open {
                 break;
@@ -320,7 +364,7 @@ impl Connection {
         timeout: Option<Duration>,
     ) -> Result<AckToken, EmitError> {
         let namespace = self.check_connected(namespace)?;
-        let id = self.allocate_ack_id();
+        let id = self.allocate_ack_id(namespace.as_str());
         let encoded = Packet::event(namespace.clone(), name, args, Some(id)).encode();
         self.emit_encoded_with_ack(now, namespace.as_str(), &encoded, id, timeout)
     }
@@ -337,17 +381,19 @@ impl Connection {
         timeout: Option<Duration>,
     ) -> Result<AckToken, EmitError> {
         self.observe(now);
-        let namespace = self.check_connected(namespace)?;
-        if self.acks.contains_key(&ack_id) {
+        let namespace = Key(self.check_connected(namespace)?);
+        if self.acks.get(&namespace).is_some_and(|pending| pending.contains_key(&ack_id)) {
             return Err(EmitError::AckIdInUse(ack_id));
         }
         self.send_encoded(encoded)?;
+        let token = AckToken { serial: self.next_ack_serial, ack_id };
+        self.next_ack_serial = self.next_ack_serial.wrapping_add(1);
         let deadline = timeout.map(|timeout| now + timeout);
         if let Some(deadline) = deadline {
-            self.ack_deadlines.insert((deadline, ack_id));
+            self.ack_deadlines.insert((deadline, token.serial), (namespace.clone(), ack_id));
         }
-        self.acks.insert(ack_id, PendingAck { namespace, deadline });
-        Ok(AckToken(ack_id))
+        self.acks.entry(namespace).or_default().insert(ack_id, PendingAck { token, deadline });
+        Ok(token)
     }
 
     /// Answers the client's event `ack_id` on `namespace` (ACK, or
@@ -414,13 +460,13 @@ impl Connection {
                 self.end(now, DisconnectReason::ForcedServerClose, CloseReason::ForcedClose);
             }
         }
-        while let Some(&(deadline, id)) = self.ack_deadlines.first() {
+        while let Some((&(deadline, _), _)) = self.ack_deadlines.first_key_value() {
             if deadline > now {
                 break;
             }
-            self.ack_deadlines.remove(&(deadline, id));
-            if self.acks.remove(&id).is_some() {
-                self.outputs.push_back(Output::AckTimedOut { token: AckToken(id) });
+            let Some((_, (namespace, id))) = self.ack_deadlines.pop_first() else { break };
+            if let Some(pending) = self.take_ack(namespace.0.as_str(), id) {
+                self.outputs.push_back(Output::AckTimedOut { namespace: namespace.0, token: pending.token });
             }
         }
     }
@@ -430,7 +476,7 @@ impl Connection {
         if self.lifecycle == Lifecycle::Closed {
             return None;
         }
-        let ack = self.ack_deadlines.first().map(|&(deadline, _)| deadline);
+        let ack = self.ack_deadlines.first_key_value().map(|(&(deadline, _), _)| deadline);
         earliest(earliest(self.engine.poll_timeout(), self.connect_deadline), ack)
     }
 
@@ -483,9 +529,9 @@ impl Connection {
                 self.outputs.push_back(Output::Event { namespace: key, event });
             }
             (Some(Namespace::Connected { .. }), PacketData::Ack(ack)) => {
-                if self.acks.get(&ack.id).is_some_and(|pending| pending.namespace == key) {
-                    self.resolve_ack(ack.id);
-                    self.outputs.push_back(Output::AckReceived { token: AckToken(ack.id), args: ack.arguments });
+                if let Some(pending) = self.take_ack(key.as_str(), ack.id) {
+                    let token = pending.token;
+                    self.outputs.push_back(Output::AckReceived { namespace: key, token, args: ack.arguments });
                 }
             }
             (Some(Namespace::Connected { .. }), PacketData::Disconnect) => {
@@ -544,8 +590,10 @@ impl Connection {
         self.connected_namespaces().map(|(namespace, _)| namespace.clone()).collect()
     }
 
-    fn allocate_ack_id(&mut self) -> u64 {
-        while self.acks.contains_key(&self.next_ack_id) {
+    /// A fresh ack id for `namespace`, skipping the ids pending there.
+    fn allocate_ack_id(&mut self, namespace: &str) -> u64 {
+        let pending = self.acks.get(namespace);
+        while pending.is_some_and(|pending| pending.contains_key(&self.next_ack_id)) {
             self.next_ack_id = self.next_ack_id.wrapping_add(1);
         }
         let id = self.next_ack_id;
@@ -553,10 +601,17 @@ impl Connection {
         id
     }
 
-    fn resolve_ack(&mut self, id: u64) {
-        if let Some(PendingAck { deadline: Some(deadline), .. }) = self.acks.remove(&id) {
-            self.ack_deadlines.remove(&(deadline, id));
+    /// Removes the pending ack `id` of `namespace` (and its deadline).
+    fn take_ack(&mut self, namespace: &str, id: u64) -> Option<PendingAck> {
+        let pending = self.acks.get_mut(namespace)?;
+        let ack = pending.remove(&id)?;
+        if pending.is_empty() {
+            self.acks.remove(namespace);
         }
+        if let Some(deadline) = ack.deadline {
+            self.ack_deadlines.remove(&(deadline, ack.token.serial));
+        }
+        Some(ack)
     }
 
     /// Queues all messages of `encoded`, or none.
@@ -603,12 +658,13 @@ impl Connection {
             socket_id: socket_id.clone(),
             reason,
         });
-        let cancelled: Vec<u64> =
-            self.acks.iter().filter(|(_, pending)| pending.namespace == namespace).map(|(&id, _)| id).collect();
-        self.outputs.push_back(Output::Disconnected { namespace, socket_id, reason });
-        for id in cancelled {
-            self.resolve_ack(id);
-            self.outputs.push_back(Output::AckCancelled { token: AckToken(id) });
+        let cancelled = self.acks.remove(namespace.as_str()).unwrap_or_default();
+        self.outputs.push_back(Output::Disconnected { namespace: namespace.clone(), socket_id, reason });
+        for pending in cancelled.into_values() {
+            if let Some(deadline) = pending.deadline {
+                self.ack_deadlines.remove(&(deadline, pending.token.serial));
+            }
+            self.outputs.push_back(Output::AckCancelled { namespace: namespace.clone(), token: pending.token });
         }
     }
 

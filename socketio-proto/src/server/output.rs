@@ -85,17 +85,24 @@ impl fmt::Display for DisconnectReason {
     }
 }
 
-/// One acknowledgement the server waits for: the ack id of the emitted
-/// EVENT. It is unique among the connection's unresolved acks and resolves
-/// exactly once: [`Output::AckReceived`], [`Output::AckTimedOut`] or
+/// One acknowledgement the server waits for. Unique among all the acks of
+/// its connection (the ack id alone is unique per namespace only, as in the
+/// reference where each socket keeps its own acks) and resolved exactly
+/// once: [`Output::AckReceived`], [`Output::AckTimedOut`] or
 /// [`Output::AckCancelled`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AckToken(pub(crate) u64);
+pub struct AckToken {
+    /// The connection's count of acks when this one was registered.
+    pub(crate) serial: u64,
+    /// The id on the wire.
+    pub(crate) ack_id: u64,
+}
 
 impl AckToken {
-    /// The ack id sent with the EVENT.
+    /// The ack id sent with the EVENT (the id a broadcast with ack shares
+    /// across connections: see [`Namespace`](super::Namespace)).
     pub const fn ack_id(self) -> u64 {
-        self.0
+        self.ack_id
     }
 }
 
@@ -117,12 +124,17 @@ pub enum Output {
         /// The namespace query (v4 auth, `token=1` in `/admin?token=1`), if any.
         query: Option<Str>,
     },
-    /// A socket joined `namespace` (after [`Connection::accept`](super::Connection::accept)).
+    /// A socket joined `namespace` (after [`Connection::accept`](super::Connection::accept)
+    /// or [`Connection::accept_recovered`](super::Connection::accept_recovered)).
     Connected {
         /// The namespace.
         namespace: Str,
         /// The socket id given to `accept`.
         socket_id: Sid,
+        /// Whether the socket recovered a previous session (the reference
+        /// `socket.recovered`): its missed packets were sent before the
+        /// CONNECT reply.
+        recovered: bool,
     },
     /// The client emitted an event on a connected namespace. When
     /// `event.ack_id` is set, answer with [`Connection::ack`](super::Connection::ack).
@@ -134,6 +146,9 @@ pub enum Output {
     },
     /// The client answered an emit with ack.
     AckReceived {
+        /// The namespace the ack was emitted on (route a broadcast's answer
+        /// to that [`Namespace`](super::Namespace)).
+        namespace: Str,
         /// The ack answered.
         token: AckToken,
         /// The answer's arguments.
@@ -141,12 +156,16 @@ pub enum Output {
     },
     /// The ack's timeout passed without an answer.
     AckTimedOut {
+        /// The namespace the ack was emitted on.
+        namespace: Str,
         /// The ack.
         token: AckToken,
     },
     /// The socket the ack was sent on disconnected before any answer or
     /// timeout; no answer can come any more.
     AckCancelled {
+        /// The namespace the ack was emitted on.
+        namespace: Str,
         /// The ack.
         token: AckToken,
     },
@@ -190,7 +209,7 @@ pub enum EmitError {
     /// attachments); nothing was sent.
     #[error("the outgoing buffer is full")]
     BufferFull,
-    /// An ack with this id is already pending on the connection.
+    /// An ack with this id is already pending on the namespace.
     #[error("ack id {0} is already pending")]
     AckIdInUse(u64),
 }
