@@ -151,12 +151,14 @@ fn acks_travel_both_ways() {
     net.manager.ack(now, main, asked[0].1, args(&("answer", 42)));
     net.settle();
     let answered = net.server(|output| match output {
-        ServerOutput::AckReceived { token, args } => Some((*token, args.clone())),
+        ServerOutput::AckReceived { namespace, token, args } => {
+            Some((namespace.as_str().to_owned(), *token, args.clone()))
+        }
         _ => None,
     });
     assert_eq!(
         answered.into_iter().map(|(_, _, answer)| answer).collect::<Vec<_>>(),
-        [(question, args(&("answer", 42)))]
+        [("/".to_owned(), question, args(&("answer", 42)))]
     );
 }
 
@@ -174,10 +176,10 @@ fn unanswered_acks_time_out_exactly_at_their_deadline_on_each_side() {
 
     assert_eq!(acks_failed(&net), [(start + client_timeout, token.unwrap(), AckError::TimedOut)]);
     let timed_out = net.server(|output| match output {
-        ServerOutput::AckTimedOut { token } => Some(*token),
+        ServerOutput::AckTimedOut { namespace, token } => Some((namespace.as_str().to_owned(), *token)),
         _ => None,
     });
-    assert_eq!(timed_out, [(start + server_timeout, 0, server_token)]);
+    assert_eq!(timed_out, [(start + server_timeout, 0, ("/".to_owned(), server_token))]);
     assert!(acks_received(&net).is_empty());
     assert!(net.manager.connected(main), "a missing ack does not end the connection");
 }
@@ -573,10 +575,13 @@ fn protocol_v4_over_engine_io_v3_carries_namespaces_acks_binary_and_buffers_acro
     net.manager.ack(now, main, asked[0].1 .1.unwrap(), args(&("yes",)));
     net.settle();
     let answered = net.server(|output| match output {
-        ServerOutput::AckReceived { token, args } => Some((*token, args.clone())),
+        ServerOutput::AckReceived { namespace, token, args } => {
+            Some((namespace.as_str().to_owned(), *token, args.clone()))
+        }
         _ => None,
     });
-    assert_eq!(answered.into_iter().map(|(.., answer)| answer).collect::<Vec<_>>(), [(question, args(&("yes",)))]);
+    let answered: Vec<_> = answered.into_iter().map(|(.., answer)| answer).collect();
+    assert_eq!(answered, [("/".to_owned(), question, args(&("yes",)))]);
 
     net.kill_server();
     let now = net.now;
