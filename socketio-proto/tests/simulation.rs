@@ -15,6 +15,7 @@ use engineio_proto::server::ServerConfig as EngineServerConfig;
 use engineio_proto::{Instant, TransportKind};
 use simulation_support::{args, Link, Net, PRIVATE_REFUSAL};
 use socketio_proto::client::{AckError, DisconnectReason, EmitOptions, Event, ManagerConfig, SocketHandle};
+use socketio_proto::recovery::RecoveryConfig;
 use socketio_proto::server::{DisconnectReason as ServerDisconnectReason, Output as ServerOutput};
 use socketio_proto::{ArgsBuilder, Binary, Packet};
 
@@ -650,4 +651,137 @@ fn server_disconnecting_the_only_namespace_closes_the_client_connection_for_good
     });
     assert_eq!(closed, [(now, 0, engineio_proto::server::CloseReason::TransportClose)]);
     assert_eq!(net.connections_created, 1);
+}
+
+/// A settled network with connection state recovery on, the client joined to
+/// `/` and having received one broadcast (so it holds a pid and an offset).
+fn recovering_client() -> (Net, SocketHandle, String) {
+    let mut net = Net::unsettled(ManagerConfig::default(), EngineServerConfig::default(), 1);
+    net.enable_recovery(RecoveryConfig::default());
+    let now = net.now;
+    let main = net.manager.socket(now, "/", None);
+    net.settle();
+    assert!(net.manager.connected(main));
+    assert!(!net.manager.recovered(main), "a first connection recovers nothing");
+    net.broadcast("/", "news", args(&(0,)));
+    net.settle();
+    assert_eq!(news(&net), [0]);
+    let id = net.manager.id(main).expect("connected").to_owned();
+    (net, main, id)
+}
+
+/// The numbers of the `news` broadcasts the client received, in order (the
+/// server appends the recovery offset as the last argument).
+fn news(net: &Net) -> Vec<u32> {
+    let received = net.client(|event| match event {
+        Event::Received { event, .. } if event.name.as_str() == "news" => event.args::<(u32, String)>().ok(),
+        _ => None,
+    });
+    received.into_iter().map(|(_, (number, _offset))| number).collect()
+}
+
+/// The auth of every CONNECT for `/` the server saw, as JSON text.
+fn connect_auths(net: &Net) -> Vec<Option<String>> {
+    let requests = net.server(|output| match output {
+        ServerOutput::ConnectRequest { auth, .. } => Some(auth.as_ref().map(|auth| auth.as_str().to_owned())),
+        _ => None,
+    });
+    requests.into_iter().map(|(.., auth)| auth).collect()
+}
+
+/// The `/` sockets the server admitted: (connection, socket id, recovered).
+fn admitted(net: &Net) -> Vec<(usize, String, bool)> {
+    let connected = net.server(|output| match output {
+        ServerOutput::Connected { socket_id, recovered, .. } => Some((socket_id.as_str().to_owned(), *recovered)),
+        _ => None,
+    });
+    connected.into_iter().map(|(_, connection, (id, recovered))| (connection, id, recovered)).collect()
+}
+
+#[test]
+fn recovered_socket_gets_the_broadcasts_it_missed_after_a_transport_close_and_keeps_its_id() {
+    let (mut net, main, first_id) = recovering_client();
+    net.drop_websockets();
+    assert!(!net.manager.connected(main));
+    let left = net.server(|output| match output {
+        ServerOutput::Disconnected { reason, .. } => Some(*reason),
+        _ => None,
+    });
+    assert_eq!(
+        left.into_iter().map(|(.., reason)| reason).collect::<Vec<_>>(),
+        [ServerDisconnectReason::TransportClose]
+    );
+    for number in 1..=3 {
+        net.broadcast("/", "news", args(&(number,)));
+    }
+    net.settle();
+    assert_eq!(news(&net), [0], "nobody is connected to receive them");
+
+    let back = net.now;
+    assert!(net.advance_until(back + Duration::from_secs(30), |net| net.manager.connected(main)));
+    net.advance(Duration::from_secs(1));
+    assert_eq!(news(&net), [0, 1, 2, 3], "the missed broadcasts, once each, in order");
+    assert!(net.manager.recovered(main));
+    assert_eq!(net.manager.id(main), Some(first_id.as_str()), "the same socket id");
+    assert_eq!(admitted(&net), [(0, first_id.clone(), false), (1, first_id, true)]);
+    let auths = connect_auths(&net);
+    let retry_auth = auths.get(1).cloned().flatten().expect("the reconnection's CONNECT carries auth");
+    assert!(retry_auth.contains("\"pid\"") && retry_auth.contains("\"offset\""), "auth: {retry_auth}");
+    // The missed packets come before the CONNECT reply, so the application
+    // sees them before `connect`, as the reference orders them.
+    let order: Vec<_> = net
+        .client_events
+        .iter()
+        .filter_map(|(_, event)| match event {
+            Event::Received { .. } => Some("news"),
+            Event::Connect { .. } => Some("connect"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(order, ["connect", "news", "news", "news", "news", "connect"]);
+
+    net.broadcast("/", "news", args(&(4,)));
+    net.settle();
+    assert_eq!(news(&net), [0, 1, 2, 3, 4], "the recovered socket is in the namespace again");
+}
+
+/// Partitions a recovering client for `length`, broadcasting 3 events once
+/// the server has noticed, then heals and waits for the reconnection.
+fn partition_a_recovering_client(length: Duration) -> (Net, SocketHandle, String) {
+    let (mut net, main, first_id) = recovering_client();
+    net.link = Link::Partitioned;
+    let cut = net.now;
+    let server_noticed = net.advance_until(cut + Duration::from_secs(60), |net| net.live_connections() == 0);
+    assert!(server_noticed, "the server closes the silent connection by heartbeat");
+    for number in 1..=3 {
+        net.broadcast("/", "news", args(&(number,)));
+    }
+    net.advance_until(cut + length, |_| false);
+    net.now = net.now.max(cut + length);
+    net.link = Link::Up;
+    let back = net.now;
+    assert!(net.advance_until(back + Duration::from_secs(60), |net| net.manager.connected(main)));
+    net.advance(Duration::from_secs(1));
+    (net, main, first_id)
+}
+
+#[test]
+fn recovered_socket_gets_the_broadcasts_it_missed_during_a_partition_shorter_than_the_window() {
+    let (net, main, first_id) = partition_a_recovering_client(Duration::from_secs(90));
+    assert_eq!(news(&net), [0, 1, 2, 3]);
+    assert!(net.manager.recovered(main));
+    assert_eq!(net.manager.id(main), Some(first_id.as_str()));
+    assert_eq!(admitted(&net).last().map(|(_, id, recovered)| (id.clone(), *recovered)), Some((first_id, true)));
+}
+
+#[test]
+fn reconnecting_after_more_than_120_s_starts_a_new_session_without_the_missed_broadcasts() {
+    let (net, main, first_id) = partition_a_recovering_client(Duration::from_secs(200));
+    assert_eq!(news(&net), [0], "the missed broadcasts expired with the session");
+    assert!(!net.manager.recovered(main));
+    let id = net.manager.id(main).expect("connected").to_owned();
+    assert_ne!(id, first_id, "a new socket id");
+    assert_eq!(admitted(&net).last().map(|(_, id, recovered)| (id.clone(), *recovered)), Some((id, false)));
+    let auths = connect_auths(&net);
+    assert!(auths.last().cloned().flatten().is_some_and(|auth| auth.contains("\"pid\"")), "the client did ask");
 }

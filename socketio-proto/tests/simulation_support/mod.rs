@@ -3,9 +3,11 @@
 //! session, so a reconnection creates a new one), joined by a simulated
 //! network that carries HTTP requests and WebSocket frames. [`Net`] also
 //! plays both drivers: it answers the manager's requests for random numbers
-//! from a seeded generator, and the server driver accepts `/` and `/admin`,
-//! refuses `/private`, answers `echo` with an ack carrying the same
-//! arguments and relays `broadcast` to every socket of the namespace.
+//! from a seeded generator, and the server driver keeps one shared
+//! [`Namespace`] for `/` and one for `/admin` (rooms, broadcasts, connection
+//! state recovery when enabled), refuses `/private`, answers `echo` with an
+//! ack carrying the same arguments and relays `broadcast` to every socket of
+//! the namespace.
 //!
 //! Time only moves when a test says so, jumping from deadline to deadline.
 
@@ -20,9 +22,13 @@ use engineio_proto::server::{
 };
 use engineio_proto::time::earliest;
 use engineio_proto::{Instant, Sid};
+use socketio_proto::broadcast::BroadcastOptions;
 use socketio_proto::client::{EngineId, Event as ClientEvent, Manager, ManagerConfig, Output as ClientOutputSio};
-use socketio_proto::server::{Connection, Output as ServerOutput, ServerConfig};
-use socketio_proto::{Args, Packet};
+use socketio_proto::recovery::RecoveryConfig;
+use socketio_proto::server::{
+    ConnectDecision, Connection, Namespace, NamespaceConfig, Output as ServerOutput, ServerConfig,
+};
+use socketio_proto::Args;
 
 /// The message the server driver refuses `/private` with.
 pub const PRIVATE_REFUSAL: &str = "private namespace: not authorized";
@@ -69,6 +75,8 @@ pub struct Net {
     pub manager: Manager,
     /// Live server connections by engine sid.
     connections: BTreeMap<String, ServerSide>,
+    /// The namespaces the server application serves, by name.
+    namespaces: BTreeMap<String, Namespace>,
     /// Open WebSockets: the client's (engine, socket) and the server sid.
     websockets: Vec<(EngineId, EngineSocketId, String)>,
     /// HTTP requests delivered to the server and not answered yet.
@@ -103,6 +111,10 @@ impl Net {
             config: ServerConfig::default(),
             manager: Manager::new(client, now),
             connections: BTreeMap::new(),
+            namespaces: ["/", "/admin"]
+                .into_iter()
+                .map(|name| (name.to_owned(), Namespace::new(name, &NamespaceConfig::default())))
+                .collect(),
             websockets: Vec::new(),
             outstanding: Vec::new(),
             connections_created: 0,
@@ -153,6 +165,9 @@ impl Net {
         for (at, ..) in &self.delayed_acks {
             next = earliest(next, Some(*at));
         }
+        for namespace in self.namespaces.values() {
+            next = earliest(next, namespace.poll_timeout());
+        }
         next
     }
 
@@ -180,12 +195,54 @@ impl Net {
                     for side in self.connections.values_mut() {
                         side.connection.handle_timeout(now);
                     }
+                    for namespace in self.namespaces.values_mut() {
+                        namespace.handle_timeout(now);
+                    }
                     self.send_due_acks();
                     self.settle();
                 }
                 _ => return false,
             }
         }
+    }
+
+    /// Turns connection state recovery on for every namespace (before any
+    /// socket connects).
+    pub fn enable_recovery(&mut self, config: RecoveryConfig) {
+        let with_recovery = NamespaceConfig::default().with_recovery(config);
+        for (name, namespace) in &mut self.namespaces {
+            *namespace = Namespace::new(name.clone(), &with_recovery);
+        }
+    }
+
+    /// The server application broadcasts an event to every socket of
+    /// `namespace` (recorded for recovery when it is on).
+    pub fn broadcast(&mut self, namespace: &str, name: &'static str, args: Args) {
+        let now = self.now;
+        let Some(shared) = self.namespaces.get_mut(namespace) else {
+            return;
+        };
+        let plan = shared.broadcast(now, name, args, &BroadcastOptions::everyone());
+        let targets: Vec<Sid> = plan.target_ids().cloned().collect();
+        let encoded = plan.encoded;
+        for side in self.connections.values_mut() {
+            if side.connection.socket_id(namespace).is_some_and(|id| targets.contains(id)) {
+                assert_eq!(side.connection.emit(namespace, &encoded), Ok(()), "broadcasting");
+            }
+        }
+    }
+
+    /// Both ends of every open WebSocket see it close (a proxy drops them):
+    /// the server reads "transport close", the client reconnects.
+    pub fn drop_websockets(&mut self) {
+        let now = self.now;
+        for (engine, socket, sid) in std::mem::take(&mut self.websockets) {
+            if let Some(side) = self.connections.get_mut(&sid) {
+                side.connection.handle_websocket_closed(now);
+            }
+            self.manager.handle_websocket_failed(now, engine, socket);
+        }
+        self.settle();
     }
 
     /// The server process dies: every connection vanishes, the client's
@@ -437,16 +494,46 @@ impl Net {
     fn drive_server(&mut self, sid: &str, output: ServerOutput) {
         let now = self.now;
         match output {
-            ServerOutput::ConnectRequest { namespace, .. } => {
-                let socket_id = self.fresh_sid(0x50);
+            ServerOutput::ConnectRequest { namespace, auth, .. } => {
+                let fresh_id = self.fresh_sid(0x50);
+                let pid_random = [self.next_random() as u8; 15];
                 let Some(side) = self.connections.get_mut(sid) else {
                     return;
                 };
-                let answer = match namespace.as_str() {
-                    "/" | "/admin" => side.connection.accept(now, namespace.as_str(), socket_id, None),
-                    _ => side.connection.reject(now, namespace.as_str(), PRIVATE_REFUSAL, None),
+                let connection = &mut side.connection;
+                let name = namespace.as_str();
+                let Some(shared) = self.namespaces.get_mut(name) else {
+                    let answer = connection.reject(now, name, PRIVATE_REFUSAL, None);
+                    assert_eq!(answer, Ok(()), "refusing {name}");
+                    return;
                 };
-                assert_eq!(answer, Ok(()), "answering the connect request of {namespace:?}");
+                let answer = match shared.connect_request(now, auth.as_ref()) {
+                    ConnectDecision::Fresh => {
+                        let pid = shared.fresh_pid(pid_random);
+                        let answer =
+                            connection.accept(now, name, fresh_id.clone(), pid.as_ref().map(|pid| pid.as_str()));
+                        shared.add_socket(&fresh_id, pid, &[]);
+                        answer
+                    }
+                    ConnectDecision::Recover(session) => {
+                        let id = session.socket_id.clone();
+                        let answer =
+                            connection.accept_recovered(now, name, id.clone(), session.pid.as_str(), &session.missed);
+                        shared.add_socket(&id, Some(session.pid), &session.rooms);
+                        answer
+                    }
+                };
+                assert_eq!(answer, Ok(()), "admitting {name}");
+            }
+            ServerOutput::Disconnecting { namespace, socket_id, .. } => {
+                if let Some(shared) = self.namespaces.get_mut(namespace.as_str()) {
+                    shared.disconnecting(&socket_id);
+                }
+            }
+            ServerOutput::Disconnected { namespace, socket_id, reason } => {
+                if let Some(shared) = self.namespaces.get_mut(namespace.as_str()) {
+                    shared.remove_socket(now, &socket_id, reason, ());
+                }
             }
             ServerOutput::Event { namespace, event } => match (event.name.as_str(), event.ack_id) {
                 ("echo", Some(ack_id)) => {
@@ -464,15 +551,7 @@ impl Net {
                     ));
                     self.send_due_acks();
                 }
-                ("broadcast", _) => {
-                    let encoded = Packet::event(namespace.clone(), "broadcast", event.arguments.clone(), None).encode();
-                    for side in self.connections.values_mut() {
-                        if side.connection.socket_id(namespace.as_str()).is_some() {
-                            let sent = side.connection.emit(namespace.as_str(), &encoded);
-                            assert_eq!(sent, Ok(()), "broadcasting");
-                        }
-                    }
-                }
+                ("broadcast", _) => self.broadcast(namespace.as_str(), "broadcast", event.arguments),
                 _ => {}
             },
             ServerOutput::Closed(_) => {
