@@ -655,8 +655,8 @@ fn server_disconnecting_the_only_namespace_closes_the_client_connection_for_good
 
 /// A settled network with connection state recovery on, the client joined to
 /// `/` and having received one broadcast (so it holds a pid and an offset).
-fn recovering_client() -> (Net, SocketHandle, String) {
-    let mut net = Net::unsettled(ManagerConfig::default(), EngineServerConfig::default(), 1);
+fn recovering_client(seed: u64) -> (Net, SocketHandle, String) {
+    let mut net = Net::unsettled(ManagerConfig::default(), EngineServerConfig::default(), seed);
     net.enable_recovery(RecoveryConfig::default());
     let now = net.now;
     let main = net.manager.socket(now, "/", None);
@@ -700,7 +700,7 @@ fn admitted(net: &Net) -> Vec<(usize, String, bool)> {
 
 #[test]
 fn recovered_socket_gets_the_broadcasts_it_missed_after_a_transport_close_and_keeps_its_id() {
-    let (mut net, main, first_id) = recovering_client();
+    let (mut net, main, first_id) = recovering_client(1);
     net.drop_websockets();
     assert!(!net.manager.connected(main));
     let left = net.server(|output| match output {
@@ -747,13 +747,13 @@ fn recovered_socket_gets_the_broadcasts_it_missed_after_a_transport_close_and_ke
 
 /// Partitions a recovering client for `length`, broadcasting 3 events once
 /// the server has noticed, then heals and waits for the reconnection.
-fn partition_a_recovering_client(length: Duration) -> (Net, SocketHandle, String) {
-    let (mut net, main, first_id) = recovering_client();
+fn partition_a_recovering_client(seed: u64, length: Duration, missed: u32) -> (Net, SocketHandle, String) {
+    let (mut net, main, first_id) = recovering_client(seed);
     net.link = Link::Partitioned;
     let cut = net.now;
     let server_noticed = net.advance_until(cut + Duration::from_secs(60), |net| net.live_connections() == 0);
     assert!(server_noticed, "the server closes the silent connection by heartbeat");
-    for number in 1..=3 {
+    for number in 1..=missed {
         net.broadcast("/", "news", args(&(number,)));
     }
     net.advance_until(cut + length, |_| false);
@@ -767,7 +767,7 @@ fn partition_a_recovering_client(length: Duration) -> (Net, SocketHandle, String
 
 #[test]
 fn recovered_socket_gets_the_broadcasts_it_missed_during_a_partition_shorter_than_the_window() {
-    let (net, main, first_id) = partition_a_recovering_client(Duration::from_secs(90));
+    let (net, main, first_id) = partition_a_recovering_client(1, Duration::from_secs(90), 3);
     assert_eq!(news(&net), [0, 1, 2, 3]);
     assert!(net.manager.recovered(main));
     assert_eq!(net.manager.id(main), Some(first_id.as_str()));
@@ -776,7 +776,7 @@ fn recovered_socket_gets_the_broadcasts_it_missed_during_a_partition_shorter_tha
 
 #[test]
 fn reconnecting_after_more_than_120_s_starts_a_new_session_without_the_missed_broadcasts() {
-    let (net, main, first_id) = partition_a_recovering_client(Duration::from_secs(200));
+    let (net, main, first_id) = partition_a_recovering_client(1, Duration::from_secs(200), 3);
     assert_eq!(news(&net), [0], "the missed broadcasts expired with the session");
     assert!(!net.manager.recovered(main));
     let id = net.manager.id(main).expect("connected").to_owned();
@@ -784,4 +784,33 @@ fn reconnecting_after_more_than_120_s_starts_a_new_session_without_the_missed_br
     assert_eq!(admitted(&net).last().map(|(_, id, recovered)| (id.clone(), *recovered)), Some((id, false)));
     let auths = connect_auths(&net);
     assert!(auths.last().cloned().flatten().is_some_and(|auth| auth.contains("\"pid\"")), "the client did ask");
+}
+
+#[test]
+fn recovery_succeeds_exactly_when_the_reconnection_comes_within_the_window_for_many_seeds() {
+    let mut outcomes = Vec::new();
+    for seed in 1..=12u64 {
+        let length = Duration::from_millis(50_000 + (seed * 48_611) % 200_000);
+        let missed = 1 + (seed % 5) as u32;
+        let (net, main, first_id) = partition_a_recovering_client(seed, length, missed);
+        let case = format!("seed {seed}, partition of {length:?}, {missed} missed");
+        let noticed = net.server(|output| matches!(output, ServerOutput::Disconnected { .. }).then_some(()));
+        let rejoined = net.server(|output| matches!(output, ServerOutput::Connected { .. }).then_some(()));
+        let last_seen = net.client(|event| matches!(event, Event::Received { .. }).then_some(()))[0].0;
+        let rejoined = rejoined.last().unwrap().0;
+        // As in the reference, both the session (kept from the disconnection)
+        // and the last packet the client saw (kept from its broadcast) must
+        // still be stored: the offset names that packet.
+        let (since_noticed, since_seen) = (rejoined - noticed[0].0, rejoined - last_seen);
+        let window = Duration::from_secs(120);
+        let expect_recovery = since_noticed < window && since_seen < window;
+        let timing =
+            format!("rejoined {since_noticed:?} after the server noticed, {since_seen:?} after the last packet");
+        assert_eq!(net.manager.recovered(main), expect_recovery, "{case}: {timing}");
+        let expected_news: Vec<u32> = if expect_recovery { (0..=missed).collect() } else { vec![0] };
+        assert_eq!(news(&net), expected_news, "{case}: exactly once, in order");
+        assert_eq!(net.manager.id(main) == Some(first_id.as_str()), expect_recovery, "{case}");
+        outcomes.push(expect_recovery);
+    }
+    assert!(outcomes.contains(&true) && outcomes.contains(&false), "both sides of the window are exercised");
 }
