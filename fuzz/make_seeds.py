@@ -264,6 +264,9 @@ CLIENT = {
         ("WebSocketOpened", 0), ("Frame", 0, ("Text", [("Open", False, 100, 100, 1000)])),
         ("Frame", 0, ("Text", ["Ping"])), ("SendBinary", [0, 255]), ("Frame", 0, ("Binary", [1, 2])),
         ("WebSocketFailed", 0)], force_base64=True),
+    "v3_zero_ping_timeout": client_seed(True, 1, False, [
+        ("Respond", "Get", 200, False, open_packet(False, 100, 0, None)), ("Advance", 50),
+        ("Respond", "Get", 200, False, ("Records", [["Noop"]])), ("Advance", 50)]),
     "http_errors": client_seed(False, 0, True, [
         ("Respond", "Get", 200, False, open_packet(True, 100, 100, None)), ("SendText", "a"),
         ("Respond", ("Bogus", 3), 200, False, ("Raw", [])), ("Fail", "Post"),
