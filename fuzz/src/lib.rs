@@ -1,10 +1,18 @@
 //! Invariants shared by the fuzz targets in `fuzz_targets/`.
 //!
-//! Each target feeds arbitrary input to a codec of `engineio-proto` and
-//! checks properties that must hold for every input, not only that nothing
-//! panics: decoded packets re-encode and decode to themselves, lengths agree
-//! with what is written, and decoders stop at the first error.
+//! Each codec target feeds arbitrary input to a codec of `engineio-proto` or
+//! `socketio-proto` and checks properties that must hold for every input, not
+//! only that nothing panics: decoded packets re-encode and decode to
+//! themselves, lengths agree with what is written, and decoders stop at the
+//! first error. The machine targets ([`server_session`], [`client_session`])
+//! drive a session with an arbitrary sequence of inputs and check its promises
+//! after every step.
 #![deny(missing_docs)]
+
+pub mod client_session;
+pub mod server_session;
+pub mod socketio;
+pub mod wire;
 
 use bytes::Bytes;
 use engineio_proto::payload::{self, PayloadFormat};

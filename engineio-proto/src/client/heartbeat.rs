@@ -73,12 +73,14 @@ impl Heartbeat {
     }
 
     /// v3: whether the client must send a ping now; if so, the server now
-    /// has `pingTimeout` to answer.
+    /// has `pingTimeout` to answer (`pingInterval` when `pingTimeout` is 0:
+    /// the reference's `timeout || pingInterval + pingTimeout`).
     pub(crate) fn take_due_ping(&mut self, now: Instant) -> bool {
         match self.next_ping {
             Some(at) if now >= at => {
                 self.next_ping = None;
-                self.deadline = Some(now + self.timeout);
+                let answer_within = if self.timeout.is_zero() { self.interval } else { self.timeout };
+                self.deadline = Some(now + answer_within);
                 true
             }
             _ => false,

@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+"""Writes the seeds of the structured targets (server_session, client_session,
+sio_packet_text, sio_decoder) into corpus/<target>/.
+
+The structured targets read their input with `arbitrary` 1.x (derive); this
+script encodes the scenarios below in that byte format: integers little-endian
+from the front, `bool` = low bit of a byte, an enum variant as a `u32` tag,
+collections as a "keep going" byte before each element, and string lengths
+taken from the END of the input (so seeds stay under 256 bytes: one length
+byte each). Check a seed with
+`RUST_LIBFUZZER_DEBUG_PATH=/dev/stdout target/<triple>/release/<target> corpus/<target>/<seed>`
+or `cargo +nightly fuzz fmt <target> corpus/<target>/<seed>`.
+
+Usage: python3 make_seeds.py  (from fuzz/)
+"""
+
+import os
+
+
+class Enc:
+    def __init__(self):
+        self.front = bytearray()
+        self.lengths = []  # string lengths, in the order they are read
+
+    def u8(self, value):
+        self.front.append(value)
+        return self
+
+    def bool(self, value):
+        return self.u8(1 if value else 0)
+
+    def u16(self, value):
+        self.front += value.to_bytes(2, "little")
+        return self
+
+    def variant(self, index, count):
+        tag = -(-(index << 32) // count)
+        assert (tag * count) >> 32 == index
+        self.front += tag.to_bytes(4, "little")
+        return self
+
+    def string(self, text):
+        data = text.encode()
+        self.front += data
+        self.lengths.append(len(data))
+        return self
+
+    def seq(self, items, write):
+        for item in items:
+            self.u8(1)
+            write(item)
+        return self.u8(0)
+
+    def byte_vec(self, values):
+        return self.seq(values, self.u8)
+
+    def option(self, value, write):
+        self.bool(value is not None)
+        if value is not None:
+            write(value)
+        return self
+
+    def rest_string(self, text):
+        self.front += text.encode()
+        return self
+
+    def finish(self):
+        data = bytes(self.front) + bytes(reversed(self.lengths))
+        assert len(data) <= 256, f"seed of {len(data)} bytes: string lengths would take 2 bytes"
+        return data
+
+
+# --- Engine.IO text pieces (src/wire.rs) ---
+PIECES = ["Open", "Close", "Ping", "Pong", "Message", "Upgrade", "Noop", "Probe", "Base64Marker", "Text"]
+
+
+def piece(enc, p):
+    if isinstance(p, str):
+        enc.variant(PIECES.index(p), len(PIECES))
+    elif p[0] == "Text":
+        enc.variant(PIECES.index("Text"), len(PIECES)).string(p[1])
+    else:  # ("Open", websocket_upgrade, ping_interval, ping_timeout, max_payload)
+        _, websocket, interval, timeout, max_payload = p
+        enc.variant(0, len(PIECES)).bool(websocket).u16(interval).u16(timeout)
+        enc.option(max_payload, enc.u16)
+
+
+def pieces(enc, ps):
+    enc.seq(ps, lambda p: piece(enc, p))
+
+
+def wire(enc, w):
+    if w[0] == "Records":
+        enc.variant(0, 2).seq(w[1], lambda record: pieces(enc, record))
+    else:
+        enc.variant(1, 2).byte_vec(w[1])
+
+
+# --- server_session (src/server_session.rs) ---
+SERVER_STEPS = ["Request", "Poll", "AbortPoll", "Post", "PostTooLarge", "WebSocketUpgrade", "TextFrame",
+                "BinaryFrame", "FrameTooLarge", "WebSocketClosed", "WebSocketError", "SendText", "SendBinary",
+                "Close", "Advance"]
+METHODS = ["Get", "Post", "Options", "Named"]
+QUERY = ["Eio", "Transport", "CurrentSid", "Base64", "Pair", "Raw"]
+
+
+def query_piece(enc, q):
+    name = q if isinstance(q, str) else q[0]
+    enc.variant(QUERY.index(name), len(QUERY))
+    if name in ("Eio", "Transport"):
+        enc.bool(q[1])
+    elif name == "Pair":
+        enc.string(q[1]).string(q[2])
+    elif name == "Raw":
+        enc.string(q[1])
+
+
+def server_step(enc, s):
+    name = s if isinstance(s, str) else s[0]
+    enc.variant(SERVER_STEPS.index(name), len(SERVER_STEPS))
+    if name == "Request":
+        _, method, query, upgrade, body, binary = s
+        enc.variant(METHODS.index(method), len(METHODS))
+        enc.seq(query, lambda q: query_piece(enc, q))
+        enc.bool(upgrade)
+        wire(enc, body)
+        enc.bool(binary)
+    elif name == "AbortPoll":
+        enc.u8(s[1])
+    elif name == "Post":
+        wire(enc, s[1])
+        enc.bool(s[2])
+    elif name == "TextFrame":
+        pieces(enc, s[1])
+    elif name in ("BinaryFrame", "SendBinary"):
+        enc.byte_vec(s[1])
+    elif name == "SendText":
+        enc.string(s[1])
+    elif name == "Close":
+        enc.bool(s[1])
+    elif name == "Advance":
+        enc.u16(s[1])
+
+
+def server_seed(settings, v3, websocket, base64, steps):
+    enc = Enc()
+    interval, timeout, upgrade_timeout, max_body, max_buffered, eio3 = settings
+    enc.u8(interval - 1).u8(timeout - 1).u8(upgrade_timeout - 1).u8(max_body - 1).u8(max_buffered)
+    enc.bool(False).bool(False).bool(False).bool(eio3)
+    enc.bool(v3).bool(websocket).bool(base64)
+    for s in steps:  # the last field takes the rest: a keep-going byte before each step
+        enc.u8(1)
+        server_step(enc, s)
+    return enc.finish()
+
+
+def msg(text):
+    return ["Message", ("Text", text)]
+
+
+SERVER = {
+    "v4_polling_exchange_and_close": server_seed(
+        (100, 50, 70, 64, 2, False), False, False, False,
+        [("SendText", "hello"), "Poll", ("Post", ("Records", [msg("hi")]), False), ("Advance", 150),
+         ("Post", ("Records", [["Pong"]]), False), "Poll", ("Close", False), "Poll"]),
+    "v4_upgrade_to_websocket": server_seed(
+        (100, 50, 70, 64, 2, False), False, False, False,
+        ["WebSocketUpgrade", ("TextFrame", ["Ping", "Probe"]), "Poll", ("TextFrame", ["Upgrade"]),
+         ("SendText", "x"), ("TextFrame", msg("m")), ("Advance", 200), ("TextFrame", ["Pong"]), "WebSocketClosed"]),
+    "v3_polling_base64_heartbeat": server_seed(
+        (100, 50, 70, 64, 2, True), True, False, True,
+        [("SendBinary", [1, 2, 3]), "Poll", ("Post", ("Records", [["Ping"]]), False), "Poll",
+         ("Request", "Get", [("Eio", True), ("Transport", False), "CurrentSid"], False, ("Raw", []), False),
+         ("Advance", 500)]),
+    "v4_websocket_session": server_seed(
+        (100, 50, 70, 64, 2, False), False, True, False,
+        [("TextFrame", msg("a")), ("BinaryFrame", [1, 2]), ("Advance", 120), ("TextFrame", ["Pong"]),
+         "FrameTooLarge"]),
+    "requests_through_classify": server_seed(
+        (100, 50, 70, 64, 2, False), False, False, False,
+        [("Request", "Get", [("Eio", False), ("Transport", False)], False, ("Raw", []), False),
+         ("Request", "Post", [("Eio", False), ("Transport", False), "CurrentSid"], False,
+          ("Records", [msg("x")]), False),
+         ("Request", "Get", [("Eio", False), ("Transport", True), "CurrentSid"], True, ("Raw", []), False),
+         ("TextFrame", ["Ping", "Probe"]), ("Advance", 80), ("Close", True)]),
+}
+
+# --- client_session (src/client_session.rs) ---
+CLIENT_STEPS = ["Respond", "Fail", "WebSocketOpened", "WebSocketFailed", "Frame", "SendText", "SendBinary",
+                "Close", "Advance"]
+TARGETS = ["Get", "Post", "Stale", "Bogus"]
+
+
+def request_target(enc, t):
+    name = t if isinstance(t, str) else t[0]
+    enc.variant(TARGETS.index(name), len(TARGETS))
+    if name in ("Stale", "Bogus"):
+        enc.u8(t[1])
+
+
+def socket_target(enc, index):
+    enc.variant(0, 2).u8(index)
+
+
+def client_step(enc, s):
+    name = s if isinstance(s, str) else s[0]
+    enc.variant(CLIENT_STEPS.index(name), len(CLIENT_STEPS))
+    if name == "Respond":
+        _, target, status, binary, body = s
+        request_target(enc, target)
+        if status == 200:
+            enc.variant(0, 2)
+        else:
+            enc.variant(1, 2).u16(status)
+        enc.bool(binary)
+        wire(enc, body)
+    elif name == "Fail":
+        request_target(enc, s[1])
+    elif name in ("WebSocketOpened", "WebSocketFailed"):
+        socket_target(enc, s[1])
+    elif name == "Frame":
+        socket_target(enc, s[1])
+        if s[2][0] == "Text":
+            enc.variant(0, 2)
+            pieces(enc, s[2][1])
+        else:
+            enc.variant(1, 2).byte_vec(s[2][1])
+    elif name == "SendText":
+        enc.string(s[1])
+    elif name == "SendBinary":
+        enc.byte_vec(s[1])
+    elif name == "Advance":
+        enc.u16(s[1])
+
+
+def client_seed(v3, transports, upgrade, steps, force_base64=False):
+    enc = Enc()
+    enc.bool(v3).u8(transports).bool(upgrade).bool(False).bool(False).bool(force_base64)
+    for s in steps:
+        enc.u8(1)
+        client_step(enc, s)
+    return enc.finish()
+
+
+def open_packet(websocket, interval, timeout, max_payload):
+    return ("Records", [[("Open", websocket, interval, timeout, max_payload)]])
+
+
+CLIENT = {
+    "v4_polling_probe_and_upgrade": client_seed(False, 0, True, [
+        ("Respond", "Get", 200, False, open_packet(True, 300, 200, 1000)), ("WebSocketOpened", 0),
+        ("Frame", 0, ("Text", ["Pong", "Probe"])), ("Respond", "Get", 200, False, ("Records", [["Noop"]])),
+        ("Frame", 0, ("Text", ["Ping"])), ("SendText", "hi"), ("Advance", 600)]),
+    "v4_polling_messages_and_close": client_seed(False, 1, False, [
+        ("Respond", "Get", 200, False, open_packet(False, 100, 100, 20)), ("SendText", "hello world, long"),
+        ("SendText", "x"), ("Respond", "Post", 200, False, ("Raw", [])),
+        ("Respond", "Get", 200, False, ("Records", [["Ping"], msg("m")])), ("Advance", 150), "Close",
+        ("Respond", "Post", 200, False, ("Raw", []))]),
+    "v3_polling_client_pings": client_seed(True, 1, False, [
+        ("Respond", "Get", 200, False, open_packet(False, 100, 50, None)), ("Advance", 100),
+        ("Respond", "Post", 200, False, ("Raw", [])), ("Respond", "Get", 200, False, ("Records", [["Pong"]])),
+        ("Advance", 60), ("Advance", 200)]),
+    "v4_websocket_only": client_seed(False, 2, True, [
+        ("WebSocketOpened", 0), ("Frame", 0, ("Text", [("Open", False, 100, 100, 1000)])),
+        ("Frame", 0, ("Text", ["Ping"])), ("SendBinary", [0, 255]), ("Frame", 0, ("Binary", [1, 2])),
+        ("WebSocketFailed", 0)], force_base64=True),
+    "v3_zero_ping_timeout": client_seed(True, 1, False, [
+        ("Respond", "Get", 200, False, open_packet(False, 100, 0, None)), ("Advance", 50),
+        ("Respond", "Get", 200, False, ("Records", [["Noop"]])), ("Advance", 50)]),
+    "http_errors": client_seed(False, 0, True, [
+        ("Respond", "Get", 200, False, open_packet(True, 100, 100, None)), ("SendText", "a"),
+        ("Respond", ("Bogus", 3), 200, False, ("Raw", [])), ("Fail", "Post"),
+        ("Respond", "Get", 500, False, ("Raw", []))]),
+}
+
+# --- sio_packet_text (fuzz_targets/sio_packet_text.rs) ---
+SIO_TEXTS = {
+    "connect_main": "0",
+    "connect_auth_v5": '0{"token":"abc"}',
+    "connect_namespace": "0/admin,",
+    "disconnect_namespace": "1/admin,",
+    "event": '2["message","hello",1]',
+    "event_namespace_ack": '2/chat,12["msg",{"a":[1,2]}]',
+    "event_numeric_name_escapes": '2[42,"x"] ',
+    "event_escaped_name": '2["\\u00e9v\\n",null]',
+    "ack": '31["ok"]',
+    "connect_error_v5": '4{"message":"not authorized"}',
+    "connect_error_v4": '4"not authorized"',
+    "binary_event": '51-["upload",{"_placeholder":true,"num":0}]',
+    "binary_ack_namespace": '62-/ns,7[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]',
+}
+
+
+def sio_text_seed(text):
+    enc = Enc()
+    enc.u8(10)
+    enc.seq([[1, 2, 3], [255]], enc.byte_vec)
+    enc.rest_string(text)
+    return enc.finish()
+
+
+# --- sio_decoder (src/socketio.rs) ---
+SIO_PIECES = ["Type", "Count", "Namespace", "AckId", "EventStart", "Open", "Comma", "Placeholder", "Value", "Close",
+              "Text"]
+
+
+def sio_piece(enc, p):
+    name = p if isinstance(p, str) else p[0]
+    enc.variant(SIO_PIECES.index(name), len(SIO_PIECES))
+    if name in ("Type", "Count", "Placeholder"):
+        enc.u8(p[1])
+    elif name == "AckId":
+        enc.u16(p[1])
+    elif name in ("Namespace", "EventStart", "Value", "Text"):
+        enc.string(p[1])
+
+
+def decoder_seed(v4, max_attachments, max_bytes, messages):
+    enc = Enc()
+    enc.bool(v4).u8(max_attachments).u8(max_bytes)
+    for kind, content in messages:
+        enc.u8(1)
+        if kind == "Text":
+            enc.variant(0, 2).seq(content, lambda p: sio_piece(enc, p))
+        else:
+            enc.variant(1, 2).byte_vec(content)
+    return enc.finish()
+
+
+def binary_event(count, *placeholders):
+    text = [("Type", 5), ("Count", count), ("EventStart", "up")]
+    for num in placeholders:
+        text += ["Comma", ("Placeholder", num)]
+    return ("Text", text + ["Close"])
+
+
+SIO_DECODER = {
+    "binary_event_two_attachments": decoder_seed(False, 3, 64, [
+        binary_event(2, 0, 1), ("Binary", [1, 2, 3]), ("Binary", [4]),
+        ("Text", [("Type", 2), ("EventStart", "after"), "Close"])]),
+    "binary_ack_namespace": decoder_seed(True, 3, 64, [
+        ("Text", [("Type", 6), ("Count", 1), ("Namespace", "ns"), ("AckId", 7), "Open", ("Placeholder", 0), "Close"]),
+        ("Binary", [9])]),
+    "attachments_too_large": decoder_seed(False, 3, 4, [binary_event(1, 0), ("Binary", [1, 2, 3, 4, 5])]),
+    "text_while_collecting": decoder_seed(False, 3, 64, [
+        binary_event(2, 0, 1), ("Binary", [1]), ("Text", [("Type", 2), ("EventStart", "x"), "Close"]),
+        ("Binary", [2])]),
+    "too_many_attachments": decoder_seed(False, 1, 255, [binary_event(3, 0, 1, 2), ("Binary", [1])]),
+}
+
+
+def write(target, seeds):
+    directory = os.path.join("corpus", target)
+    os.makedirs(directory, exist_ok=True)
+    for name, data in seeds.items():
+        with open(os.path.join(directory, name), "wb") as seed:
+            seed.write(data)
+
+
+write("server_session", SERVER)
+write("client_session", CLIENT)
+write("sio_packet_text", {name: sio_text_seed(text) for name, text in SIO_TEXTS.items()})
+write("sio_decoder", SIO_DECODER)
