@@ -30,30 +30,10 @@ pub type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// before [`Runtime::now`] reaches its deadline, so a session woken by its
 /// timer always finds the deadline due.
 ///
-/// An implementation for a runtime with `spawn` and `sleep` functions:
-///
-/// ```
-/// use runtime_tokio::runtime::{BoxFuture, Runtime};
-/// use engineio_proto::Instant;
-///
-/// #[derive(Debug)]
-/// struct Tokio {
-///     epoch: tokio::time::Instant,
-/// }
-///
-/// impl Runtime for Tokio {
-///     fn spawn(&self, task: BoxFuture) {
-///         tokio::spawn(task);
-///     }
-///     fn sleep_until(&self, deadline: Instant) -> BoxFuture {
-///         let at = self.epoch + std::time::Duration::from_millis(deadline.as_millis());
-///         Box::pin(tokio::time::sleep_until(at))
-///     }
-///     fn now(&self) -> Instant {
-///         Instant::from_millis(u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX))
-///     }
-/// }
-/// ```
+/// `TokioRuntime` (in the `tokio` module, with the `tokio` feature) is the
+/// implementation for tokio, in some twenty lines; an implementation for
+/// another executor maps the three methods to its spawn, its timer and its
+/// monotonic clock the same way.
 pub trait Runtime: Send + Sync + fmt::Debug + 'static {
     /// Runs `task` to completion in the background.
     fn spawn(&self, task: BoxFuture);
