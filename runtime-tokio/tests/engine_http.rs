@@ -166,3 +166,70 @@ async fn websocket_request_without_key_is_refused_as_the_reference_does() {
     assert_eq!(answer.status, 400);
     assert_eq!(answer.body, "Bad request");
 }
+
+/// Opens a WebSocket session and returns the client and the open packet's JSON.
+async fn open_websocket(addr: SocketAddr) -> (tokio_tungstenite::WebSocketStream<TcpStream>, serde_json::Value) {
+    let stream = TcpStream::connect(addr).await.expect("connect");
+    let url = format!("ws://{addr}/engine.io/?EIO=4&transport=websocket");
+    let (mut websocket, _) = tokio_tungstenite::client_async(url, stream).await.expect("websocket handshake");
+    let open = timeout(WAIT, websocket.next()).await.expect("open in time").expect("open packet").expect("frame");
+    let open = open.into_text().expect("text");
+    let json = serde_json::from_str(open.as_str().trim_start_matches('0')).expect("open packet JSON");
+    (websocket, json)
+}
+
+/// The next text frame the client receives.
+async fn next_text(websocket: &mut tokio_tungstenite::WebSocketStream<TcpStream>) -> String {
+    loop {
+        match timeout(WAIT, websocket.next()).await.expect("a frame in time") {
+            Some(Ok(WsMessage::Text(text))) => return text.as_str().to_owned(),
+            Some(Ok(_)) => {}
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn websocket_session_pings_on_its_timer_and_times_out_a_silent_client() {
+    let config = ServerConfig::default()
+        .with_ping_interval(Duration::from_millis(100))
+        .with_ping_timeout(Duration::from_millis(100));
+    let (addr, mut events) = start_server(EngineOptions::default().with_config(config)).await;
+    let (mut websocket, open) = open_websocket(addr).await;
+    assert_eq!(open["pingInterval"], 100);
+    assert_eq!(next_text(&mut websocket).await, "2");
+    websocket.send(WsMessage::text("3")).await.expect("pong");
+    assert_eq!(next_text(&mut websocket).await, "2");
+    // No pong this time.
+    assert_eq!(next_closed(&mut events).await, CloseReason::PingTimeout);
+}
+
+#[tokio::test]
+async fn dropping_the_engine_socket_closes_the_session_for_the_client() {
+    let (addr, _server, mut connections) =
+        runtime_tokio::tokio::bind("127.0.0.1:0", EngineOptions::default()).await.expect("bind");
+    let (mut websocket, _) = open_websocket(addr).await;
+    let socket = timeout(WAIT, connections.accept()).await.expect("a socket in time").expect("socket");
+    drop(socket);
+    let ending = loop {
+        match timeout(WAIT, websocket.next()).await.expect("the end in time") {
+            Some(Ok(WsMessage::Close(frame))) => break frame.map(|frame| frame.code),
+            Some(Ok(_)) => {}
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(ending, Some(CloseCode::Normal));
+}
+
+#[tokio::test]
+async fn application_messages_reach_a_polling_client_on_its_next_get() {
+    let (addr, _server, mut connections) =
+        runtime_tokio::tokio::bind("127.0.0.1:0", EngineOptions::default()).await.expect("bind");
+    let sid = handshake(addr).await;
+    let socket = timeout(WAIT, connections.accept()).await.expect("a socket in time").expect("socket");
+    assert_eq!(socket.id().as_str(), sid);
+    socket.send("first").await.expect("queued");
+    socket.send(bytes::Bytes::from_static(&[1, 2])).await.expect("queued");
+    let answer = http(addr, "GET", &format!("/engine.io/?EIO=4&transport=polling&sid={sid}"), "", "").await;
+    assert_eq!(answer.body, "4first\u{1e}bAQI=");
+}
