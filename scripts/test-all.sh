@@ -48,8 +48,9 @@ fuzz_smoke() {
 
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --all-features -- -D warnings
-# Installation of the reference peers (npm: socket.io, socket.io-client; pip:
-# python-socketio) used by the interop tests goes here, before `cargo test`.
+# The reference peers the interop tests run (npm: engine.io-client, pinned in
+# interop/package-lock.json), installed before `cargo test`.
+step "install peers" npm ci --prefix interop --no-audit --no-fund
 step "cargo test" cargo test --workspace --all-features
 step "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 step "no_std proof" no_std_proof

@@ -1,3 +1,46 @@
 //! Socket.IO server and client on tokio: a thin driver that moves bytes between
-//! real sockets and the `engineio-proto` / `socketio-proto` machines. It arrives
-//! with issues #4 (server) and #5 (client).
+//! real sockets and the `engineio-proto` / `socketio-proto` machines.
+//!
+//! Today: [`engine`], an Engine.IO server (issue #4, first slice); the
+//! Socket.IO server (issue #4) and client (issue #5) build on it.
+//!
+//! # One driver, small runtimes
+//!
+//! The driver is written once, generic over the small [`runtime::Runtime`]
+//! trait (spawn, sleep until, now — in the style of quinn's), and uses only
+//! executor-neutral pieces: hyper 1's HTTP/1.1 server connection through
+//! hyper's own I/O traits, `tokio::sync` channels (no reactor needed),
+//! `futures-util`, and tokio-tungstenite over the `tokio::io` traits.
+//! Everything tokio-specific — [`tokio::TokioRuntime`], the TCP accept
+//! loop, `hyper_util::rt::TokioIo` — sits in the [`tokio`] module behind the
+//! `tokio` feature (on by default).
+//!
+//! `runtime-async-std` depends on this crate with the `tokio` feature off and
+//! adds its own `Runtime` implementation and accept loop for async-std and
+//! smol, so the two runtime crates hold no twin of the protocol driver
+//! (issue #6).
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use runtime_tokio::engine::{EngineOptions, Event};
+//!
+//! let (addr, _server, mut connections) = runtime_tokio::tokio::bind("127.0.0.1:3000", EngineOptions::default()).await?;
+//! println!("listening on http://{addr}/engine.io/");
+//! while let Some(mut socket) = connections.accept().await {
+//!     tokio::spawn(async move {
+//!         while let Some(event) = socket.recv().await {
+//!             if let Event::Message(message) = event {
+//!                 let _ = socket.send(message).await;
+//!             }
+//!         }
+//!     });
+//! }
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+pub mod engine;
+pub mod runtime;
+#[cfg(feature = "tokio")]
+pub mod tokio;

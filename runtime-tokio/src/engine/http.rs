@@ -1,0 +1,247 @@
+//! The HTTP side: one hyper request in, one response out. Requests are
+//! classified by `engineio_proto::server::classify`; those for a session
+//! become [`Command`]s to its task, and the answer comes back on a oneshot.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use engineio_proto::server::{
+    classify, ErrorResponse, Handshake, Method, PostBody, RequestId, Response, Route, Session, SessionRequest,
+};
+use engineio_proto::sid::SID_RANDOM_BYTES;
+use engineio_proto::{Sid, TransportKind};
+use http::header::{
+    HeaderValue, ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_REQUEST_HEADERS, CONTENT_TYPE, VARY,
+};
+use http::StatusCode;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Body;
+use tokio::sync::{mpsc, oneshot};
+
+use super::session_task::{Command, SessionTask};
+use super::socket::EngineSocket;
+use super::{websocket, Shared};
+
+/// The body type of every answer.
+pub(crate) type ResponseBody = Full<Bytes>;
+
+/// Answers one request; see the module docs.
+pub(crate) async fn handle<B>(shared: &Arc<Shared>, mut request: http::Request<B>) -> http::Response<ResponseBody>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    if !request.uri().path().starts_with(shared.options.path.as_str()) {
+        return plain(StatusCode::NOT_FOUND);
+    }
+    let method = Method::from_name(request.method().as_str());
+    let websocket_upgrade = websocket::is_upgrade_request(request.headers());
+    let query = request.uri().query().unwrap_or_default();
+    let refuse = |error: ErrorResponse| refusal(shared, &error, websocket_upgrade);
+    match classify(&shared.options.config, method, query, websocket_upgrade) {
+        Route::Preflight => preflight(shared, &request),
+        Route::Reject(error) => refuse(error),
+        Route::Handshake(handshake) if handshake.transport == TransportKind::WebSocket => {
+            let Some(accept) = websocket::accept_key(request.headers()) else {
+                return refuse(ErrorResponse::bad_request());
+            };
+            let upgrade = hyper::upgrade::on(&mut request);
+            let task_shared = Arc::clone(shared);
+            shared.runtime.spawn(Box::pin(async move {
+                if let Ok(upgraded) = upgrade.await {
+                    let websocket = websocket::accept(upgraded, &task_shared.options.config).await;
+                    // Without randomness the client only sees its WebSocket close.
+                    let _ = open_session(&task_shared, &handshake, Some(websocket)).await;
+                }
+            }));
+            websocket::switching_protocols(accept)
+        }
+        Route::Handshake(handshake) => match open_session(shared, &handshake, None).await {
+            Some(commands) => poll(shared, &commands, TransportKind::Polling).await,
+            None => plain(StatusCode::INTERNAL_SERVER_ERROR),
+        },
+        Route::Existing { sid, request: kind, transport } => {
+            let Some(commands) = shared.registry.get(&sid) else {
+                return refuse(ErrorResponse::unknown_sid());
+            };
+            match kind {
+                SessionRequest::Poll => poll(shared, &commands, transport).await,
+                SessionRequest::Post => post(shared, &commands, transport, request).await,
+                SessionRequest::WebSocket => upgrade(shared, commands, request).await,
+            }
+        }
+    }
+}
+
+/// Creates a session and its task and hands its socket to the application;
+/// returns the task's inbox. `None` when no random sid could be drawn.
+async fn open_session(
+    shared: &Arc<Shared>,
+    handshake: &Handshake,
+    websocket: Option<websocket::WsStream>,
+) -> Option<mpsc::UnboundedSender<Command>> {
+    let mut random = [0u8; SID_RANDOM_BYTES];
+    getrandom::fill(&mut random).ok()?;
+    let sid = Sid::from_random(random);
+    let session = Session::new(&shared.options.config, handshake, sid.clone(), shared.runtime.now());
+    let (commands, inbox) = mpsc::unbounded_channel();
+    let (events, event_receiver) = mpsc::unbounded_channel();
+    let mut task = SessionTask::new(session, Arc::clone(&shared.runtime), Arc::clone(&shared.registry), inbox, events);
+    if let Some(websocket) = websocket {
+        task.attach(websocket);
+    }
+    shared.registry.insert(sid.clone(), commands.clone());
+    shared.runtime.spawn(Box::pin(task.run()));
+    // When the application no longer listens, the refused socket drops and closes the session.
+    let _ = shared.connections.send(EngineSocket::new(sid, commands.clone(), event_receiver)).await;
+    Some(commands)
+}
+
+/// A parked GET: when the HTTP side drops it unanswered (hyper drops the
+/// request's future when the client's connection closes), the session hears
+/// of it and closes, as the reference does for an aborted poll.
+struct ParkedPoll<'a> {
+    commands: &'a mpsc::UnboundedSender<Command>,
+    request: RequestId,
+    answered: bool,
+}
+
+impl Drop for ParkedPoll<'_> {
+    fn drop(&mut self) {
+        if !self.answered {
+            let _ = self.commands.send(Command::PollAborted(self.request));
+        }
+    }
+}
+
+async fn poll(
+    shared: &Shared,
+    commands: &mpsc::UnboundedSender<Command>,
+    transport: TransportKind,
+) -> http::Response<ResponseBody> {
+    let request = RequestId(shared.next_request.fetch_add(1, Ordering::Relaxed));
+    let (responder, answer) = oneshot::channel();
+    if commands.send(Command::Poll { request, transport, responder }).is_err() {
+        return respond(shared, ErrorResponse::unknown_sid().to_response());
+    }
+    let mut parked = ParkedPoll { commands, request, answered: false };
+    let answer = answer.await;
+    parked.answered = true;
+    respond(shared, answer.unwrap_or_else(|_| ErrorResponse::unknown_sid().to_response()))
+}
+
+async fn post<B>(
+    shared: &Shared,
+    commands: &mpsc::UnboundedSender<Command>,
+    transport: TransportKind,
+    request: http::Request<B>,
+) -> http::Response<ResponseBody>
+where
+    B: Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let binary_content_type = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim_start().starts_with("application/octet-stream"));
+    let limit = shared.options.config.max_http_buffer_size;
+    let body = match Limited::new(request.into_body(), limit).collect().await {
+        Ok(collected) => PostBody::Complete { body: collected.to_bytes(), binary_content_type },
+        Err(error) if error.is::<LengthLimitError>() => PostBody::TooLarge,
+        // The client broke off its upload: nobody reads this answer.
+        Err(_) => return respond(shared, ErrorResponse::bad_request().to_response()),
+    };
+    let (responder, answer) = oneshot::channel();
+    if commands.send(Command::Post { transport, body, responder }).is_err() {
+        return respond(shared, ErrorResponse::unknown_sid().to_response());
+    }
+    respond(shared, answer.await.unwrap_or_else(|_| ErrorResponse::unknown_sid().to_response()))
+}
+
+/// A WebSocket upgrade of a polling session: the session agrees, the 101
+/// goes out, and the WebSocket reaches the session's task once hyper hands
+/// over the connection.
+async fn upgrade<B>(
+    shared: &Arc<Shared>,
+    commands: mpsc::UnboundedSender<Command>,
+    mut request: http::Request<B>,
+) -> http::Response<ResponseBody> {
+    let Some(accept) = websocket::accept_key(request.headers()) else {
+        return refusal(shared, &ErrorResponse::bad_request(), true);
+    };
+    let (responder, verdict) = oneshot::channel();
+    if commands.send(Command::Upgrade { responder }).is_err() {
+        return refusal(shared, &ErrorResponse::unknown_sid(), true);
+    }
+    match verdict.await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => return refusal(shared, &error, true),
+        Err(_) => return refusal(shared, &ErrorResponse::unknown_sid(), true),
+    }
+    let upgrade = hyper::upgrade::on(&mut request);
+    let task_shared = Arc::clone(shared);
+    shared.runtime.spawn(Box::pin(async move {
+        let command = match upgrade.await {
+            Ok(upgraded) => {
+                Command::WebSocketReady(Box::new(websocket::accept(upgraded, &task_shared.options.config).await))
+            }
+            Err(_) => Command::WebSocketFailed,
+        };
+        let _ = commands.send(command);
+    }));
+    websocket::switching_protocols(accept)
+}
+
+/// A refused request: the JSON error body, or for a WebSocket upgrade
+/// request the reference's `400` with the message as `text/html`.
+fn refusal(shared: &Shared, error: &ErrorResponse, websocket_upgrade: bool) -> http::Response<ResponseBody> {
+    if websocket_upgrade {
+        let body = Bytes::copy_from_slice(error.message().as_bytes());
+        respond(shared, Response { status: 400, content_type: Some("text/html"), body })
+    } else {
+        respond(shared, error.to_response())
+    }
+}
+
+/// The CORS preflight answer: `204` with the allowed origin, the Engine.IO
+/// methods, and the headers the browser asked for.
+fn preflight<B>(shared: &Shared, request: &http::Request<B>) -> http::Response<ResponseBody> {
+    let mut response = respond(shared, Response { status: 204, content_type: None, body: Bytes::new() });
+    let headers = response.headers_mut();
+    headers.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
+    if let Some(requested) = request.headers().get(ACCESS_CONTROL_REQUEST_HEADERS) {
+        headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
+    }
+    response
+}
+
+/// A machine's answer as an HTTP response, with the CORS headers.
+fn respond(shared: &Shared, response: Response) -> http::Response<ResponseBody> {
+    let mut http_response = plain(StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    *http_response.body_mut() = Full::new(response.body);
+    let headers = http_response.headers_mut();
+    if let Some(content_type) = response.content_type.and_then(|value| HeaderValue::from_str(value).ok()) {
+        headers.insert(CONTENT_TYPE, content_type);
+    }
+    match &shared.options.cors_origin {
+        Some(origin) => {
+            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+            headers.insert(ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+            headers.insert(VARY, HeaderValue::from_static("Origin"));
+        }
+        None => {
+            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        }
+    }
+    http_response
+}
+
+fn plain(status: StatusCode) -> http::Response<ResponseBody> {
+    let mut response = http::Response::new(Full::default());
+    *response.status_mut() = status;
+    response
+}

@@ -1,0 +1,190 @@
+//! An Engine.IO server on hyper 1, usable on its own (like the `engine.io`
+//! npm package) and the layer the Socket.IO server stands on.
+//!
+//! ```text
+//!   HTTP/1.1 (hyper)            session tasks                   application
+//!  ┌──────────────────┐  Command  ┌─────────────────────┐  Event  ┌──────────────┐
+//!  │ GET / POST       │ ────────▶ │ engineio_proto      │ ──────▶ │ EngineSocket │
+//!  │ WebSocket frames │ ◀──────── │ server::Session     │ ◀────── │ send / close │
+//!  └──────────────────┘  answers  │ + its timer         │         └──────────────┘
+//!                                 └─────────────────────┘
+//! ```
+//!
+//! - [`EngineServer::new`] gives the server and its [`Connections`], the
+//!   stream of new [`EngineSocket`]s.
+//! - [`EngineServer::serve_connection`] serves one HTTP/1.1 connection on
+//!   any I/O implementing hyper's `rt` traits; the `tokio` feature adds the
+//!   TCP accept loop ([`crate::tokio`]).
+//! - Each request is classified by [`engineio_proto::server::classify`]. A
+//!   handshake creates a [`Session`](engineio_proto::server::Session) and
+//!   spawns its task, which owns the machine and runs the proto run loop over
+//!   an inbox (polls with their responders, POST bodies, WebSocket messages,
+//!   the application's sends and closes) and the timer from `poll_timeout()`.
+//!   Requests for a session find its task through the sid map.
+//! - WebSocket: tokio-tungstenite over hyper's upgraded connection, for
+//!   WebSocket handshakes and upgrades from polling. Messages over
+//!   `max_http_buffer_size` are refused by tungstenite and the session closes
+//!   that WebSocket with 1009. A writer task per WebSocket keeps a slow
+//!   reader from blocking its session, and flushes once per burst. (Chosen
+//!   over fastwebsockets and tokio-websockets by a loopback echo measurement:
+//!   with writes batched per burst, as here, tungstenite echoed 64-byte
+//!   messages fastest and 16 KiB ones on par; it also gives `Stream`/`Sink`
+//!   and a typed "message too long" error.)
+//! - POST bodies are read up to `max_http_buffer_size` (413 beyond).
+//! - A parked GET whose connection closes: hyper drops the request's future
+//!   when it sees the client's EOF, and the session is told the poll was
+//!   aborted (it closes with "transport error", as the reference does).
+//! - CORS: every answer carries `Access-Control-Allow-Origin`, the configured
+//!   origin (with `Access-Control-Allow-Credentials: true` and
+//!   `Vary: Origin`) or `*`; an `OPTIONS` preflight gets `204` with the
+//!   methods and the requested headers allowed. No per-origin policy.
+//!
+//! Queues: session inboxes and event queues are unbounded; the outgoing
+//! buffer of a polling session is bounded by `max_buffered_packets`, and a
+//! WebSocket writer queue by the client's heartbeat (a client that stops
+//! reading stops answering pings).
+
+mod http;
+mod session_task;
+mod socket;
+mod upgraded_io;
+mod websocket;
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use ::http::HeaderValue;
+use engineio_proto::server::{CloseReason, ServerConfig};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+
+pub use engineio_proto::server::{Event, SendError};
+pub use socket::{Connections, EngineSocket};
+
+use crate::runtime::Runtime;
+use session_task::{Command, Registry};
+
+/// The default request path, as the reference server's.
+pub const DEFAULT_PATH: &str = "/engine.io/";
+
+/// How many new sockets wait for [`Connections::accept`] before handshakes wait too.
+const PENDING_CONNECTIONS: usize = 64;
+
+/// The settings of an [`EngineServer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EngineOptions {
+    /// The protocol settings (reference defaults).
+    pub config: ServerConfig,
+    /// The path prefix served (default [`DEFAULT_PATH`]); other paths get 404.
+    pub path: String,
+    /// The `Access-Control-Allow-Origin` of every answer; `None` (the default) sends `*`.
+    pub cors_origin: Option<HeaderValue>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions { config: ServerConfig::default(), path: DEFAULT_PATH.to_owned(), cors_origin: None }
+    }
+}
+
+impl EngineOptions {
+    /// Sets [`EngineOptions::config`].
+    pub fn with_config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets [`EngineOptions::path`].
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Sets [`EngineOptions::cors_origin`] (credentials are then allowed).
+    pub fn with_cors_origin(mut self, origin: HeaderValue) -> Self {
+        self.cors_origin = Some(origin);
+        self
+    }
+}
+
+/// What the request handlers and session tasks share.
+#[derive(Debug)]
+struct Shared {
+    options: EngineOptions,
+    runtime: Arc<dyn Runtime>,
+    registry: Arc<Registry>,
+    next_request: AtomicU64,
+    connections: tokio::sync::mpsc::Sender<EngineSocket>,
+}
+
+/// An Engine.IO server: serves HTTP/1.1 connections, keeps the sessions,
+/// hands new ones to the application. Cheap to clone (one shared state).
+#[derive(Debug, Clone)]
+pub struct EngineServer {
+    shared: Arc<Shared>,
+}
+
+impl EngineServer {
+    /// A server with `options` whose tasks and timers run on `runtime`; new
+    /// sessions arrive on the returned [`Connections`].
+    pub fn new(options: EngineOptions, runtime: Arc<dyn Runtime>) -> (EngineServer, Connections) {
+        let (sender, receiver) = tokio::sync::mpsc::channel(PENDING_CONNECTIONS);
+        let shared = Shared {
+            options,
+            runtime,
+            registry: Arc::new(Registry::default()),
+            next_request: AtomicU64::new(0),
+            connections: sender,
+        };
+        (EngineServer { shared: Arc::new(shared) }, Connections::new(receiver))
+    }
+
+    /// The settings.
+    pub fn options(&self) -> &EngineOptions {
+        &self.shared.options
+    }
+
+    /// How many sessions are open.
+    pub fn session_count(&self) -> usize {
+        self.shared.registry.len()
+    }
+
+    /// Answers one HTTP request (to mount the server in another hyper
+    /// service). WebSocket upgrades need the request as hyper's server
+    /// connection gave it, with upgrades enabled.
+    pub async fn handle<B>(&self, request: ::http::Request<B>) -> ::http::Response<http_body_util::Full<bytes::Bytes>>
+    where
+        B: hyper::body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        http::handle(&self.shared, request).await
+    }
+
+    /// Serves one HTTP/1.1 connection until it closes (or is upgraded to a
+    /// WebSocket, which then lives on in its session).
+    pub async fn serve_connection<I>(&self, io: I) -> Result<(), hyper::Error>
+    where
+        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    {
+        let shared = Arc::clone(&self.shared);
+        let service = service_fn(move |request: ::hyper::Request<Incoming>| {
+            let shared = Arc::clone(&shared);
+            async move { Ok::<_, std::convert::Infallible>(http::handle(&shared, request).await) }
+        });
+        http1::Builder::new().serve_connection(io, service).with_upgrades().await
+    }
+
+    /// Resolves once the application has dropped its [`Connections`]: the
+    /// accept loops stop then.
+    pub async fn closed(&self) {
+        self.shared.connections.closed().await;
+    }
+
+    /// Closes every session with "server shutting down".
+    pub fn close_all(&self) {
+        self.shared.registry.broadcast(|| Command::Close(CloseReason::ServerShuttingDown));
+    }
+}

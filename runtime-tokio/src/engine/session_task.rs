@@ -1,0 +1,282 @@
+//! The task of one session: it owns the [`Session`] machine and runs the
+//! proto crate's run loop over an inbox of [`Command`]s, the session's
+//! WebSocket (if any) and the timer from [`Session::poll_timeout`].
+
+use std::collections::HashMap;
+use std::future::poll_fn;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
+
+use engineio_proto::server::{
+    CloseReason, ErrorResponse, Event, Output, PostBody, RequestId, Response, SendError, Session,
+};
+use engineio_proto::{Instant, Message, Sid, TransportKind};
+use futures_util::stream::SplitStream;
+use futures_util::StreamExt;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::error::CapacityError;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
+
+use super::websocket::{self, WsOut, WsStream};
+use crate::runtime::{BoxFuture, Runtime};
+
+/// What the HTTP side and the application ask of a session task.
+pub(crate) enum Command {
+    /// A polling GET; the answer goes to `responder` (perhaps much later).
+    Poll { request: RequestId, transport: TransportKind, responder: oneshot::Sender<Response> },
+    /// The HTTP side dropped the parked GET `request` (its connection closed).
+    PollAborted(RequestId),
+    /// A polling POST with its body read.
+    Post { transport: TransportKind, body: PostBody, responder: oneshot::Sender<Response> },
+    /// A WebSocket upgrade request for this session: may it go ahead?
+    Upgrade { responder: oneshot::Sender<Result<(), ErrorResponse>> },
+    /// The upgrade's WebSocket is open.
+    WebSocketReady(Box<WsStream>),
+    /// The accepted upgrade never produced a connection.
+    WebSocketFailed,
+    /// The application sends a message.
+    Send { message: Message, responder: oneshot::Sender<Result<(), SendError>> },
+    /// The application (or the server) closes the session.
+    Close(CloseReason),
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Command::Poll { .. } => "Poll",
+            Command::PollAborted(_) => "PollAborted",
+            Command::Post { .. } => "Post",
+            Command::Upgrade { .. } => "Upgrade",
+            Command::WebSocketReady(_) => "WebSocketReady",
+            Command::WebSocketFailed => "WebSocketFailed",
+            Command::Send { .. } => "Send",
+            Command::Close(_) => "Close",
+        })
+    }
+}
+
+/// The live sessions: sid → the inbox of its task.
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    sessions: Mutex<HashMap<Sid, mpsc::UnboundedSender<Command>>>,
+}
+
+impl Registry {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Sid, mpsc::UnboundedSender<Command>>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn insert(&self, sid: Sid, commands: mpsc::UnboundedSender<Command>) {
+        self.lock().insert(sid, commands);
+    }
+
+    pub(crate) fn get(&self, sid: &Sid) -> Option<mpsc::UnboundedSender<Command>> {
+        self.lock().get(sid).cloned()
+    }
+
+    fn remove(&self, sid: &Sid) {
+        self.lock().remove(sid);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Sends `command` to every live session.
+    pub(crate) fn broadcast(&self, command: impl Fn() -> Command) {
+        for commands in self.lock().values() {
+            let _ = commands.send(command());
+        }
+    }
+}
+
+/// The session's WebSocket: frames are read here, written by a writer task.
+struct Attached {
+    reader: SplitStream<WsStream>,
+    writer: mpsc::UnboundedSender<WsOut>,
+}
+
+/// What woke the task.
+enum Wake {
+    Command(Option<Command>),
+    WebSocket(Option<Result<WsMessage, WsError>>),
+    Timer,
+}
+
+/// One session's task; see the module docs.
+pub(crate) struct SessionTask {
+    session: Session,
+    runtime: Arc<dyn Runtime>,
+    registry: Arc<Registry>,
+    inbox: mpsc::UnboundedReceiver<Command>,
+    events: mpsc::UnboundedSender<Event>,
+    parked_polls: HashMap<RequestId, oneshot::Sender<Response>>,
+    websocket: Option<Attached>,
+    timer: Option<(Instant, BoxFuture)>,
+}
+
+impl SessionTask {
+    pub(crate) fn new(
+        session: Session,
+        runtime: Arc<dyn Runtime>,
+        registry: Arc<Registry>,
+        inbox: mpsc::UnboundedReceiver<Command>,
+        events: mpsc::UnboundedSender<Event>,
+    ) -> SessionTask {
+        SessionTask {
+            session,
+            runtime,
+            registry,
+            inbox,
+            events,
+            parked_polls: HashMap::new(),
+            websocket: None,
+            timer: None,
+        }
+    }
+
+    /// Gives the session its WebSocket (a WebSocket handshake, or an upgrade).
+    pub(crate) fn attach(&mut self, websocket: WsStream) {
+        let (sink, reader) = websocket.split();
+        let (writer, queue) = mpsc::unbounded_channel();
+        self.runtime.spawn(Box::pin(websocket::write_loop(sink, queue)));
+        self.websocket = Some(Attached { reader, writer });
+    }
+
+    /// The run loop: perform the outputs, wait for the next input, feed it.
+    pub(crate) async fn run(mut self) {
+        loop {
+            self.perform_outputs();
+            if self.session.is_closed() {
+                break;
+            }
+            let wake = self.next_wake().await;
+            let now = self.runtime.now();
+            match wake {
+                Wake::Command(Some(command)) => self.on_command(now, command),
+                // Every sender is gone: nobody can reach the session any more.
+                Wake::Command(None) => self.session.close(now, CloseReason::ServerShuttingDown),
+                Wake::WebSocket(item) => self.on_websocket(now, item),
+                Wake::Timer => {
+                    self.timer = None;
+                    self.session.handle_timeout(now);
+                }
+            }
+        }
+        // Requests still waiting get "unknown sid" from the HTTP side when
+        // their responders drop with the task.
+        self.registry.remove(self.session.sid());
+    }
+
+    fn perform_outputs(&mut self) {
+        while let Some(output) = self.session.poll_output() {
+            match output {
+                Output::Respond { request, response } => {
+                    if let Some(responder) = self.parked_polls.remove(&request) {
+                        let _ = responder.send(response);
+                    }
+                }
+                Output::Transmit(frame) => {
+                    if let Some(websocket) = &self.websocket {
+                        let _ = websocket.writer.send(WsOut::Frame(frame));
+                    }
+                }
+                Output::CloseWebSocket { code } => {
+                    if let Some(websocket) = self.websocket.take() {
+                        let _ = websocket.writer.send(WsOut::Close(code));
+                    }
+                }
+                Output::Event(event) => {
+                    let _ = self.events.send(event);
+                }
+            }
+        }
+    }
+
+    /// Waits for a command, a WebSocket message or the session's deadline,
+    /// polled in that order so the application and HTTP requests go first.
+    async fn next_wake(&mut self) -> Wake {
+        match (self.session.poll_timeout(), &self.timer) {
+            (None, _) => self.timer = None,
+            (Some(deadline), Some((armed, _))) if *armed == deadline => {}
+            (Some(deadline), _) => self.timer = Some((deadline, self.runtime.sleep_until(deadline))),
+        }
+        poll_fn(|cx| {
+            if let Poll::Ready(command) = self.inbox.poll_recv(cx) {
+                return Poll::Ready(Wake::Command(command));
+            }
+            if let Some(websocket) = self.websocket.as_mut() {
+                if let Poll::Ready(item) = websocket.reader.poll_next_unpin(cx) {
+                    return Poll::Ready(Wake::WebSocket(item));
+                }
+            }
+            if let Some((_, sleep)) = self.timer.as_mut() {
+                if sleep.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Wake::Timer);
+                }
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    fn on_command(&mut self, now: Instant, command: Command) {
+        match command {
+            Command::Poll { request, transport, responder } => {
+                if let Err(error) = self.session.check_request(transport, false) {
+                    let _ = responder.send(error.to_response());
+                    return;
+                }
+                self.parked_polls.insert(request, responder);
+                self.session.handle_poll(now, request);
+            }
+            Command::PollAborted(request) => {
+                if self.parked_polls.remove(&request).is_some() {
+                    self.session.handle_poll_aborted(now, request);
+                }
+            }
+            Command::Post { transport, body, responder } => {
+                let response = match self.session.check_request(transport, false) {
+                    Ok(()) => self.session.handle_post(now, body),
+                    Err(error) => error.to_response(),
+                };
+                let _ = responder.send(response);
+            }
+            Command::Upgrade { responder } => {
+                let verdict = self
+                    .session
+                    .check_request(TransportKind::WebSocket, true)
+                    .and_then(|()| self.session.handle_websocket_upgrade(now));
+                let _ = responder.send(verdict);
+            }
+            Command::WebSocketReady(websocket) => self.attach(*websocket),
+            Command::WebSocketFailed => self.session.handle_websocket_error(now),
+            Command::Send { message, responder } => {
+                let _ = responder.send(self.session.send(message));
+            }
+            Command::Close(reason) => self.session.close(now, reason),
+        }
+    }
+
+    fn on_websocket(&mut self, now: Instant, item: Option<Result<WsMessage, WsError>>) {
+        match item {
+            Some(Ok(WsMessage::Close(_))) | None => {
+                self.websocket = None;
+                self.session.handle_websocket_closed(now);
+            }
+            Some(Ok(message)) => {
+                if let Some(frame) = websocket::to_frame(message) {
+                    self.session.handle_frame(now, frame);
+                }
+            }
+            Some(Err(WsError::Capacity(CapacityError::MessageTooLong { .. }))) => {
+                // The session answers with `CloseWebSocket { code: 1009 }`.
+                self.session.handle_frame_too_large(now);
+            }
+            Some(Err(_)) => {
+                self.websocket = None;
+                self.session.handle_websocket_error(now);
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The WebSocket side of the driver: the HTTP upgrade handshake, the stream
+//! type (tokio-tungstenite over [`UpgradedIo`]), frame conversions, and the
+//! writer task that keeps slow WebSocket peers from blocking a session.
+
+use bytes::Bytes;
+use engineio_proto::server::ServerConfig;
+use engineio_proto::{Frame, Str};
+use futures_util::stream::SplitSink;
+use futures_util::SinkExt;
+use http::header::{HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE};
+use http::{HeaderMap, StatusCode};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
+use tokio_tungstenite::WebSocketStream;
+
+use super::upgraded_io::UpgradedIo;
+
+/// A server WebSocket on an upgraded hyper connection.
+pub(crate) type WsStream = WebSocketStream<UpgradedIo>;
+
+/// What the session task asks of its WebSocket writer.
+#[derive(Debug)]
+pub(crate) enum WsOut {
+    /// Send this frame.
+    Frame(Frame),
+    /// Send a close frame with this code, then end.
+    Close(u16),
+}
+
+/// Whether the request headers ask for a WebSocket upgrade.
+pub(crate) fn is_upgrade_request(headers: &HeaderMap) -> bool {
+    headers
+        .get(UPGRADE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
+}
+
+/// The `Sec-WebSocket-Accept` value for a valid version-13 upgrade request.
+pub(crate) fn accept_key(headers: &HeaderMap) -> Option<HeaderValue> {
+    let version_ok = headers.get(SEC_WEBSOCKET_VERSION).is_some_and(|version| version.as_bytes() == b"13");
+    let key = headers.get(SEC_WEBSOCKET_KEY).filter(|_| version_ok)?;
+    HeaderValue::from_str(&derive_accept_key(key.as_bytes())).ok()
+}
+
+/// The `101 Switching Protocols` answer completing the handshake.
+pub(crate) fn switching_protocols<B: Default>(accept: HeaderValue) -> http::Response<B> {
+    let mut response = http::Response::new(B::default());
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    headers.insert(SEC_WEBSOCKET_ACCEPT, accept);
+    response
+}
+
+/// tungstenite's limits from the Engine.IO config: a message (or frame) over
+/// `max_http_buffer_size` is refused, which the session answers with 1009.
+pub(crate) fn config(config: &ServerConfig) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(config.max_http_buffer_size))
+        .max_frame_size(Some(config.max_http_buffer_size))
+}
+
+/// Makes the server end of a WebSocket on an upgraded connection.
+pub(crate) async fn accept(upgraded: hyper::upgrade::Upgraded, server_config: &ServerConfig) -> WsStream {
+    WebSocketStream::from_raw_socket(UpgradedIo::new(upgraded), Role::Server, Some(config(server_config))).await
+}
+
+/// An Engine.IO frame as a WebSocket message.
+fn to_ws_message(frame: Frame) -> WsMessage {
+    match frame {
+        Frame::Text(text) => {
+            let text = match Utf8Bytes::try_from(text.as_bytes().clone()) {
+                Ok(text) => text,
+                // `Str` is valid UTF-8, so this branch only copies in theory.
+                Err(_) => Utf8Bytes::from(text.as_str()),
+            };
+            WsMessage::Text(text)
+        }
+        Frame::Binary(bytes) => WsMessage::Binary(bytes),
+    }
+}
+
+/// A data message as an Engine.IO frame; `None` for control messages.
+pub(crate) fn to_frame(message: WsMessage) -> Option<Frame> {
+    match message {
+        WsMessage::Text(text) => Str::from_utf8(Bytes::from(text)).ok().map(Frame::Text),
+        WsMessage::Binary(bytes) => Some(Frame::Binary(bytes)),
+        WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Close(_) | WsMessage::Frame(_) => None,
+    }
+}
+
+/// Writes what the session queues until it says close or drops the queue.
+/// Frames are flushed whenever the queue runs empty, so a burst goes out in
+/// few writes. A write error ends the writer; the reading half reports the
+/// broken connection to the session.
+pub(crate) async fn write_loop(mut sink: SplitSink<WsStream, WsMessage>, mut queue: mpsc::UnboundedReceiver<WsOut>) {
+    while let Some(out) = queue.recv().await {
+        match out {
+            WsOut::Frame(frame) => {
+                if sink.feed(to_ws_message(frame)).await.is_err() {
+                    return;
+                }
+                if queue.is_empty() && sink.flush().await.is_err() {
+                    return;
+                }
+            }
+            WsOut::Close(code) => {
+                let frame = CloseFrame { code: CloseCode::from(code), reason: Utf8Bytes::default() };
+                let _ = sink.send(WsMessage::Close(Some(frame))).await;
+                let _ = sink.close().await;
+                return;
+            }
+        }
+    }
+    let _ = sink.close().await;
+}

@@ -1,0 +1,90 @@
+//! The tokio runtime: [`TokioRuntime`] (the [`Runtime`] implementation) and
+//! the TCP accept loop ([`serve`], [`bind`]). The only module of the crate
+//! that starts tasks or timers with tokio itself.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ::tokio::net::{TcpListener, ToSocketAddrs};
+use ::tokio::runtime::{Handle, TryCurrentError};
+use engineio_proto::Instant;
+use hyper_util::rt::TokioIo;
+
+use crate::engine::{Connections, EngineOptions, EngineServer};
+use crate::runtime::{BoxFuture, Runtime};
+
+/// [`Runtime`] on a tokio runtime: tasks on its handle, tokio timers, and a
+/// clock counting milliseconds from the creation of this value on
+/// `tokio::time::Instant` (so `tokio::time::pause()` works in tests).
+#[derive(Debug, Clone)]
+pub struct TokioRuntime {
+    handle: Handle,
+    epoch: ::tokio::time::Instant,
+}
+
+impl TokioRuntime {
+    /// A runtime spawning on `handle`. Call it inside that runtime's context
+    /// when the clock is paused, so the epoch is read from the paused clock.
+    pub fn new(handle: Handle) -> TokioRuntime {
+        TokioRuntime { handle, epoch: ::tokio::time::Instant::now() }
+    }
+
+    /// The runtime this is called from; an error outside any tokio runtime.
+    pub fn current() -> Result<TokioRuntime, TryCurrentError> {
+        Handle::try_current().map(TokioRuntime::new)
+    }
+}
+
+impl Runtime for TokioRuntime {
+    fn spawn(&self, task: BoxFuture) {
+        self.handle.spawn(task);
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> BoxFuture {
+        let at = self.epoch + Duration::from_millis(deadline.as_millis());
+        Box::pin(::tokio::time::sleep_until(at))
+    }
+
+    fn now(&self) -> Instant {
+        Instant::from_millis(u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+}
+
+/// Accepts connections on `listener` for `server` until the application
+/// drops its [`Connections`]. Each connection is served in its own task;
+/// accept errors (out of file descriptors, …) pause the loop briefly.
+pub async fn serve(listener: TcpListener, server: EngineServer) {
+    loop {
+        let accepted = ::tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = server.closed() => return,
+        };
+        match accepted {
+            Ok((stream, _peer)) => {
+                let _ = stream.set_nodelay(true);
+                let server = server.clone();
+                ::tokio::spawn(async move {
+                    // A connection error concerns that client alone.
+                    let _ = server.serve_connection(TokioIo::new(stream)).await;
+                });
+            }
+            Err(_) => ::tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// Binds `addr`, starts [`serve`] in a task on the current tokio runtime and
+/// returns the bound address, the server and its [`Connections`].
+pub async fn bind(
+    addr: impl ToSocketAddrs,
+    options: EngineOptions,
+) -> io::Result<(SocketAddr, EngineServer, Connections)> {
+    let runtime = TokioRuntime::current().map_err(io::Error::other)?;
+    let listener = TcpListener::bind(addr).await?;
+    let local_addr = listener.local_addr()?;
+    let (server, connections) = EngineServer::new(options, Arc::new(runtime));
+    ::tokio::spawn(serve(listener, server.clone()));
+    Ok((local_addr, server, connections))
+}
