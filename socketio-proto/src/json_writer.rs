@@ -76,9 +76,103 @@ static ESCAPE: [u8; 256] = {
 const HEX_DIGITS: [u8; 16] = *b"0123456789abcdef";
 
 /// Appends `text` as a JSON string, escaped as serde_json escapes it.
+///
+/// Strings of up to 16 bytes (most keys and short values) are checked and
+/// copied as one or two 8-byte words, with no per-byte loop and no `memcpy`
+/// call; longer ones are checked a byte at a time and copied in one run.
 #[inline]
 pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
+    if bytes.len() <= 16 {
+        if write_short_plain(out, bytes) {
+            return;
+        }
+    } else if !bytes.iter().any(|&byte| ESCAPE[usize::from(byte)] != 0) {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
+    write_escaped(out, bytes);
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `word` that needs escaping (a control
+/// character, `"` or `\`) is set. A byte above (more significant than) one
+/// that needs escaping may be flagged too, never a byte below all of them:
+/// "is any flagged" is exact, and so is "is any of the low bytes flagged".
+#[inline]
+fn escape_flags(word: u64) -> u64 {
+    let control = word.wrapping_sub(ONES * 0x20) & !word;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let quote = quote.wrapping_sub(ONES) & !quote;
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let backslash = backslash.wrapping_sub(ONES) & !backslash;
+    (control | quote | backslash) & HIGH_BITS
+}
+
+/// `bytes` (fewer than 8) as a little-endian word, zero above them.
+#[inline]
+fn load_short(bytes: &[u8]) -> u64 {
+    let len = bytes.len();
+    let byte_at = |at: usize| u64::from(bytes.get(at).copied().unwrap_or(0)) << (8 * at);
+    let word_at =
+        |at: usize| u64::from(bytes.get(at..at + 4).and_then(|four| four.try_into().ok()).map_or(0, u32::from_le_bytes));
+    match len {
+        0 => 0,
+        // Overlapping reads of the same bytes: or-ing them changes nothing.
+        1..=3 => byte_at(0) | byte_at(len / 2) | byte_at(len - 1),
+        _ => word_at(0) | word_at(len - 4) << (8 * (len - 4)),
+    }
+}
+
+/// `bytes[at..at + 8]` as a little-endian word (0 when out of range).
+#[inline]
+fn load_word(bytes: &[u8], at: usize) -> u64 {
+    bytes.get(at..at + 8).and_then(|eight| eight.try_into().ok()).map_or(0, u64::from_le_bytes)
+}
+
+/// Writes a string of at most 16 bytes that needs no escaping, as whole
+/// words (the buffer is then cut back to the string's end). Returns false,
+/// writing nothing, when it needs escaping.
+#[inline]
+fn write_short_plain(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    let (low, high) = if len < 8 {
+        let word = load_short(bytes);
+        // Only the string's own bytes count, not the zeros above them.
+        let own = (1u64 << (8 * len)) - 1;
+        if escape_flags(word) & own != 0 {
+            return false;
+        }
+        (word, None)
+    } else {
+        let first = load_word(bytes, 0);
+        let last = load_word(bytes, len - 8);
+        if escape_flags(first) | escape_flags(last) != 0 {
+            return false;
+        }
+        // The bytes after the first eight, at the bottom of the word.
+        (first, Some(last.checked_shr(8 * (16 - len) as u32).unwrap_or(0)))
+    };
+    out.reserve(18);
+    out.push(b'"');
+    let end = out.len() + len;
+    out.extend_from_slice(&low.to_le_bytes());
+    if let Some(high) = high {
+        out.extend_from_slice(&high.to_le_bytes());
+    }
+    out.truncate(end);
+    out.push(b'"');
+    true
+}
+
+/// Writes a string that needs escaping: runs of plain bytes in one copy,
+/// escapes in between.
+fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;

@@ -253,6 +253,18 @@ fn every_control_character_is_escaped_like_serde_json() {
 }
 
 #[test]
+fn an_escape_at_any_position_of_a_short_string_is_seen() {
+    for len in 0..=20 {
+        for at in 0..len {
+            for special in ['"', '\\', '\n', '\u{1}', '\u{1f}', ' ', '\u{7f}', 'é'] {
+                let text: String = (0..len).map(|index| if index == at { special } else { 'a' }).collect();
+                assert_eq!(built(&text).unwrap(), serde_json::to_string(&text).unwrap(), "{text:?}");
+            }
+        }
+    }
+}
+
+#[test]
 fn non_finite_floats_are_written_as_null() {
     assert_eq!(built(&(f64::NAN, f64::INFINITY, f32::NEG_INFINITY)).unwrap(), "[null,null,null]");
 }
