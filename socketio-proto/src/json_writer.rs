@@ -83,6 +83,10 @@ const HEX_DIGITS: [u8; 16] = *b"0123456789abcdef";
 #[inline]
 pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
+    if let Some((word, len)) = quoted_word(bytes) {
+        put_word(out, word, len);
+        return;
+    }
     if bytes.len() <= 16 {
         if write_short_plain(out, bytes) {
             return;
@@ -127,6 +131,52 @@ fn load_short(bytes: &[u8]) -> u64 {
         1..=3 => byte_at(0) | byte_at(len / 2) | byte_at(len - 1),
         _ => word_at(0) | word_at(len - 4) << (8 * (len - 4)),
     }
+}
+
+/// A plain string of at most 6 bytes, quoted, as one little-endian word and
+/// its length in bytes (`None` when longer or when it needs escaping).
+#[inline]
+fn quoted_word(bytes: &[u8]) -> Option<(u64, usize)> {
+    let len = bytes.len();
+    if len > 6 {
+        return None;
+    }
+    let word = load_short(bytes);
+    let own = (1u64 << (8 * len)) - 1;
+    if escape_flags(word) & own != 0 {
+        return None;
+    }
+    let quote = u64::from(b'"');
+    Some((quote | word << 8 | quote << (8 * (len + 1)), len + 2))
+}
+
+/// Appends the low `len` bytes (at most 8) of `word`: one 8-byte store, then
+/// the length is cut back.
+#[inline]
+fn put_word(out: &mut Vec<u8>, word: u64, len: usize) {
+    let end = out.len() + len;
+    out.extend_from_slice(&word.to_le_bytes());
+    out.truncate(end);
+}
+
+/// Appends an object key and its `:`, after a `,` when `comma`; a short key
+/// (the common case) in a single store.
+#[inline]
+fn write_key(out: &mut Vec<u8>, comma: bool, key: &str) {
+    if let Some((word, len)) = quoted_word(key.as_bytes()) {
+        let colon = u64::from(b':');
+        if comma && len <= 6 {
+            return put_word(out, u64::from(b',') | word << 8 | colon << (8 * (len + 1)), len + 2);
+        }
+        if !comma && len <= 7 {
+            return put_word(out, word | colon << (8 * len), len + 1);
+        }
+    }
+    if comma {
+        out.push(b',');
+    }
+    write_str(out, key);
+    out.push(b':');
 }
 
 /// `bytes[at..at + 8]` as a little-endian word (0 when out of range).
@@ -619,9 +669,9 @@ impl Compound<'_, '_> {
 
     #[inline]
     fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
-        self.separate();
-        write_str(self.writer.out, key);
-        self.writer.out.push(b':');
+        let comma = self.state != State::First;
+        self.state = State::Rest;
+        write_key(self.writer.out, comma, key);
         value.serialize(&mut *self.writer)
     }
 
