@@ -266,7 +266,19 @@ static DIGIT_PAIRS: [u8; 200] = {
 
 /// Appends the decimal digits of `value`.
 #[inline]
-pub(crate) fn write_u64(out: &mut Vec<u8>, mut value: u64) {
+pub(crate) fn write_u64(out: &mut Vec<u8>, value: u64) {
+    if value < 10 {
+        out.push(b'0' + value as u8);
+    } else if value < 100 {
+        let pair = value as usize * 2;
+        out.extend_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
+        write_u64_long(out, value);
+    }
+}
+
+/// [`write_u64`] for values of three digits or more.
+fn write_u64_long(out: &mut Vec<u8>, mut value: u64) {
     let mut buffer = [0u8; 20];
     let mut at = buffer.len();
     while value >= 100 {
@@ -340,7 +352,8 @@ fn write_f64(out: &mut Vec<u8>, value: f64) {
 ///
 /// Why the output equals the shortest round-trip digits serde_json writes:
 /// for `k` = 0, 1, … the candidate `m` = `round(|value| · 10^k)` is tested
-/// with `m as f64 / 10^k == |value|`; `m` < 2^50 and `10^k` are exact
+/// with `m as f64 / 10^k == |value|` (for `k` = 0: whether `|value|` is a
+/// whole number); `m` < 2^50 and `10^k` are exact
 /// doubles and the division is correctly rounded, so the test holds exactly
 /// when the decimal `m · 10^-k` reads back as `value`. Below 2^50 the
 /// rounding interval of `value`, scaled by `10^k`, is narrower than 1/4, so
@@ -362,7 +375,17 @@ fn write_f64_short(out: &mut Vec<u8>, value: f64) -> bool {
     if !(0.001..SCALED_LIMIT).contains(&magnitude) {
         return false;
     }
-    for (decimals, (&scale, &scale_int)) in POW10.iter().zip(POW10_INT.iter()).enumerate() {
+    // Whole numbers: no division needed to check them.
+    let whole = magnitude as u64;
+    if whole as f64 == magnitude {
+        if value < 0.0 {
+            out.push(b'-');
+        }
+        write_u64(out, whole);
+        out.extend_from_slice(b".0");
+        return true;
+    }
+    for (decimals, (&scale, &scale_int)) in POW10.iter().zip(POW10_INT.iter()).enumerate().skip(1) {
         let scaled = magnitude * scale;
         if scaled >= SCALED_LIMIT {
             return false;
@@ -376,20 +399,13 @@ fn write_f64_short(out: &mut Vec<u8>, value: f64) -> bool {
         }
         write_u64(out, candidate / scale_int);
         out.push(b'.');
-        if decimals == 0 {
-            out.push(b'0');
-        } else {
-            let fraction = candidate % scale_int;
-            let mut digits = [b'0'; 20];
-            let mut at = digits.len();
-            let mut rest = fraction;
-            while rest > 0 {
-                at -= 1;
-                digits[at] = b'0' + (rest % 10) as u8;
-                rest /= 10;
-            }
-            out.extend_from_slice(&digits[digits.len() - decimals..]);
+        let mut digits = [b'0'; 10];
+        let mut rest = candidate % scale_int;
+        for digit in digits.iter_mut().take(decimals).rev() {
+            *digit = b'0' + (rest % 10) as u8;
+            rest /= 10;
         }
+        out.extend_from_slice(digits.get(..decimals).unwrap_or_default());
         return true;
     }
     false
