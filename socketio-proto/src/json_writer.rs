@@ -123,8 +123,9 @@ fn escape_flags(word: u64) -> u64 {
 fn load_short(bytes: &[u8]) -> u64 {
     let len = bytes.len();
     let byte_at = |at: usize| u64::from(bytes.get(at).copied().unwrap_or(0)) << (8 * at);
-    let word_at =
-        |at: usize| u64::from(bytes.get(at..at + 4).and_then(|four| four.try_into().ok()).map_or(0, u32::from_le_bytes));
+    let word_at = |at: usize| {
+        u64::from(bytes.get(at..at + 4).and_then(|four| four.try_into().ok()).map_or(0, u32::from_le_bytes))
+    };
     match len {
         0 => 0,
         // Overlapping reads of the same bytes: or-ing them changes nothing.
@@ -331,8 +332,7 @@ fn write_i128(out: &mut Vec<u8>, value: i128) {
 
 /// Exact powers of ten (every one up to 10^22 is a double).
 const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-const POW10_INT: [u64; 10] =
-    [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
+const POW10_INT: [u64; 10] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
 
 /// Scaled values stay below this (2^50), so candidates are exact integers
 /// far finer than the spacing of doubles at that size.
@@ -441,7 +441,6 @@ impl JsonWriter<'_> {
         write_str(self.out, variant);
         self.out.push(b':');
     }
-
 }
 
 /// Opens an array or object (and closes it at once when declared empty, as
@@ -911,12 +910,7 @@ impl ser::Serializer for KeyWriter<'_> {
         }
         self.quoted(|out| write_f64(out, value))
     }
-    key_refuse!(
-        serialize_bytes(&[u8]),
-        serialize_none(),
-        serialize_unit(),
-        serialize_unit_struct(&'static str),
-    );
+    key_refuse!(serialize_bytes(&[u8]), serialize_none(), serialize_unit(), serialize_unit_struct(&'static str),);
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
         _: &'static str,

@@ -114,7 +114,10 @@ enum Kind {
     Unit,
     Newtype(String),
     Tuple(i32, f64),
-    Struct { a: u8, b: Option<String> },
+    Struct {
+        a: u8,
+        b: Option<String>,
+    },
     EmptyTuple(),
     EmptyStruct {},
     #[serde(rename = "re\"named")]
@@ -141,7 +144,9 @@ impl Serialize for RawBytes {
 #[derive(Serialize, Debug, Clone)]
 struct Everything {
     id: u32,
+    /// Only there to be skipped.
     #[serde(skip)]
+    #[allow(dead_code)]
     hidden: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     maybe: Option<i64>,
@@ -272,7 +277,10 @@ fn non_finite_floats_are_written_as_null() {
 #[test]
 fn common_floats_keep_their_shortest_digits() {
     let floats = [1.5, 100.0, -0.25, 0.1, 0.001, 123_456.789, 1e15, -0.0, 0.0, 1e-7, 1e16, 2.5e300];
-    assert_eq!(built(&floats).unwrap(), "[1.5,100.0,-0.25,0.1,0.001,123456.789,1000000000000000.0,-0.0,0.0,1e-7,1e+16,2.5e+300]");
+    assert_eq!(
+        built(&floats).unwrap(),
+        "[1.5,100.0,-0.25,0.1,0.001,123456.789,1000000000000000.0,-0.0,0.0,1e-7,1e+16,2.5e+300]"
+    );
     assert_like_serde_json(&floats);
 }
 
