@@ -296,7 +296,14 @@ fn write_u64_long(out: &mut Vec<u8>, mut value: u64) {
         at -= 1;
         buffer[at] = b'0' + value as u8;
     }
-    out.extend_from_slice(&buffer[at..]);
+    let digits = buffer.len() - at;
+    if digits <= 8 {
+        // The last eight bytes hold the digits at their top: shift them down.
+        let last = load_word(&buffer, buffer.len() - 8);
+        put_word(out, last >> (8 * (8 - digits)), digits);
+    } else {
+        out.extend_from_slice(&buffer[at..]);
+    }
 }
 
 #[inline]
@@ -398,17 +405,30 @@ fn write_f64_short(out: &mut Vec<u8>, value: f64) -> bool {
             out.push(b'-');
         }
         write_u64(out, candidate / scale_int);
-        out.push(b'.');
-        let mut digits = [b'0'; 10];
-        let mut rest = candidate % scale_int;
-        for digit in digits.iter_mut().take(decimals).rev() {
-            *digit = b'0' + (rest % 10) as u8;
-            rest /= 10;
-        }
-        out.extend_from_slice(digits.get(..decimals).unwrap_or_default());
+        write_fraction(out, candidate % scale_int, decimals);
         return true;
     }
     false
+}
+
+/// Appends `.` and `fraction` as exactly `decimals` digits (1 to 9, leading
+/// zeros kept), in one store when they fit in a word.
+#[inline]
+fn write_fraction(out: &mut Vec<u8>, mut fraction: u64, decimals: usize) {
+    if decimals <= 7 {
+        let mut word = u64::from(b'.');
+        for position in (1..=decimals).rev() {
+            word |= u64::from(b'0' + (fraction % 10) as u8) << (8 * position);
+            fraction /= 10;
+        }
+        return put_word(out, word, decimals + 1);
+    }
+    let mut digits = [b'.'; 10];
+    for digit in digits.iter_mut().take(decimals + 1).skip(1).rev() {
+        *digit = b'0' + (fraction % 10) as u8;
+        fraction /= 10;
+    }
+    out.extend_from_slice(digits.get(..=decimals).unwrap_or_default());
 }
 
 /// Formats a float with serde_json (the shortest round-trip digits).

@@ -282,6 +282,8 @@ fn common_floats_keep_their_shortest_digits() {
         "[1.5,100.0,-0.25,0.1,0.001,123456.789,1000000000000000.0,-0.0,0.0,1e-7,1e+16,2.5e+300]"
     );
     assert_like_serde_json(&floats);
+    let decimals = [0.5, 0.05, 1.0000001, 0.12345678, 1.123456789, 0.0010001, 123_456_789.5, 1e-10, 1.0000000001];
+    assert_like_serde_json(&decimals);
 }
 
 #[test]
