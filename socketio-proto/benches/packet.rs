@@ -21,10 +21,16 @@
 //! - `*_socketioxide`: `encode_value(&(value,), Some(event))` then
 //!   `encode(Packet::event(…))`.
 //!
-//! Both sides serialize the user value with serde_json through a wrapper that
-//! turns binary values into placeholders, so encoding a JSON value costs the
-//! same serde_json work on both sides (`kib_serde_json_only` shows that work
-//! alone). Broadcasts are bounded below by one reference-count increment and
+//! socketioxide serializes the user value with serde_json; ours uses its own
+//! compact JSON serializer (`json_writer`), whose output is byte-identical
+//! to `serde_json::to_string` (proptested in `tests/json_writer.rs`), writing
+//! straight into the message buffer; floats it cannot prove short digits for
+//! are formatted by serde_json. `kib_serde_json_only` shows serde_json's
+//! work alone. `kib_hard_*` uses values that miss the writer's fast paths
+//! (strings needing escapes, longer than 16 bytes, full-precision floats).
+//! `small_alloc_floor` is the allocation work any encoder that writes into a
+//! growable buffer and returns shared `Bytes` pays (buffer + shared header).
+//! Broadcasts are bounded below by one reference-count increment and
 //! decrement per receiver (`text_1000_refcount_floor`).
 
 use bytes::Bytes;
@@ -46,6 +52,19 @@ const BINARY_HEADER: &str = r#"51-["msg",{"_placeholder":true,"num":0}]"#;
 fn kib_records() -> Vec<Record> {
     (0..19)
         .map(|id| Record { id, name: format!("user-{id}"), tags: vec!["a".into(), "bc".into()], score: 1.5 })
+        .collect()
+}
+
+/// About 1 KiB of arguments off the writer's fast paths: names with quotes
+/// and newlines, a long tag, floats with all 17 digits.
+fn kib_hard_records() -> Vec<Record> {
+    (0..10)
+        .map(|id| Record {
+            id,
+            name: format!("user \"{id}\"\nline"),
+            tags: vec!["a tag longer than sixteen bytes".into(), "é".into()],
+            score: f64::from(id) / 7.0 + 0.1,
+        })
         .collect()
 }
 
@@ -224,6 +243,41 @@ mod encode {
             let value = CommonParser.encode_value(black_box(&(&records,)), Some("msg")).unwrap();
             CommonParser.encode(socketioxide_core::packet::Packet::event("/", value))
         });
+    }
+
+    #[divan::bench]
+    fn kib_hard_ours(bencher: Bencher) {
+        let records = kib_hard_records();
+        bencher.bench_local(|| {
+            let args = Args::builder().arg(black_box(&records)).unwrap().build();
+            Packet::event("/", "msg", args, None).encode()
+        });
+    }
+
+    #[divan::bench]
+    fn kib_hard_direct_ours(bencher: Bencher) {
+        let records = kib_hard_records();
+        bencher.bench_local(|| Encoded::event("/", "msg", None).arg(black_box(&records)).unwrap().finish());
+    }
+
+    #[divan::bench]
+    fn kib_hard_socketioxide(bencher: Bencher) {
+        let records = kib_hard_records();
+        bencher.bench_local(|| {
+            let value = CommonParser.encode_value(black_box(&(&records,)), Some("msg")).unwrap();
+            CommonParser.encode(socketioxide_core::packet::Packet::event("/", value))
+        });
+    }
+
+    /// The allocation floor of `small_direct_ours`: a buffer of the same
+    /// capacity, the same 16 bytes copied in, turned into `Bytes` (a
+    /// partially filled vector needs a second allocation for the shared
+    /// header), no serialization at all.
+    #[divan::bench]
+    fn small_alloc_floor() -> Bytes {
+        let mut text = Vec::with_capacity(22 + 3 + 64);
+        text.extend_from_slice(black_box(SMALL.as_bytes()));
+        Bytes::from(text)
     }
 
     /// Serializing the user value alone (what both sides spend most of the

@@ -4,14 +4,13 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
-use core::cell::RefCell;
 use core::fmt;
 use engineio_proto::Str;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::json::write_compact;
-use crate::placeholder::{ArgsDe, Wrap};
+use crate::json_writer::write_value;
+use crate::placeholder::ArgsDe;
 
 /// The arguments of an event (after its name) or of an acknowledgement.
 ///
@@ -49,16 +48,16 @@ impl Args {
     /// `Vec`, an array): each element is one argument. [`crate::Binary`]
     /// values anywhere inside become attachments.
     pub fn from_tuple<T: Serialize + ?Sized>(value: &T) -> Result<Args, serde_json::Error> {
-        let attachments = RefCell::new(Vec::new());
+        let mut attachments = Vec::new();
         let mut json = Vec::with_capacity(64);
-        write_compact(&mut json, &Encode { value, attachments: &attachments })?;
+        write_value(&mut json, &mut attachments, value)?;
         if json.first() != Some(&b'[') {
             return Err(<serde_json::Error as serde::ser::Error>::custom("arguments must serialize as a JSON array"));
         }
         let end = json.len().saturating_sub(1);
         let json = String::from_utf8(json).map_err(<serde_json::Error as serde::ser::Error>::custom)?;
         let mut args = Args::from_parts(Str::from(json), 1, end, false);
-        args.attachments = attachments.into_inner();
+        args.attachments = attachments;
         Ok(args)
     }
 
@@ -136,23 +135,12 @@ impl fmt::Debug for Args {
     }
 }
 
-struct Encode<'a, T: ?Sized> {
-    value: &'a T,
-    attachments: &'a RefCell<Vec<Bytes>>,
-}
-
-impl<T: Serialize + ?Sized> Serialize for Encode<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Wrap { value: self.value, attachments: self.attachments }.serialize(serializer)
-    }
-}
-
 /// Writes arguments one after the other into one buffer (compact JSON, like
 /// `JSON.stringify`), collecting binary values as attachments.
 #[derive(Debug)]
 pub struct ArgsBuilder {
     json: Vec<u8>,
-    attachments: RefCell<Vec<Bytes>>,
+    attachments: Vec<Bytes>,
 }
 
 impl ArgsBuilder {
@@ -165,7 +153,7 @@ impl ArgsBuilder {
     pub fn with_capacity(bytes: usize) -> ArgsBuilder {
         let mut json = Vec::with_capacity(bytes.saturating_add(2));
         json.push(b'[');
-        ArgsBuilder { json, attachments: RefCell::new(Vec::new()) }
+        ArgsBuilder { json, attachments: Vec::new() }
     }
 
     fn separate(&mut self) {
@@ -180,8 +168,8 @@ impl ArgsBuilder {
     pub fn arg<T: Serialize + ?Sized>(mut self, value: &T) -> Result<ArgsBuilder, serde_json::Error> {
         self.separate();
         let mark = self.json.len();
-        let result = write_compact(&mut self.json, &Encode { value, attachments: &self.attachments });
-        if let Err(error) = result {
+        if let Err(error) = write_value(&mut self.json, &mut self.attachments, value) {
+            // Drop the separator too: the builder stays as it was.
             self.json.truncate(mark);
             return Err(error);
         }
@@ -191,9 +179,8 @@ impl ArgsBuilder {
     /// Appends one binary argument as an attachment, without copying it.
     pub fn binary(mut self, bytes: Bytes) -> ArgsBuilder {
         self.separate();
-        let attachments = self.attachments.get_mut();
-        let num = attachments.len();
-        attachments.push(bytes);
+        let num = self.attachments.len();
+        self.attachments.push(bytes);
         self.json.extend_from_slice(b"{\"_placeholder\":true,\"num\":");
         push_decimal(&mut self.json, num as u64);
         self.json.push(b'}');
@@ -212,11 +199,11 @@ impl ArgsBuilder {
     pub fn build(mut self) -> Args {
         let end = self.json.len();
         self.json.push(b']');
-        // serde_json writes UTF-8 and `raw_json` takes `&str`: the check
+        // The JSON writer writes UTF-8 and `raw_json` takes `&str`: the check
         // cannot fail (an empty text would read as no arguments).
         let json = String::from_utf8(self.json).map(Str::from).unwrap_or_default();
         let mut args = Args::from_parts(json, 1, end, false);
-        args.attachments = self.attachments.into_inner();
+        args.attachments = self.attachments;
         args
     }
 }

@@ -5,14 +5,12 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use bytes::{Buf, Bytes};
-use core::cell::RefCell;
 use engineio_proto::{Message, Str};
 use serde::Serialize;
 
 use crate::args::{decimal_digits, push_decimal};
-use crate::json::write_compact;
+use crate::json_writer::{write_str, write_value};
 use crate::packet::{EventName, Packet, PacketData, PacketType};
-use crate::placeholder::Wrap;
 
 /// An encoded packet: its text message and its binary attachments.
 ///
@@ -95,7 +93,7 @@ impl Encoded {
     #[inline]
     pub fn event(namespace: &str, name: &str, ack_id: Option<u64>) -> PacketWriter {
         let mut writer = PacketWriter::start(namespace, ack_id, PacketType::Event, name.len());
-        write_json_string(&mut writer.text, name);
+        write_str(&mut writer.text, name);
         writer.has_items = true;
         writer
     }
@@ -119,7 +117,7 @@ const HEADER_ROOM: usize = 1 + 20 + 1;
 pub struct PacketWriter {
     /// `HEADER_ROOM` bytes, then the namespace, the ack id and the array.
     text: Vec<u8>,
-    attachments: RefCell<Vec<Bytes>>,
+    attachments: Vec<Bytes>,
     packet_type: PacketType,
     /// Whether the array already holds an element (the event name or an argument).
     has_items: bool,
@@ -138,7 +136,7 @@ impl PacketWriter {
             push_decimal(&mut text, id);
         }
         text.push(b'[');
-        PacketWriter { text, attachments: RefCell::new(Vec::new()), packet_type, has_items: false }
+        PacketWriter { text, attachments: Vec::new(), packet_type, has_items: false }
     }
 
     #[inline]
@@ -154,7 +152,7 @@ impl PacketWriter {
     #[inline]
     pub fn arg<T: Serialize + ?Sized>(mut self, value: &T) -> Result<PacketWriter, serde_json::Error> {
         self.separate();
-        write_compact(&mut self.text, &Wrap { value, attachments: &self.attachments })?;
+        write_value(&mut self.text, &mut self.attachments, value)?;
         Ok(self)
     }
 
@@ -162,9 +160,8 @@ impl PacketWriter {
     #[inline]
     pub fn binary(mut self, bytes: Bytes) -> PacketWriter {
         self.separate();
-        let attachments = self.attachments.get_mut();
-        let num = attachments.len();
-        attachments.push(bytes);
+        let num = self.attachments.len();
+        self.attachments.push(bytes);
         self.text.extend_from_slice(b"{\"_placeholder\":true,\"num\":");
         push_decimal(&mut self.text, num as u64);
         self.text.push(b'}');
@@ -175,7 +172,7 @@ impl PacketWriter {
     #[inline]
     pub fn finish(mut self) -> Encoded {
         self.text.push(b']');
-        let attachments = self.attachments.into_inner();
+        let attachments = self.attachments;
         let packet_type = match (self.packet_type, attachments.is_empty()) {
             (PacketType::Event, false) => PacketType::BinaryEvent,
             (PacketType::Ack, false) => PacketType::BinaryAck,
@@ -313,19 +310,5 @@ fn push_json_string(out: &mut String, text: &str) {
     } else {
         // Serializing a string cannot fail; keep the JSON valid anyway.
         out.push_str(serde_json::to_string(text).as_deref().unwrap_or("\"\""));
-    }
-}
-
-/// Writes `text` as a JSON string.
-#[inline]
-fn write_json_string(out: &mut Vec<u8>, text: &str) {
-    let plain = text.as_bytes().iter().all(|&byte| byte >= 0x20 && byte != b'"' && byte != b'\\');
-    if plain {
-        out.push(b'"');
-        out.extend_from_slice(text.as_bytes());
-        out.push(b'"');
-    } else if write_compact(out, text).is_err() {
-        // Serializing a string cannot fail; keep the JSON valid anyway.
-        out.extend_from_slice(b"\"\"");
     }
 }

@@ -35,6 +35,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod json;
+mod json_writer;
 #[cfg(feature = "msgpack")]
 pub mod msgpack;
 pub mod packet;

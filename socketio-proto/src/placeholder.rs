@@ -2,22 +2,22 @@
 //! that turn it into an attachment placeholder `{"_placeholder":true,"num":N}`
 //! when encoding, and back into bytes when decoding.
 //!
-//! The adapters wrap serde_json's serializer and deserializer and watch for
-//! [`Binary`]'s private newtype name; everything else passes through. A
+//! The crate's JSON writer (encoding) and an adapter around serde_json's
+//! deserializer (decoding) watch for [`Binary`]'s private newtype name;
+//! everything else passes through. A
 //! [`Binary`] inside `#[serde(flatten)]` or an untagged/internally tagged enum
 //! is not seen (serde buffers those values first), so keep binary values in
 //! plain fields, sequences, maps and externally tagged enums.
 
 use alloc::vec::Vec;
 use bytes::Bytes;
-use core::cell::RefCell;
 use core::fmt;
 use serde::de::{self, DeserializeSeed, IgnoredAny, Visitor};
 use serde::ser::{self, Serialize, Serializer};
 use serde::{Deserialize, Deserializer};
 
 /// The newtype name [`Binary`] serializes under; the adapters look for it.
-const TOKEN: &str = "$socketio_proto::Binary";
+pub(crate) const TOKEN: &str = "$socketio_proto::Binary";
 
 /// A binary value inside event or ack arguments.
 ///
@@ -101,35 +101,16 @@ impl<'de> Deserialize<'de> for BinaryRef<'de> {
 
 // ---------------------------------------------------------------- encoding
 
-/// Serializes `value` through `inner`, replacing every [`Binary`] by a
-/// placeholder and pushing its bytes onto `attachments`.
-pub(crate) struct AttachSer<'a, S> {
-    pub(crate) inner: S,
-    pub(crate) attachments: &'a RefCell<Vec<Bytes>>,
-}
-
-/// A value to serialize with [`AttachSer`] (passed to the inner serializer's
-/// compound methods, which only take `Serialize` values).
-pub(crate) struct Wrap<'a, T: ?Sized> {
-    pub(crate) value: &'a T,
-    pub(crate) attachments: &'a RefCell<Vec<Bytes>>,
-}
-
-impl<T: Serialize + ?Sized> Serialize for Wrap<'_, T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.value.serialize(AttachSer { inner: serializer, attachments: self.attachments })
-    }
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct Placeholder {
     #[serde(rename = "_placeholder")]
     placeholder: bool,
     num: u64,
 }
 
-/// Captures the bytes a [`Binary`] hands to `serialize_bytes`.
-struct Capture;
+/// Captures the bytes a [`Binary`] hands to `serialize_bytes` (used by the
+/// JSON writer when it meets [`TOKEN`]).
+pub(crate) struct Capture;
 
 impl Capture {
     fn refuse<E: ser::Error>() -> E {
@@ -231,163 +212,6 @@ impl Serializer for Capture {
         _: usize,
     ) -> Result<Self::SerializeStructVariant, serde_json::Error> {
         Err(Capture::refuse())
-    }
-}
-
-macro_rules! forward_ser {
-    ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {
-        $(fn $method(self, $($arg: $ty),*) -> Result<S::Ok, S::Error> { self.inner.$method($($arg),*) })*
-    };
-}
-
-impl<'a, S: Serializer> Serializer for AttachSer<'a, S> {
-    type Ok = S::Ok;
-    type Error = S::Error;
-    type SerializeSeq = AttachSer<'a, S::SerializeSeq>;
-    type SerializeTuple = AttachSer<'a, S::SerializeTuple>;
-    type SerializeTupleStruct = AttachSer<'a, S::SerializeTupleStruct>;
-    type SerializeTupleVariant = AttachSer<'a, S::SerializeTupleVariant>;
-    type SerializeMap = AttachSer<'a, S::SerializeMap>;
-    type SerializeStruct = AttachSer<'a, S::SerializeStruct>;
-    type SerializeStructVariant = AttachSer<'a, S::SerializeStructVariant>;
-
-    forward_ser!(
-        serialize_bool(v: bool),
-        serialize_i8(v: i8),
-        serialize_i16(v: i16),
-        serialize_i32(v: i32),
-        serialize_i64(v: i64),
-        serialize_i128(v: i128),
-        serialize_u8(v: u8),
-        serialize_u16(v: u16),
-        serialize_u32(v: u32),
-        serialize_u64(v: u64),
-        serialize_u128(v: u128),
-        serialize_f32(v: f32),
-        serialize_f64(v: f64),
-        serialize_char(v: char),
-        serialize_str(v: &str),
-        serialize_bytes(v: &[u8]),
-        serialize_none(),
-        serialize_unit(),
-        serialize_unit_struct(name: &'static str),
-        serialize_unit_variant(name: &'static str, index: u32, variant: &'static str),
-    );
-
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<S::Ok, S::Error> {
-        self.inner.serialize_some(&Wrap { value, attachments: self.attachments })
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, value: &T) -> Result<S::Ok, S::Error> {
-        if name != TOKEN {
-            return self.inner.serialize_newtype_struct(name, &Wrap { value, attachments: self.attachments });
-        }
-        let bytes = value.serialize(Capture).map_err(<S::Error as ser::Error>::custom)?;
-        let mut attachments = self.attachments.borrow_mut();
-        let num = attachments.len() as u64;
-        attachments.push(bytes);
-        drop(attachments);
-        Placeholder { placeholder: true, num }.serialize(self.inner)
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        value: &T,
-    ) -> Result<S::Ok, S::Error> {
-        self.inner.serialize_newtype_variant(name, index, variant, &Wrap { value, attachments: self.attachments })
-    }
-
-    fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
-        Ok(AttachSer { inner: self.inner.serialize_seq(len)?, attachments: self.attachments })
-    }
-    fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, S::Error> {
-        Ok(AttachSer { inner: self.inner.serialize_tuple(len)?, attachments: self.attachments })
-    }
-    fn serialize_tuple_struct(self, name: &'static str, len: usize) -> Result<Self::SerializeTupleStruct, S::Error> {
-        Ok(AttachSer { inner: self.inner.serialize_tuple_struct(name, len)?, attachments: self.attachments })
-    }
-    fn serialize_tuple_variant(
-        self,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeTupleVariant, S::Error> {
-        let inner = self.inner.serialize_tuple_variant(name, index, variant, len)?;
-        Ok(AttachSer { inner, attachments: self.attachments })
-    }
-    fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
-        Ok(AttachSer { inner: self.inner.serialize_map(len)?, attachments: self.attachments })
-    }
-    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Self::SerializeStruct, S::Error> {
-        Ok(AttachSer { inner: self.inner.serialize_struct(name, len)?, attachments: self.attachments })
-    }
-    fn serialize_struct_variant(
-        self,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeStructVariant, S::Error> {
-        let inner = self.inner.serialize_struct_variant(name, index, variant, len)?;
-        Ok(AttachSer { inner, attachments: self.attachments })
-    }
-    fn is_human_readable(&self) -> bool {
-        self.inner.is_human_readable()
-    }
-}
-
-macro_rules! compound {
-    ($trait:ident, $method:ident) => {
-        impl<C: ser::$trait> ser::$trait for AttachSer<'_, C> {
-            type Ok = C::Ok;
-            type Error = C::Error;
-            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), C::Error> {
-                self.inner.$method(&Wrap { value, attachments: self.attachments })
-            }
-            fn end(self) -> Result<C::Ok, C::Error> {
-                self.inner.end()
-            }
-        }
-    };
-    ($trait:ident, $method:ident, field) => {
-        impl<C: ser::$trait> ser::$trait for AttachSer<'_, C> {
-            type Ok = C::Ok;
-            type Error = C::Error;
-            fn $method<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), C::Error> {
-                self.inner.$method(key, &Wrap { value, attachments: self.attachments })
-            }
-            fn skip_field(&mut self, key: &'static str) -> Result<(), C::Error> {
-                self.inner.skip_field(key)
-            }
-            fn end(self) -> Result<C::Ok, C::Error> {
-                self.inner.end()
-            }
-        }
-    };
-}
-
-compound!(SerializeSeq, serialize_element);
-compound!(SerializeTuple, serialize_element);
-compound!(SerializeTupleStruct, serialize_field);
-compound!(SerializeTupleVariant, serialize_field);
-compound!(SerializeStruct, serialize_field, field);
-compound!(SerializeStructVariant, serialize_field, field);
-
-impl<C: ser::SerializeMap> ser::SerializeMap for AttachSer<'_, C> {
-    type Ok = C::Ok;
-    type Error = C::Error;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), C::Error> {
-        self.inner.serialize_key(&Wrap { value: key, attachments: self.attachments })
-    }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), C::Error> {
-        self.inner.serialize_value(&Wrap { value, attachments: self.attachments })
-    }
-    fn end(self) -> Result<C::Ok, C::Error> {
-        self.inner.end()
     }
 }
 
