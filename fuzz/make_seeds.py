@@ -365,12 +365,15 @@ def sio_wire_piece(enc, p):
         enc.string(p[1])
 
 
-def engine_packet(enc, packet):
-    """("Sio", [SioPiece...]) or ("Engine", [TextPiece...]): ClientPacket / ServerPacket."""
-    if packet[0] == "Sio":
-        enc.variant(0, 2).seq(packet[1], lambda p: sio_wire_piece(enc, p))
+def engine_packet(enc, packet, variants=2):
+    """("Sio", [SioPiece...]), ("Engine", [TextPiece...]) or "RecoveryConnect" (sio_server only: its
+    ClientPacket has 3 variants, sio_client's ServerPacket 2)."""
+    if packet == "RecoveryConnect":
+        enc.variant(2, variants)
+    elif packet[0] == "Sio":
+        enc.variant(0, variants).seq(packet[1], lambda p: sio_wire_piece(enc, p))
     else:
-        enc.variant(1, 2)
+        enc.variant(1, variants)
         pieces(enc, packet[1])
 
 
@@ -385,7 +388,8 @@ def optional_u16(enc, value):
 # --- sio_server (src/sio_server.rs) ---
 SIO_SERVER_STEPS = ["Frame", "Binary", "Post", "RawPost", "Poll", "AbortPoll", "Upgrade", "WebSocketClosed",
                     "WebSocketError", "FrameTooLarge", "Accept", "AcceptRecovered", "Reject", "Emit", "Ack",
-                    "Disconnect", "DisconnectAll", "Close", "Shutdown", "Advance"]
+                    "Disconnect", "DisconnectAll", "Close", "Shutdown", "Advance", "NamespaceAccept", "Join", "Broadcast",
+                    "Reopen"]
 EMIT_KINDS = ["Plain", "Volatile", "WithAck", "WithAckId"]
 KNOWN, REQUESTED = 0, 1
 
@@ -399,11 +403,11 @@ def sio_server_step(enc, s):
     name = s if isinstance(s, str) else s[0]
     enc.variant(SIO_SERVER_STEPS.index(name), len(SIO_SERVER_STEPS))
     if name == "Frame":
-        engine_packet(enc, s[1])
+        engine_packet(enc, s[1], 3)
     elif name == "Binary":
         enc.byte_vec(s[1])
     elif name == "Post":
-        enc.seq(s[1], lambda packet: engine_packet(enc, packet))
+        enc.seq(s[1], lambda packet: engine_packet(enc, packet, 3))
     elif name == "RawPost":
         enc.byte_vec(s[1]).bool(s[2])
     elif name == "AbortPoll":
@@ -432,6 +436,13 @@ def sio_server_step(enc, s):
         namespace_choice(enc, s[1])
     elif name == "Advance":
         enc.u16(s[1])
+    elif name in ("NamespaceAccept", "Join"):
+        enc.u8(s[1])
+    elif name == "Broadcast":
+        _, room, volatile, ack_timeout = s
+        enc.option(room, enc.u8)
+        enc.bool(volatile)
+        optional_u16(enc, ack_timeout)
 
 
 def sio_server_seed(v3, polling, steps, max_buffered=7, connect_timeout=255, max_held=3):
@@ -474,6 +485,11 @@ SIO_SERVER = {
         ("Post", [sio(("Type", 0))]), ("Accept", ROOT, False), ("Emit", ROOT, "Plain", True),
         ("Emit", ROOT, ("WithAck", 10), False), "Poll", "Upgrade", ("Frame", ("Engine", ["Ping", "Probe"])),
         ("Frame", ("Engine", ["Upgrade"])), ("Advance", 2500), "Close"], max_buffered=2),
+    "v5_namespace_recovery_after_reopen": sio_server_seed(False, False, [
+        ("Frame", sio(("Type", 0))), ("NamespaceAccept", 7), ("Join", 1), ("Broadcast", None, False, None),
+        "WebSocketClosed", ("Advance", 10), ("Broadcast", 1, False, None), "Reopen", ("Frame", "RecoveryConnect"),
+        ("NamespaceAccept", 0), ("Broadcast", 1, False, 100), ("Frame", sio(("Type", 3), ("AckId", 0), "AckArgs")),
+        ("Broadcast", None, True, 50), ("Advance", 100)]),
 }
 
 # --- sio_client (src/sio_client.rs) ---

@@ -139,6 +139,7 @@ pub struct SioClientScenario {
 struct Driver {
     manager: Manager,
     protocol: ProtocolVersion,
+    reconnection: bool,
     limit: Option<u32>,
     now: Instant,
     requests: Vec<(EngineId, RequestId)>,
@@ -201,6 +202,7 @@ impl Driver {
                 _ => {}
             },
             Output::RandomNeeded => {
+                assert!(self.reconnection, "RandomNeeded with reconnection off");
                 assert!(!self.closed_by_user, "RandomNeeded after close()");
                 assert!(!self.gave_up, "RandomNeeded after ReconnectFailed");
             }
@@ -340,6 +342,7 @@ impl Driver {
                 self.manager.close(now);
                 self.drain();
                 self.closed_by_user = true;
+                assert!(!self.manager.reconnecting(), "reconnecting after close()");
             }
             SioClientStep::Advance(millis) => {
                 self.now += Duration::from_millis(u64::from(*millis) % (MAX_STEP_MILLIS + 1));
@@ -351,6 +354,9 @@ impl Driver {
             }
         }
         self.drain();
+        if self.gave_up || self.closed_by_user {
+            assert!(!self.manager.reconnecting(), "reconnecting after giving up or close()");
+        }
     }
 
     /// A user call that (re)starts connecting: a new outage may end in a new
@@ -384,10 +390,12 @@ pub fn run(scenario: &SioClientScenario) {
     let config = scenario.settings.config();
     let protocol = config.engine.protocol;
     let limit = config.reconnection_attempts;
+    let reconnection = config.reconnection;
     let manager = Manager::new(config, Instant::ZERO);
     let mut driver = Driver {
         manager,
         protocol,
+        reconnection,
         limit,
         now: Instant::ZERO,
         requests: Vec::new(),

@@ -13,7 +13,11 @@ use arbitrary::Arbitrary;
 use bytes::Bytes;
 use engineio_proto::server::{self as engine, classify, Method, PostBody, RequestId, Route, Session};
 use engineio_proto::{Frame, Instant, ProtocolVersion, Sid, Str};
-use socketio_proto::server::{AckToken, Connection, Output, ServerConfig};
+use socketio_proto::broadcast::BroadcastOptions;
+use socketio_proto::broadcast_ack::AckOutcome;
+use socketio_proto::recovery::{Pid, RecoveryConfig};
+use socketio_proto::rooms::Room;
+use socketio_proto::server::{AckToken, ConnectDecision, Connection, Namespace, NamespaceConfig, Output, ServerConfig};
 use socketio_proto::{Args, DecoderLimits, Encoded, Json, Packet};
 
 use crate::sio_wire::{SioPiece, NAMESPACES};
@@ -68,15 +72,30 @@ pub enum ClientPacket {
     Sio(Vec<SioPiece>),
     /// Engine.IO text (pongs, upgrade probes, anything).
     Engine(Vec<TextPiece>),
+    /// A v5 CONNECT to `/` asking to recover the last session: `pid` and
+    /// `offset` are the last the driver gave out.
+    RecoveryConnect,
 }
 
 impl ClientPacket {
-    fn text(&self) -> String {
+    fn text(&self, recovery: &RecoveryAuth) -> String {
         match self {
             ClientPacket::Sio(pieces) => format!("4{}", SioPiece::join(pieces)),
             ClientPacket::Engine(pieces) => TextPiece::join(pieces),
+            ClientPacket::RecoveryConnect => {
+                let auth = serde_json::json!({ "pid": recovery.pid, "offset": recovery.offset });
+                format!("40{auth}")
+            }
         }
     }
+}
+
+/// What a client recovering its session sends back: the pid of its last
+/// socket on `/` and the offset of the last packet broadcast there.
+#[derive(Debug, Default)]
+struct RecoveryAuth {
+    pid: Option<String>,
+    offset: Option<String>,
 }
 
 /// Which namespace a driver call names.
@@ -144,6 +163,17 @@ pub enum SioServerStep {
     Shutdown,
     /// Time passes (bounded) and the driver calls `handle_timeout`.
     Advance(u16),
+    /// The pending CONNECT to `/` is answered as the [`Namespace`] decides:
+    /// a fresh socket (with a pid from this random byte) or the recovered one.
+    NamespaceAccept(u8),
+    /// The socket on `/` joins room `r<n % 3>`.
+    Join(u8),
+    /// A broadcast on `/` planned by the [`Namespace`] (to everyone or to a
+    /// room), volatile or not, with an ack timeout of `n + 1` ms or without ack.
+    Broadcast(Option<u8>, bool, Option<u16>),
+    /// After the connection closed, the client comes back: a new engine
+    /// session and connection, the same namespace.
+    Reopen,
 }
 
 /// A whole run: the configuration, then the steps.
@@ -164,7 +194,23 @@ struct SocketRecord {
 
 struct Driver {
     config: ServerConfig,
+    engine_config: engine::ServerConfig,
+    handshake: engine::Handshake,
+    connections_opened: u64,
     connection: Connection,
+    /// The shared state of `/`, kept in step with the connection's outputs
+    /// as a driver does.
+    namespace: Namespace,
+    /// What the namespace decided for the pending CONNECT to `/`.
+    root_decision: Option<ConnectDecision<()>>,
+    /// The pid and rooms of the socket being accepted on `/`.
+    root_pid: Option<Pid>,
+    root_rooms: Vec<Room>,
+    recovery: RecoveryAuth,
+    /// Broadcast acks: the connection's token, the namespace's ack id.
+    broadcast_acks: BTreeMap<AckToken, u64>,
+    broadcasts_started: BTreeSet<u64>,
+    broadcasts_decided: BTreeSet<u64>,
     now: Instant,
     next_request: u64,
     asked: Vec<RequestId>,
@@ -174,6 +220,10 @@ struct Driver {
     sockets: BTreeMap<String, SocketRecord>,
     issued: BTreeSet<AckToken>,
     resolved: BTreeSet<AckToken>,
+    /// The namespace each ack was emitted on.
+    ack_namespaces: BTreeMap<AckToken, String>,
+    /// The connection is ending: the driver closed it, or a packet did not decode.
+    closing: bool,
     closed: bool,
 }
 
@@ -213,8 +263,10 @@ impl Driver {
         Packet::event(Str::from(namespace.to_owned()), "ev", Self::args(binary), ack_id).encode()
     }
 
-    fn issue(&mut self, token: AckToken) {
+    fn issue(&mut self, token: AckToken, namespace: &str) {
+        assert!(!self.closing, "{token:?} issued while closing");
         assert!(self.issued.insert(token), "{token:?} issued twice");
+        self.ack_namespaces.insert(token, namespace.to_owned());
     }
 
     fn limits(&self) -> DecoderLimits {
@@ -244,15 +296,37 @@ impl Driver {
             assert!(matches!(output, Output::Engine(_)), "{output:?} after Closed");
             return;
         }
+        if self.closing {
+            let allowed = matches!(
+                output,
+                Output::Engine(_)
+                    | Output::Disconnecting { .. }
+                    | Output::Disconnected { .. }
+                    | Output::AckCancelled { .. }
+                    | Output::Closed(_)
+            );
+            assert!(allowed, "{output:?} while closing");
+        }
         match output {
-            Output::Engine(_) | Output::DecodeFailed(_) => {}
-            Output::ConnectRequest { namespace, .. } => {
+            Output::Engine(_) => {}
+            Output::DecodeFailed(_) => self.closing = true,
+            Output::ConnectRequest { namespace, auth, .. } => {
                 assert!(!self.sockets.contains_key(namespace.as_str()), "CONNECT request for connected {namespace}");
+                if namespace.as_str() == "/" {
+                    self.root_decision = Some(self.namespace.connect_request(self.now, auth.as_ref()));
+                }
                 if !self.requested.iter().any(|seen| seen == namespace.as_str()) {
                     self.requested.push(namespace.as_str().to_owned());
                 }
             }
             Output::Connected { namespace, socket_id, .. } => {
+                if namespace.as_str() == "/" {
+                    let pid = self.root_pid.take();
+                    if let Some(pid) = &pid {
+                        self.recovery.pid = Some(pid.as_str().to_owned());
+                    }
+                    self.namespace.add_socket(socket_id, pid, &std::mem::take(&mut self.root_rooms));
+                }
                 let record = SocketRecord { socket_id: socket_id.clone(), disconnecting: false };
                 assert!(self.sockets.insert(namespace.as_str().to_owned(), record).is_none(), "{namespace} twice");
             }
@@ -261,23 +335,36 @@ impl Driver {
                 assert!(socket.is_some_and(|socket| !socket.disconnecting), "event on {namespace} not connected");
                 self.check_args(&event.arguments);
             }
-            Output::AckReceived { token, args, .. } => {
+            Output::AckReceived { namespace, token, args } => {
                 self.check_args(args);
-                self.resolve(*token);
+                let root = self.sockets.get("/").map(|socket| socket.socket_id.clone());
+                if let (Some(ack_id), Some(socket_id)) = (self.broadcast_acks.get(token), root) {
+                    self.namespace.record_broadcast_ack(*ack_id, &socket_id, args.clone());
+                }
+                self.resolve(*token, namespace, true);
             }
-            Output::AckTimedOut { token, .. } | Output::AckCancelled { token, .. } => self.resolve(*token),
+            Output::AckTimedOut { namespace, token } => self.resolve(*token, namespace, true),
+            Output::AckCancelled { namespace, token } => self.resolve(*token, namespace, false),
             Output::Disconnecting { namespace, socket_id, .. } => {
                 let socket = self.sockets.get_mut(namespace.as_str());
                 let Some(socket) = socket else { panic!("Disconnecting for {namespace}, not connected") };
                 assert_eq!(&socket.socket_id, socket_id, "Disconnecting names another socket");
                 assert!(!socket.disconnecting, "Disconnecting twice for {namespace}");
                 socket.disconnecting = true;
+                if namespace.as_str() == "/" {
+                    let rooms = self.namespace.disconnecting(socket_id);
+                    assert!(rooms.contains(&Room::from(socket_id)), "{socket_id:?} is not in its own room: {rooms:?}");
+                }
             }
-            Output::Disconnected { namespace, socket_id, .. } => {
+            Output::Disconnected { namespace, socket_id, reason } => {
                 let socket = self.sockets.remove(namespace.as_str());
                 let Some(socket) = socket else { panic!("Disconnected for {namespace}, not connected") };
                 assert!(socket.disconnecting, "Disconnected for {namespace} without Disconnecting");
                 assert_eq!(&socket.socket_id, socket_id, "Disconnected names another socket");
+                if namespace.as_str() == "/" {
+                    let rooms = self.namespace.remove_socket(self.now, socket_id, *reason, ());
+                    assert!(rooms.contains(&Room::from(socket_id)), "{socket_id:?} left without its own room");
+                }
             }
             Output::Closed(_) => {
                 assert!(self.sockets.is_empty(), "sockets left at Closed: {:?}", self.sockets);
@@ -286,9 +373,19 @@ impl Driver {
         }
     }
 
-    fn resolve(&mut self, token: AckToken) {
+    /// An ack resolves: once, on the namespace it was emitted on, while its
+    /// socket is connected (answer, timeout) or after it left (cancelled).
+    fn resolve(&mut self, token: AckToken, namespace: &Str, connected: bool) {
         assert!(self.issued.contains(&token), "{token:?} resolved, never issued");
         assert!(self.resolved.insert(token), "{token:?} resolved twice");
+        let emitted_on = self.ack_namespaces.get(&token).map(String::as_str);
+        assert_eq!(emitted_on, Some(namespace.as_str()), "{token:?} resolved on another namespace");
+        let socket = self.sockets.get(namespace.as_str());
+        if connected {
+            assert!(socket.is_some_and(|socket| !socket.disconnecting), "{token:?} resolved on a socket gone");
+        } else {
+            assert!(socket.is_none(), "{token:?} cancelled before its socket left");
+        }
     }
 
     fn check_timer(&self, after: &str) {
@@ -318,13 +415,27 @@ impl Driver {
             assert_eq!(self.connection.poll_timeout(), None, "a closed connection has a deadline");
         }
         self.check_timer("a step");
+        let members = self.namespace.fetch_sockets(&BroadcastOptions::everyone());
+        let root: Vec<Sid> = self.sockets.get("/").map(|socket| socket.socket_id.clone()).into_iter().collect();
+        assert_eq!(members, root, "the namespace's sockets disagree with the connection's");
+        while let Some((ack_id, outcome)) = self.namespace.poll_outcome() {
+            assert!(self.broadcasts_started.contains(&ack_id), "outcome of broadcast {ack_id}, never started");
+            assert!(self.broadcasts_decided.insert(ack_id), "broadcast {ack_id} decided twice");
+            if let AckOutcome::TimedOut { missing, .. } = &outcome {
+                assert!(!missing.is_empty(), "a broadcast timed out with every answer in");
+            }
+        }
+        if let Some(deadline) = self.namespace.poll_timeout() {
+            assert!(deadline > self.now, "the namespace's deadline {deadline:?} is not after now {:?}", self.now);
+        }
     }
 
-    fn accept(&mut self, namespace: &str, result: Result<(), socketio_proto::server::AnswerError>) {
+    fn accept(&mut self, namespace: &str, recovered: bool, result: Result<(), socketio_proto::server::AnswerError>) {
         let outputs = self.drain();
-        let connected = outputs
-            .iter()
-            .position(|output| matches!(output, Output::Connected { namespace: ns, .. } if ns.as_str() == namespace));
+        let connected = outputs.iter().position(|output| {
+            matches!(output, Output::Connected { namespace: ns, recovered: flag, .. }
+                if ns.as_str() == namespace && *flag == recovered)
+        });
         match (result, connected) {
             (Ok(()), Some(at)) => {
                 let held = outputs[at..]
@@ -340,17 +451,127 @@ impl Driver {
         }
     }
 
+    /// Answers the CONNECT to `/` as the namespace decided.
+    fn namespace_accept(&mut self, random: u8) {
+        let Some(decision) = self.root_decision.take() else { return };
+        let now = self.now;
+        match decision {
+            ConnectDecision::Fresh => {
+                let pid = self.namespace.fresh_pid([random; 15]);
+                let socket_id = self.fresh_socket_id();
+                self.root_pid = pid.clone();
+                let result = self.connection.accept(now, "/", socket_id, pid.as_ref().map(Pid::as_str));
+                self.accept("/", false, result);
+            }
+            ConnectDecision::Recover(session) => {
+                self.root_pid = Some(session.pid.clone());
+                self.root_rooms = session.rooms.clone();
+                let (socket_id, pid) = (session.socket_id.clone(), session.pid.as_str());
+                let result = self.connection.accept_recovered(now, "/", socket_id, pid, &session.missed);
+                self.accept("/", true, result);
+            }
+        }
+        self.root_pid = None;
+        self.root_rooms.clear();
+    }
+
+    /// A broadcast on `/` planned by the namespace, executed on the connection.
+    fn broadcast(&mut self, room: Option<u8>, volatile: bool, ack_timeout: Option<u16>) {
+        let now = self.now;
+        let mut options = BroadcastOptions::everyone();
+        if let Some(room) = room {
+            options = options.to(Room::new(&format!("r{}", room % 3)));
+        }
+        if volatile {
+            options = options.volatile();
+        }
+        let args = Self::args(false);
+        let plan = match ack_timeout {
+            Some(ms) => {
+                let timeout = Duration::from_millis(u64::from(ms) + 1);
+                self.namespace.broadcast_with_ack(now, "b", args, &options, timeout)
+            }
+            None => self.namespace.broadcast(now, "b", args, &options),
+        };
+        let targets: Vec<Sid> = plan.target_ids().cloned().collect();
+        let (encoded, ack_id) = (plan.encoded.clone(), plan.ack_id);
+        let root = self.sockets.get("/").map(|socket| socket.socket_id.clone());
+        for target in &targets {
+            assert_eq!(Some(target), root.as_ref(), "a broadcast targets {target:?}, not connected");
+        }
+        if let Some(offset) = last_string_argument(encoded.text().as_str()) {
+            self.recovery.offset = Some(offset);
+        }
+        if let Some(ack_id) = ack_id {
+            self.broadcasts_started.insert(ack_id);
+        }
+        if targets.is_empty() {
+            return;
+        }
+        match ack_id {
+            Some(ack_id) => {
+                if let Ok(token) = self.connection.emit_encoded_with_ack(now, "/", &encoded, ack_id, None) {
+                    self.issue(token, "/");
+                    self.broadcast_acks.insert(token, ack_id);
+                }
+            }
+            None if volatile => {
+                let _ = self.connection.emit_volatile("/", &encoded);
+            }
+            None => {
+                let _ = self.connection.emit("/", &encoded);
+            }
+        }
+    }
+
+    /// The client comes back after the connection closed: a new engine
+    /// session and connection; the namespace (and its recovery store) stays.
+    fn reopen(&mut self) {
+        if !self.closed {
+            return;
+        }
+        self.connections_opened += 1;
+        let sid = Sid::new(&format!("engine{}", self.connections_opened));
+        let session = Session::new(&self.engine_config, &self.handshake, sid, self.now);
+        self.connection = Connection::new(&self.config, session, self.now);
+        self.asked.clear();
+        self.requested.clear();
+        self.issued.clear();
+        self.resolved.clear();
+        self.ack_namespaces.clear();
+        self.broadcast_acks.clear();
+        self.root_decision = None;
+        self.closing = false;
+        self.closed = false;
+        if self.handshake.transport == engineio_proto::TransportKind::Polling {
+            let id = self.fresh_request();
+            self.connection.handle_poll(self.now, id);
+        }
+    }
+
+    /// The driver ends the connection: every socket leaves at once (unless
+    /// it was already ending), and nothing new happens after.
+    fn end(&mut self, call: impl FnOnce(&mut Connection)) {
+        let was_closing = self.closing;
+        call(&mut self.connection);
+        self.drain();
+        self.closing = true;
+        if !was_closing {
+            assert!(self.sockets.is_empty(), "sockets still connected after the driver ended: {:?}", self.sockets);
+        }
+    }
+
     fn step(&mut self, step: &SioServerStep) {
         let now = self.now;
         match step {
             SioServerStep::Frame(packet) => {
-                self.connection.handle_frame(now, Frame::Text(Str::from(packet.text())));
+                self.connection.handle_frame(now, Frame::Text(Str::from(packet.text(&self.recovery))));
             }
             SioServerStep::Binary(bytes) => {
                 self.connection.handle_frame(now, Frame::Binary(Bytes::from(bytes.clone())));
             }
             SioServerStep::Post(records) => {
-                let body = polling_body(self.connection.engine().protocol(), records);
+                let body = polling_body(self.connection.engine().protocol(), records, &self.recovery);
                 let response =
                     self.connection.handle_post(now, PostBody::Complete { body, binary_content_type: false });
                 if self.closed {
@@ -384,7 +605,7 @@ impl Driver {
                 let socket_id = self.fresh_socket_id();
                 let pid = pid.then_some("p1");
                 let result = self.connection.accept(now, &namespace, socket_id, pid);
-                self.accept(&namespace, result);
+                self.accept(&namespace, false, result);
             }
             SioServerStep::AcceptRecovered(choice, missed) => {
                 let namespace = self.namespace(choice);
@@ -392,7 +613,7 @@ impl Driver {
                 let missed: Vec<Encoded> =
                     (0..missed % 3).map(|index| Self::encoded(&namespace, index == 1, None)).collect();
                 let result = self.connection.accept_recovered(now, &namespace, socket_id, "p1", &missed);
-                self.accept(&namespace, result);
+                self.accept(&namespace, true, result);
             }
             SioServerStep::Reject(choice, message, with_data) => {
                 let namespace = self.namespace(choice);
@@ -412,7 +633,7 @@ impl Driver {
                     EmitKind::WithAck(timeout) => {
                         let args = Self::args(*binary);
                         if let Ok(token) = self.connection.emit_with_ack(now, &namespace, "ev", args, millis(timeout)) {
-                            self.issue(token);
+                            self.issue(token, &namespace);
                         }
                     }
                     EmitKind::WithAckId(id, timeout) => {
@@ -422,7 +643,7 @@ impl Driver {
                             self.connection.emit_encoded_with_ack(now, &namespace, &encoded, id, millis(timeout))
                         {
                             assert_eq!(token.ack_id(), id, "the token carries another id");
-                            self.issue(token);
+                            self.issue(token, &namespace);
                         }
                     }
                 }
@@ -441,12 +662,21 @@ impl Driver {
                     assert!(!self.sockets.contains_key(&namespace), "{namespace} still connected after disconnect");
                 }
             }
-            SioServerStep::DisconnectAll => self.connection.disconnect_all(now),
-            SioServerStep::Close => self.connection.close(now),
-            SioServerStep::Shutdown => self.connection.shutdown(now),
+            SioServerStep::NamespaceAccept(random) => self.namespace_accept(*random),
+            SioServerStep::Join(room) => {
+                if let Some(socket) = self.sockets.get("/") {
+                    self.namespace.join(&socket.socket_id, &Room::new(&format!("r{}", room % 3)));
+                }
+            }
+            SioServerStep::Broadcast(room, volatile, ack_timeout) => self.broadcast(*room, *volatile, *ack_timeout),
+            SioServerStep::Reopen => self.reopen(),
+            SioServerStep::DisconnectAll => self.end(|connection| connection.disconnect_all(now)),
+            SioServerStep::Close => self.end(|connection| connection.close(now)),
+            SioServerStep::Shutdown => self.end(|connection| connection.shutdown(now)),
             SioServerStep::Advance(millis) => {
                 self.now += Duration::from_millis(u64::from(*millis) % (MAX_STEP_MILLIS + 1));
                 self.connection.handle_timeout(self.now);
+                self.namespace.handle_timeout(self.now);
                 self.drain();
                 self.check_timer("handle_timeout");
                 let deadline = self.connection.poll_timeout();
@@ -460,10 +690,18 @@ impl Driver {
 }
 
 /// A polling body of `records` as a client speaking `protocol` frames it.
-fn polling_body(protocol: ProtocolVersion, records: &[ClientPacket]) -> Bytes {
+/// The last argument of an encoded EVENT when it is a plain string (the
+/// recovery offset the namespace appends).
+fn last_string_argument(text: &str) -> Option<String> {
+    let inner = text.strip_suffix("\"]")?;
+    let start = inner.rfind('"')?;
+    Some(inner.get(start + 1..)?.to_owned())
+}
+
+fn polling_body(protocol: ProtocolVersion, records: &[ClientPacket], recovery: &RecoveryAuth) -> Bytes {
     let mut body = String::new();
     for (index, record) in records.iter().enumerate() {
-        let text = record.text();
+        let text = record.text(recovery);
         match protocol {
             ProtocolVersion::V4 => {
                 if index > 0 {
@@ -490,9 +728,21 @@ pub fn run(scenario: &SioServerScenario) {
     };
     let session = Session::new(&engine_config, &handshake, Sid::new("engine1"), Instant::ZERO);
     let connection = Connection::new(&config, session, Instant::ZERO);
+    let namespace_config = NamespaceConfig::default().with_recovery(RecoveryConfig::default());
     let mut driver = Driver {
         config,
+        engine_config,
+        handshake,
+        connections_opened: 1,
         connection,
+        namespace: Namespace::new("/", &namespace_config),
+        root_decision: None,
+        root_pid: None,
+        root_rooms: Vec::new(),
+        recovery: RecoveryAuth::default(),
+        broadcast_acks: BTreeMap::new(),
+        broadcasts_started: BTreeSet::new(),
+        broadcasts_decided: BTreeSet::new(),
         now: Instant::ZERO,
         next_request: 0,
         asked: Vec::new(),
@@ -501,6 +751,8 @@ pub fn run(scenario: &SioServerScenario) {
         sockets: BTreeMap::new(),
         issued: BTreeSet::new(),
         resolved: BTreeSet::new(),
+        ack_namespaces: BTreeMap::new(),
+        closing: false,
         closed: false,
     };
     if settings.polling {
