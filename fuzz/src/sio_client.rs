@@ -4,14 +4,16 @@
 //! engines, random numbers, user calls and time steps, checking its promises
 //! after every step.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use arbitrary::Arbitrary;
 use bytes::Bytes;
 use engineio_proto::client::{ClientConfig, ClientOutput, HttpMethod, RequestId, SocketId};
 use engineio_proto::{Frame, Instant, ProtocolVersion, Str, TransportKind};
-use socketio_proto::client::{AckToken, EmitOptions, EngineId, Event, Manager, ManagerConfig, Output, SocketHandle};
+use socketio_proto::client::{
+    AckError, AckToken, EmitOptions, EngineId, Event, Manager, ManagerConfig, Output, SocketHandle,
+};
 use socketio_proto::{Args, Json};
 
 use crate::sio_wire::{SioPiece, NAMESPACES};
@@ -152,6 +154,16 @@ struct Driver {
     /// `ReconnectFailed` was reported and nothing restarted the manager since.
     gave_up: bool,
     last_attempt: Option<u32>,
+    /// `RandomNeeded` was issued and not answered yet.
+    random_asked: bool,
+    /// A random number answered a `RandomNeeded`: an attempt may start.
+    attempt_scheduled: bool,
+    /// `Open` was reported and no `Close` since.
+    open: bool,
+    /// The deadline of each ack, when the retry queue is off.
+    ack_deadlines: BTreeMap<AckToken, Option<Instant>>,
+    retries: u32,
+    ack_timeout: Option<Duration>,
 }
 
 impl Driver {
@@ -202,6 +214,7 @@ impl Driver {
                 _ => {}
             },
             Output::RandomNeeded => {
+                self.random_asked = true;
                 assert!(self.reconnection, "RandomNeeded with reconnection off");
                 assert!(!self.closed_by_user, "RandomNeeded after close()");
                 assert!(!self.gave_up, "RandomNeeded after ReconnectFailed");
@@ -215,11 +228,22 @@ impl Driver {
             Event::AckReceived { token, .. } | Event::AckFailed { token, .. } => {
                 assert!(self.issued.contains(token), "{token:?} resolved, never issued");
                 assert!(self.resolved.insert(*token), "{token:?} resolved twice");
+                if let (Event::AckFailed { error: AckError::TimedOut, .. }, Some(deadline)) =
+                    (event, self.ack_deadlines.get(token))
+                {
+                    assert!(deadline.is_some_and(|deadline| deadline <= self.now), "{token:?} timed out early");
+                }
             }
+            Event::Connect { .. } | Event::Received { .. } => {
+                assert!(self.open, "{event:?} while the manager is not open");
+            }
+            Event::Close { .. } => self.open = false,
             Event::ReconnectAttempt { attempt } => {
                 assert!(!self.closed_by_user, "ReconnectAttempt {attempt} after close()");
                 assert!(!self.gave_up, "ReconnectAttempt {attempt} after ReconnectFailed");
                 assert!(*attempt >= 1, "attempts count from 1");
+                assert!(self.attempt_scheduled, "ReconnectAttempt {attempt} without a random number answered");
+                self.attempt_scheduled = false;
                 if let Some(limit) = self.limit {
                     assert!(*attempt <= limit, "attempt {attempt} over the limit {limit}");
                 }
@@ -234,7 +258,10 @@ impl Driver {
                 self.gave_up = true;
                 self.last_attempt = None;
             }
-            Event::Open => self.gave_up = false,
+            Event::Open => {
+                self.gave_up = false;
+                self.open = true;
+            }
             _ => {}
         }
     }
@@ -298,7 +325,12 @@ impl Driver {
                 let frame = Frame::Binary(Bytes::from(bytes.clone()));
                 self.engine_io(engine, |manager, now| manager.handle_frame(now, engine, id, frame));
             }
-            SioClientStep::Random(random) => self.manager.handle_random(now, *random),
+            SioClientStep::Random(random) => {
+                self.manager.handle_random(now, *random);
+                if std::mem::take(&mut self.random_asked) {
+                    self.attempt_scheduled = true;
+                }
+            }
             SioClientStep::Socket(namespace, auth) => {
                 self.restarted();
                 let namespace = NAMESPACES[usize::from(*namespace) % NAMESPACES.len()];
@@ -327,6 +359,10 @@ impl Driver {
                     assert_eq!(token.is_some(), *ack, "a token iff an ack was asked for");
                     if let Some(token) = token {
                         assert!(self.issued.insert(token), "{token:?} issued twice");
+                        if self.retries == 0 || *volatile {
+                            let deadline = timeout.or(self.ack_timeout).map(|timeout| now + timeout);
+                            self.ack_deadlines.insert(token, deadline);
+                        }
                     }
                 }
             }
@@ -354,6 +390,10 @@ impl Driver {
             }
         }
         self.drain();
+        for &socket in &self.sockets {
+            let connected = self.manager.connected(socket);
+            assert_eq!(connected, self.manager.id(socket).is_some(), "connected and id disagree for {socket:?}");
+        }
         if self.gave_up || self.closed_by_user {
             assert!(!self.manager.reconnecting(), "reconnecting after giving up or close()");
         }
@@ -390,6 +430,7 @@ pub fn run(scenario: &SioClientScenario) {
     let config = scenario.settings.config();
     let protocol = config.engine.protocol;
     let limit = config.reconnection_attempts;
+    let (retries, ack_timeout) = (config.retries, config.ack_timeout);
     let reconnection = config.reconnection;
     let manager = Manager::new(config, Instant::ZERO);
     let mut driver = Driver {
@@ -406,6 +447,12 @@ pub fn run(scenario: &SioClientScenario) {
         closed_by_user: false,
         gave_up: false,
         last_attempt: None,
+        random_asked: false,
+        attempt_scheduled: false,
+        open: false,
+        ack_deadlines: BTreeMap::new(),
+        retries,
+        ack_timeout,
     };
     driver.drain();
     for step in scenario.steps.iter().take(MAX_STEPS) {

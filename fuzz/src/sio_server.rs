@@ -222,6 +222,8 @@ struct Driver {
     resolved: BTreeSet<AckToken>,
     /// The namespace each ack was emitted on.
     ack_namespaces: BTreeMap<AckToken, String>,
+    /// The deadline of each ack emitted with a timeout.
+    ack_deadlines: BTreeMap<AckToken, Instant>,
     /// The connection is ending: the driver closed it, or a packet did not decode.
     closing: bool,
     closed: bool,
@@ -263,7 +265,10 @@ impl Driver {
         Packet::event(Str::from(namespace.to_owned()), "ev", Self::args(binary), ack_id).encode()
     }
 
-    fn issue(&mut self, token: AckToken, namespace: &str) {
+    fn issue(&mut self, token: AckToken, namespace: &str, timeout: Option<Duration>) {
+        if let Some(timeout) = timeout {
+            self.ack_deadlines.insert(token, self.now + timeout);
+        }
         assert!(!self.closing, "{token:?} issued while closing");
         assert!(self.issued.insert(token), "{token:?} issued twice");
         self.ack_namespaces.insert(token, namespace.to_owned());
@@ -343,7 +348,11 @@ impl Driver {
                 }
                 self.resolve(*token, namespace, true);
             }
-            Output::AckTimedOut { namespace, token } => self.resolve(*token, namespace, true),
+            Output::AckTimedOut { namespace, token } => {
+                let deadline = self.ack_deadlines.get(token);
+                assert!(deadline.is_some_and(|deadline| *deadline <= self.now), "{token:?} timed out early");
+                self.resolve(*token, namespace, true);
+            }
             Output::AckCancelled { namespace, token } => self.resolve(*token, namespace, false),
             Output::Disconnecting { namespace, socket_id, .. } => {
                 let socket = self.sockets.get_mut(namespace.as_str());
@@ -511,7 +520,7 @@ impl Driver {
         match ack_id {
             Some(ack_id) => {
                 if let Ok(token) = self.connection.emit_encoded_with_ack(now, "/", &encoded, ack_id, None) {
-                    self.issue(token, "/");
+                    self.issue(token, "/", None);
                     self.broadcast_acks.insert(token, ack_id);
                 }
             }
@@ -539,6 +548,7 @@ impl Driver {
         self.issued.clear();
         self.resolved.clear();
         self.ack_namespaces.clear();
+        self.ack_deadlines.clear();
         self.broadcast_acks.clear();
         self.root_decision = None;
         self.closing = false;
@@ -633,7 +643,7 @@ impl Driver {
                     EmitKind::WithAck(timeout) => {
                         let args = Self::args(*binary);
                         if let Ok(token) = self.connection.emit_with_ack(now, &namespace, "ev", args, millis(timeout)) {
-                            self.issue(token, &namespace);
+                            self.issue(token, &namespace, millis(timeout));
                         }
                     }
                     EmitKind::WithAckId(id, timeout) => {
@@ -643,7 +653,7 @@ impl Driver {
                             self.connection.emit_encoded_with_ack(now, &namespace, &encoded, id, millis(timeout))
                         {
                             assert_eq!(token.ack_id(), id, "the token carries another id");
-                            self.issue(token, &namespace);
+                            self.issue(token, &namespace, millis(timeout));
                         }
                     }
                 }
@@ -752,6 +762,7 @@ pub fn run(scenario: &SioServerScenario) {
         issued: BTreeSet::new(),
         resolved: BTreeSet::new(),
         ack_namespaces: BTreeMap::new(),
+        ack_deadlines: BTreeMap::new(),
         closing: false,
         closed: false,
     };
