@@ -214,6 +214,7 @@ struct Driver {
     now: Instant,
     next_request: u64,
     asked: Vec<RequestId>,
+    answered: BTreeSet<RequestId>,
     next_socket: u64,
     /// Every namespace the client asked for, in order.
     requested: Vec<String>,
@@ -297,6 +298,13 @@ impl Driver {
     }
 
     fn see(&mut self, output: &Output) {
+        if let Output::Engine(engine::Output::Respond { request, response }) = output {
+            assert!(self.asked.contains(request), "answer to {request:?}, never asked");
+            assert!(self.answered.insert(*request), "{request:?} answered twice");
+            if self.closed {
+                assert!(response.status >= 400, "success answer after Closed: {response:?}");
+            }
+        }
         if self.closed {
             assert!(matches!(output, Output::Engine(_)), "{output:?} after Closed");
             return;
@@ -544,6 +552,7 @@ impl Driver {
         let session = Session::new(&self.engine_config, &self.handshake, sid, self.now);
         self.connection = Connection::new(&self.config, session, self.now);
         self.asked.clear();
+        self.answered.clear();
         self.requested.clear();
         self.issued.clear();
         self.resolved.clear();
@@ -756,6 +765,7 @@ pub fn run(scenario: &SioServerScenario) {
         now: Instant::ZERO,
         next_request: 0,
         asked: Vec::new(),
+        answered: BTreeSet::new(),
         next_socket: 0,
         requested: Vec::new(),
         sockets: BTreeMap::new(),
