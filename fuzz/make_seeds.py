@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seeds of the structured targets (server_session, client_session,
-sio_packet_text, sio_decoder) into corpus/<target>/.
+sio_packet_text, sio_decoder, sio_server, sio_client) into corpus/<target>/.
 
 The structured targets read their input with `arbitrary` 1.x (derive); this
 script encodes the scenarios below in that byte format: integers little-endian
@@ -349,6 +349,243 @@ SIO_DECODER = {
 }
 
 
+# --- Socket.IO packet pieces (src/sio_wire.rs) ---
+SIO_WIRE = ["Type", "Namespace", "AckId", "Attachments", "Auth", "ConnectReply", "ConnectError", "EventArgs",
+            "BinaryArgs", "AckArgs", "Text"]
+
+
+def sio_wire_piece(enc, p):
+    name = p if isinstance(p, str) else p[0]
+    enc.variant(SIO_WIRE.index(name), len(SIO_WIRE))
+    if name in ("Type", "Namespace", "AckId", "Attachments", "BinaryArgs"):
+        enc.u8(p[1])
+    elif name in ("ConnectReply", "ConnectError", "EventArgs"):
+        enc.bool(p[1])
+    elif name == "Text":
+        enc.string(p[1])
+
+
+def engine_packet(enc, packet, variants=2):
+    """("Sio", [SioPiece...]), ("Engine", [TextPiece...]) or "RecoveryConnect" (sio_server only: its
+    ClientPacket has 3 variants, sio_client's ServerPacket 2)."""
+    if packet == "RecoveryConnect":
+        enc.variant(2, variants)
+    elif packet[0] == "Sio":
+        enc.variant(0, variants).seq(packet[1], lambda p: sio_wire_piece(enc, p))
+    else:
+        enc.variant(1, variants)
+        pieces(enc, packet[1])
+
+
+def sio(*ps):
+    return ("Sio", list(ps))
+
+
+def optional_u16(enc, value):
+    enc.option(value, enc.u16)
+
+
+# --- sio_server (src/sio_server.rs) ---
+SIO_SERVER_STEPS = ["Frame", "Binary", "Post", "RawPost", "Poll", "AbortPoll", "Upgrade", "WebSocketClosed",
+                    "WebSocketError", "FrameTooLarge", "Accept", "AcceptRecovered", "Reject", "Emit", "Ack",
+                    "Disconnect", "DisconnectAll", "Close", "Shutdown", "Advance", "NamespaceAccept", "Join", "Broadcast",
+                    "Reopen"]
+EMIT_KINDS = ["Plain", "Volatile", "WithAck", "WithAckId"]
+KNOWN, REQUESTED = 0, 1
+
+
+def namespace_choice(enc, choice):
+    kind, index = choice
+    enc.variant(kind, 2).u8(index)
+
+
+def sio_server_step(enc, s):
+    name = s if isinstance(s, str) else s[0]
+    enc.variant(SIO_SERVER_STEPS.index(name), len(SIO_SERVER_STEPS))
+    if name == "Frame":
+        engine_packet(enc, s[1], 3)
+    elif name == "Binary":
+        enc.byte_vec(s[1])
+    elif name == "Post":
+        enc.seq(s[1], lambda packet: engine_packet(enc, packet, 3))
+    elif name == "RawPost":
+        enc.byte_vec(s[1]).bool(s[2])
+    elif name == "AbortPoll":
+        enc.u8(s[1])
+    elif name in ("Accept", "AcceptRecovered"):
+        namespace_choice(enc, s[1])
+        enc.u8(s[2]) if name == "AcceptRecovered" else enc.bool(s[2])
+    elif name == "Reject":
+        namespace_choice(enc, s[1])
+        enc.string(s[2]).bool(s[3])
+    elif name == "Emit":
+        _, choice, kind, binary = s
+        namespace_choice(enc, choice)
+        kind_name = kind if isinstance(kind, str) else kind[0]
+        enc.variant(EMIT_KINDS.index(kind_name), len(EMIT_KINDS))
+        if kind_name == "WithAck":
+            optional_u16(enc, kind[1])
+        elif kind_name == "WithAckId":
+            enc.u8(kind[1])
+            optional_u16(enc, kind[2])
+        enc.bool(binary)
+    elif name == "Ack":
+        namespace_choice(enc, s[1])
+        enc.u8(s[2]).bool(s[3])
+    elif name == "Disconnect":
+        namespace_choice(enc, s[1])
+    elif name == "Advance":
+        enc.u16(s[1])
+    elif name in ("NamespaceAccept", "Join"):
+        enc.u8(s[1])
+    elif name == "Broadcast":
+        _, room, volatile, ack_timeout = s
+        enc.option(room, enc.u8)
+        enc.bool(volatile)
+        optional_u16(enc, ack_timeout)
+
+
+def sio_server_seed(v3, polling, steps, max_buffered=7, connect_timeout=255, max_held=3):
+    enc = Enc()
+    # v3, polling, ping interval/timeout (×10 ms), buffered, connect timeout (×20 ms), held, attachments, bytes
+    enc.bool(v3).bool(polling).u8(200).u8(100).u8(max_buffered).u8(connect_timeout).u8(max_held).u8(3).u8(64)
+    for s in steps:
+        enc.u8(1)
+        sio_server_step(enc, s)
+    return enc.finish()
+
+
+ROOT, ADMIN = (KNOWN, 0), (KNOWN, 1)
+SIO_SERVER = {
+    "v5_connect_event_ack": sio_server_seed(False, False, [
+        ("Frame", sio(("Type", 0))), ("Accept", ROOT, True),
+        ("Frame", sio(("Type", 2), ("AckId", 5), ("EventArgs", False))), ("Ack", ROOT, 5, False),
+        ("Emit", ROOT, ("WithAck", 100), False), ("Frame", sio(("Type", 3), ("AckId", 0), "AckArgs")),
+        ("Emit", ROOT, ("WithAck", 50), False), ("Advance", 100), ("Frame", sio(("Type", 1)))]),
+    "v5_packets_held_until_accept": sio_server_seed(False, False, [
+        ("Frame", sio(("Type", 0), ("Namespace", 0), "Auth")),
+        ("Frame", sio(("Type", 2), ("Namespace", 0), ("EventArgs", True))),
+        ("Frame", sio(("Type", 2), ("Namespace", 0), ("EventArgs", False))),
+        ("Accept", (REQUESTED, 0), False), ("Emit", ADMIN, ("WithAckId", 1, None), False), ("Disconnect", ADMIN)]),
+    "v5_binary_event_and_emit": sio_server_seed(False, False, [
+        ("Frame", sio(("Type", 0))), ("Accept", ROOT, False),
+        ("Frame", sio(("Type", 5), ("Attachments", 1), ("BinaryArgs", 1))), ("Binary", [1, 2, 3]),
+        ("Emit", ROOT, "Plain", True), ("Emit", ROOT, "Volatile", True), "DisconnectAll"]),
+    "v4_polling_event_ack_shutdown": sio_server_seed(True, True, [
+        ("Accept", ROOT, False), "Poll", ("Post", [sio(("Type", 2), ("EventArgs", False))]),
+        ("Emit", ROOT, ("WithAckId", 1, None), False), "Poll",
+        ("Post", [sio(("Type", 3), ("AckId", 1), "AckArgs"), ("Engine", ["Ping"])]), "Shutdown", "Poll"]),
+    "v5_reject_then_connect_timeout": sio_server_seed(False, False, [
+        ("Frame", sio(("Type", 0), ("Namespace", 1))), ("Reject", (REQUESTED, 0), "no", True),
+        ("Advance", 3000), ("Advance", 3000)], connect_timeout=100),
+    "v5_recovered_then_transport_close": sio_server_seed(False, False, [
+        ("Frame", sio(("Type", 0), "Auth")), ("AcceptRecovered", ROOT, 2), ("Emit", ROOT, ("WithAck", None), True),
+        "WebSocketClosed"]),
+    "v5_polling_buffer_full_upgrade": sio_server_seed(False, True, [
+        ("Post", [sio(("Type", 0))]), ("Accept", ROOT, False), ("Emit", ROOT, "Plain", True),
+        ("Emit", ROOT, ("WithAck", 10), False), "Poll", "Upgrade", ("Frame", ("Engine", ["Ping", "Probe"])),
+        ("Frame", ("Engine", ["Upgrade"])), ("Advance", 2500), "Close"], max_buffered=2),
+    "v5_namespace_recovery_after_reopen": sio_server_seed(False, False, [
+        ("Frame", sio(("Type", 0))), ("NamespaceAccept", 7), ("Join", 1), ("Broadcast", None, False, None),
+        "WebSocketClosed", ("Advance", 10), ("Broadcast", 1, False, None), "Reopen", ("Frame", "RecoveryConnect"),
+        ("NamespaceAccept", 0), ("Broadcast", 1, False, 100), ("Frame", sio(("Type", 3), ("AckId", 0), "AckArgs")),
+        ("Broadcast", None, True, 50), ("Advance", 100)]),
+}
+
+# --- sio_client (src/sio_client.rs) ---
+SIO_CLIENT_STEPS = ["Respond", "HttpFailed", "WebSocketOpened", "WebSocketFailed", "Frame", "BinaryFrame", "Random",
+                    "Socket", "Connect", "Emit", "Ack", "Disconnect", "Close", "Advance"]
+IO_TARGETS = ["Latest", "Issued", "Bogus"]
+
+
+def io_target(enc, t):
+    name = t if isinstance(t, str) else t[0]
+    enc.variant(IO_TARGETS.index(name), len(IO_TARGETS))
+    if name == "Issued":
+        enc.u8(t[1])
+
+
+def sio_client_step(enc, s):
+    name = s if isinstance(s, str) else s[0]
+    enc.variant(SIO_CLIENT_STEPS.index(name), len(SIO_CLIENT_STEPS))
+    if name == "Respond":
+        _, target, status, body = s
+        io_target(enc, target)
+        optional_u16(enc, status)
+        if body[0] == "Packets":
+            enc.variant(0, 2).seq(body[1], lambda packet: engine_packet(enc, packet))
+        else:
+            enc.variant(1, 2).byte_vec(body[1])
+    elif name in ("HttpFailed", "WebSocketOpened", "WebSocketFailed"):
+        io_target(enc, s[1])
+    elif name == "Frame":
+        io_target(enc, s[1])
+        engine_packet(enc, s[2])
+    elif name == "BinaryFrame":
+        io_target(enc, s[1])
+        enc.byte_vec(s[2])
+    elif name == "Random":
+        enc.front += s[1].to_bytes(4, "little")
+    elif name == "Socket":
+        enc.u8(s[1]).bool(s[2])
+    elif name in ("Connect", "Disconnect"):
+        enc.u8(s[1])
+    elif name == "Emit":
+        _, socket, ack, timeout, volatile, binary = s
+        enc.u8(socket).bool(ack)
+        optional_u16(enc, timeout)
+        enc.bool(volatile).bool(binary)
+    elif name == "Ack":
+        enc.u8(s[1]).u8(s[2])
+    elif name == "Advance":
+        enc.u16(s[1])
+
+
+def sio_client_seed(v3, polling, steps, attempts=2, timeout=1000, ack_timeout=None, retries=0):
+    enc = Enc()
+    enc.bool(v3).bool(polling).bool(False)
+    enc.option(attempts, enc.u8)
+    enc.u8(9)  # reconnection delay 100 ms
+    optional_u16(enc, timeout)
+    optional_u16(enc, ack_timeout)
+    enc.u8(retries)
+    for s in steps:
+        enc.u8(1)
+        sio_client_step(enc, s)
+    return enc.finish()
+
+
+OPEN = ("Engine", [("Open", False, 1000, 1000, None)])
+CONNECTED = sio(("Type", 0), ("ConnectReply", True))
+WS_OPEN = [("Socket", 0, True), ("WebSocketOpened", "Latest"), ("Frame", "Latest", OPEN), ("Frame", "Latest", CONNECTED)]
+SIO_CLIENT = {
+    "v5_websocket_connect_emit_ack": sio_client_seed(False, False, WS_OPEN + [
+        ("Emit", 0, True, 100, False, False), ("Frame", "Latest", sio(("Type", 3), ("AckId", 0), "AckArgs")),
+        ("Frame", "Latest", sio(("Type", 2), ("AckId", 3), ("EventArgs", True))), ("Ack", 0, 3),
+        ("Emit", 0, True, 10, False, True), ("Advance", 50)]),
+    "v5_reconnect_after_websocket_failure": sio_client_seed(False, False, WS_OPEN + [
+        ("Emit", 0, True, None, False, False), ("WebSocketFailed", "Latest"), ("Random", 0), ("Advance", 200),
+        ("WebSocketOpened", "Latest"), ("Frame", "Latest", OPEN), ("Frame", "Latest", CONNECTED),
+        ("Frame", ("Issued", 0), OPEN)]),
+    "v5_handshake_timeouts_until_reconnect_failed": sio_client_seed(False, False, [
+        ("Socket", 1, False), ("Advance", 200), ("Random", 7), ("Advance", 200), ("Advance", 200), ("Random", 1),
+        ("Advance", 500), ("Advance", 500), ("Socket", 1, False), "Close", ("Advance", 1000)],
+        attempts=1, timeout=100),
+    "v4_polling_namespace_connect": sio_client_seed(True, True, [
+        ("Socket", 1, False), ("Respond", "Latest", None, ("Packets", [OPEN])),
+        ("Respond", ("Issued", 1), None, ("Packets", [sio(("Type", 0), ("Namespace", 0))])),
+        ("Respond", "Latest", None, ("Packets", [sio(("Type", 2), ("Namespace", 0), ("EventArgs", False))])),
+        ("Emit", 0, True, None, True, False), ("HttpFailed", "Latest")]),
+    "v5_retries_then_server_disconnect": sio_client_seed(False, False, WS_OPEN + [
+        ("Emit", 0, True, None, False, False), ("Advance", 100), ("Advance", 100),
+        ("Frame", "Latest", sio(("Type", 1))), ("Frame", "Bogus", OPEN)], ack_timeout=50, retries=2),
+    "v5_connect_error_and_disconnect": sio_client_seed(False, False, [
+        ("Socket", 1, True), ("Socket", 0, False), ("WebSocketOpened", "Latest"), ("Frame", "Latest", OPEN),
+        ("Frame", "Latest", sio(("Type", 4), ("Namespace", 0), ("ConnectError", True))),
+        ("Frame", "Latest", CONNECTED), ("Disconnect", 1), ("Disconnect", 0)]),
+}
+
+
 def write(target, seeds):
     directory = os.path.join("corpus", target)
     os.makedirs(directory, exist_ok=True)
@@ -361,3 +598,5 @@ write("server_session", SERVER)
 write("client_session", CLIENT)
 write("sio_packet_text", {name: sio_text_seed(text) for name, text in SIO_TEXTS.items()})
 write("sio_decoder", SIO_DECODER)
+write("sio_server", SIO_SERVER)
+write("sio_client", SIO_CLIENT)

@@ -11,6 +11,9 @@
 
 pub mod client_session;
 pub mod server_session;
+pub mod sio_client;
+pub mod sio_server;
+pub mod sio_wire;
 pub mod socketio;
 pub mod wire;
 
