@@ -63,7 +63,9 @@ pub use engineio_proto::server::{Event, SendError};
 pub use socket::{Connections, EngineSocket};
 
 use crate::runtime::Runtime;
-use session_task::{Command, Registry};
+pub(crate) use http::HandshakeOrigin;
+pub(crate) use session_task::{Command, Machine};
+use session_task::Registry;
 
 /// The default request path, as the reference server's.
 pub const DEFAULT_PATH: &str = "/engine.io/";
@@ -109,6 +111,15 @@ impl EngineOptions {
     }
 }
 
+/// Who the new sessions go to.
+#[derive(Debug)]
+enum Application {
+    /// The Engine.IO application, through its [`Connections`].
+    Engine(tokio::sync::mpsc::Sender<EngineSocket>),
+    /// The Socket.IO server: each session is a Socket.IO connection.
+    SocketIo(Arc<crate::socketio::ServerState>),
+}
+
 /// What the request handlers and session tasks share.
 #[derive(Debug)]
 struct Shared {
@@ -116,7 +127,7 @@ struct Shared {
     runtime: Arc<dyn Runtime>,
     registry: Arc<Registry>,
     next_request: AtomicU64,
-    connections: tokio::sync::mpsc::Sender<EngineSocket>,
+    application: Application,
 }
 
 /// An Engine.IO server: serves HTTP/1.1 connections, keeps the sessions,
@@ -136,9 +147,25 @@ impl EngineServer {
             runtime,
             registry: Arc::new(Registry::default()),
             next_request: AtomicU64::new(0),
-            connections: sender,
+            application: Application::Engine(sender),
         };
         (EngineServer { shared: Arc::new(shared) }, Connections::new(receiver))
+    }
+
+    /// A server whose sessions are the Socket.IO connections of `socketio`.
+    pub(crate) fn for_socketio(
+        options: EngineOptions,
+        runtime: Arc<dyn Runtime>,
+        socketio: Arc<crate::socketio::ServerState>,
+    ) -> EngineServer {
+        let shared = Shared {
+            options,
+            runtime,
+            registry: Arc::new(Registry::default()),
+            next_request: AtomicU64::new(0),
+            application: Application::SocketIo(socketio),
+        };
+        EngineServer { shared: Arc::new(shared) }
     }
 
     /// The settings.
@@ -178,9 +205,12 @@ impl EngineServer {
     }
 
     /// Resolves once the application has dropped its [`Connections`]: the
-    /// accept loops stop then.
+    /// accept loops stop then. Never, for a Socket.IO server.
     pub async fn closed(&self) {
-        self.shared.connections.closed().await;
+        match &self.shared.application {
+            Application::Engine(connections) => connections.closed().await,
+            Application::SocketIo(_) => std::future::pending().await,
+        }
     }
 
     /// Closes every session with "server shutting down".
