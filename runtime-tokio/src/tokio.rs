@@ -13,8 +13,8 @@ use engineio_proto::Instant;
 use hyper_util::rt::TokioIo;
 
 use crate::engine::{Connections, EngineOptions, EngineServer};
-use crate::socketio::{SocketIo, SocketIoBuilder};
 use crate::runtime::{BoxFuture, Runtime};
+use crate::socketio::{SocketIo, SocketIoBuilder};
 
 /// [`Runtime`] on a tokio runtime: tasks on its handle, tokio timers, and a
 /// clock counting milliseconds from the creation of this value on

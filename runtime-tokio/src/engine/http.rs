@@ -63,7 +63,7 @@ where
         Route::Handshake(handshake) => {
             let origin = HandshakeOrigin { headers: request.headers().clone(), query: query.clone() };
             match open_session(shared, &handshake, origin, None).await {
-            Some(commands) => poll(shared, &commands, TransportKind::Polling).await,
+                Some(commands) => poll(shared, &commands, TransportKind::Polling).await,
                 None => plain(StatusCode::INTERNAL_SERVER_ERROR),
             }
         }

@@ -64,8 +64,8 @@ pub use socket::{Connections, EngineSocket};
 
 use crate::runtime::Runtime;
 pub(crate) use http::HandshakeOrigin;
-pub(crate) use session_task::{Command, Machine};
 use session_task::Registry;
+pub(crate) use session_task::{Command, Machine};
 
 /// The default request path, as the reference server's.
 pub const DEFAULT_PATH: &str = "/engine.io/";

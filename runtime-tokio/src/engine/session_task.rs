@@ -233,15 +233,7 @@ impl<M: Machine> SessionTask<M> {
         registry: Arc<Registry>,
         inbox: mpsc::UnboundedReceiver<Command>,
     ) -> SessionTask<M> {
-        SessionTask {
-            machine,
-            runtime,
-            registry,
-            inbox,
-            parked_polls: HashMap::new(),
-            websocket: None,
-            timer: None,
-        }
+        SessionTask { machine, runtime, registry, inbox, parked_polls: HashMap::new(), websocket: None, timer: None }
     }
 
     /// Gives the session its WebSocket (a WebSocket handshake, or an upgrade).

@@ -91,7 +91,8 @@ pub(crate) fn open_connection(
 ) -> SocketIoMachine {
     let connection = Connection::new(&server.config, session, now);
     let (app, events) = mpsc::unbounded_channel();
-    let handlers = HandlerTask { server: Arc::clone(server), origin, commands: commands.clone(), sockets: HashMap::new() };
+    let handlers =
+        HandlerTask { server: Arc::clone(server), origin, commands: commands.clone(), sockets: HashMap::new() };
     server.runtime.spawn(Box::pin(handlers.run(events)));
     SocketIoMachine::new(connection, Arc::clone(server), commands, app)
 }
@@ -185,31 +186,31 @@ impl SocketIoBuilder {
 
     /// The heartbeat period (default 25 s).
     pub fn ping_interval(mut self, interval: Duration) -> SocketIoBuilder {
-        self.engine.config = self.engine.config.clone().with_ping_interval(interval);
+        self.engine.config = self.engine.config.with_ping_interval(interval);
         self
     }
 
     /// How long a ping waits for its pong (default 20 s).
     pub fn ping_timeout(mut self, timeout: Duration) -> SocketIoBuilder {
-        self.engine.config = self.engine.config.clone().with_ping_timeout(timeout);
+        self.engine.config = self.engine.config.with_ping_timeout(timeout);
         self
     }
 
     /// How long a WebSocket upgrade may take (default 10 s).
     pub fn upgrade_timeout(mut self, timeout: Duration) -> SocketIoBuilder {
-        self.engine.config = self.engine.config.clone().with_upgrade_timeout(timeout);
+        self.engine.config = self.engine.config.with_upgrade_timeout(timeout);
         self
     }
 
     /// The largest message or POST body accepted (default 1 MB).
     pub fn max_http_buffer_size(mut self, bytes: usize) -> SocketIoBuilder {
-        self.engine.config = self.engine.config.clone().with_max_http_buffer_size(bytes);
+        self.engine.config = self.engine.config.with_max_http_buffer_size(bytes);
         self
     }
 
     /// Whether Engine.IO 3 (Socket.IO v2) clients are served (default no).
     pub fn allow_eio3(mut self, allow: bool) -> SocketIoBuilder {
-        self.engine.config = self.engine.config.clone().with_eio3(allow);
+        self.engine.config = self.engine.config.with_eio3(allow);
         self
     }
 

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::error::{AckError, EmitError};
 use super::machine::Command;
-use super::namespace::{BroadcastOperator, NamespaceShared};
+use super::namespace::{BroadcastOperator, NamespaceRef, NamespaceShared};
 use crate::engine::Command as SessionCommand;
 use crate::runtime::BoxFuture;
 
@@ -125,6 +125,12 @@ impl Socket {
         self.inner.namespace.name.as_str()
     }
 
+    /// The socket's namespace (the reference `socket.nsp`): broadcasts that
+    /// include this socket, `socket.ns().to(room).emit(…)`.
+    pub fn ns(&self) -> NamespaceRef {
+        NamespaceRef { shared: Arc::clone(&self.inner.namespace) }
+    }
+
     /// Handles `event`: `handler` gets the socket, the arguments (see
     /// [`FromArgs`]) and, when the client asked for one, an [`AckSender`].
     /// A later `on` for the same event replaces the handler.
@@ -219,7 +225,8 @@ impl Socket {
 
     /// Runs the handler of `event`, if any, to completion.
     pub(crate) async fn dispatch(&self, event: Event) {
-        let handler = self.inner.handlers.lock().unwrap_or_else(PoisonError::into_inner).get(event.name.as_str()).cloned();
+        let handler =
+            self.inner.handlers.lock().unwrap_or_else(PoisonError::into_inner).get(event.name.as_str()).cloned();
         let Some(handler) = handler else {
             return;
         };
