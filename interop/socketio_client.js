@@ -6,7 +6,10 @@
 //   /        emits `echo` ("hello", <binary>) with an ack: the ack carries both back;
 //            the server emits `welcome` with an ack: answered with "thanks";
 //            the server emits `bin` with a binary argument;
-//   /admin   emits `whoami` with an ack: answered with "admin";
+//            emits `fanout` with 0..FANOUTS-1 at once: each comes back as `msg`
+//            (a broadcast to a room the socket joined), in order;
+//   /admin   emits `whoami` with an ack: answered with "admin"; then `kick`:
+//            the server disconnects the socket ("io server disconnect");
 //   /private refused by a middleware: `connect_error` with its message.
 //
 //   node socketio_client.js <url> <polling|websocket|upgrade>
@@ -18,6 +21,7 @@
 const { io } = require("socket.io-client");
 
 const TIMEOUT_MS = 10000;
+const FANOUTS = 50;
 const [url, mode = "polling"] = process.argv.slice(2);
 const transports = { polling: ["polling"], websocket: ["websocket"], upgrade: ["polling", "websocket"] }[mode];
 if (!url || !transports) {
@@ -39,6 +43,8 @@ const result = {
   welcome: null,
   bin: null,
   whoami: null,
+  fanout: [],
+  adminDisconnect: null,
   privateError: null,
   transport: null,
 };
@@ -63,6 +69,8 @@ function maybeDone() {
     result.welcome !== null &&
     result.bin !== null &&
     result.whoami !== null &&
+    result.fanout.length === FANOUTS &&
+    result.adminDisconnect !== null &&
     result.privateError !== null;
   const upgraded = mode !== "upgrade" || (root.io.engine && root.io.engine.transport.name === "websocket");
   if (done && upgraded) finish(null);
@@ -74,6 +82,11 @@ root.on("connect", () => {
     result.echo = [text, Array.from(new Uint8Array(bytes))];
     maybeDone();
   });
+  for (let i = 0; i < FANOUTS; i++) root.emit("fanout", i);
+});
+root.on("msg", (n) => {
+  result.fanout.push(n);
+  maybeDone();
 });
 root.on("welcome", (text, ack) => {
   result.welcome = text;
@@ -88,8 +101,12 @@ admin.on("connect", () => {
   result.adminId = admin.id;
   admin.emit("whoami", (answer) => {
     result.whoami = answer;
-    maybeDone();
+    admin.emit("kick");
   });
+});
+admin.on("disconnect", (reason) => {
+  result.adminDisconnect = reason;
+  maybeDone();
 });
 privateNs.on("connect", () => finish("/private connected despite its middleware"));
 privateNs.on("connect_error", (error) => {
@@ -100,5 +117,6 @@ root.on("connect_error", (error) => finish("connect_error on /: " + error.messag
 admin.on("connect_error", (error) => finish("connect_error on /admin: " + error.message));
 root.io.on("upgrade", () => maybeDone());
 root.on("disconnect", (reason) => {
+  result.rootDisconnect = reason;
   if (!result.ok) finish("disconnected: " + reason);
 });

@@ -2,7 +2,8 @@
 //! `interop/package.json`; install with `npm ci --prefix interop`).
 //!
 //! Each test starts a server on 127.0.0.1:0 with namespaces `/` (behind an
-//! auth middleware), `/admin` and `/private` (always refused), runs
+//! auth middleware; `fanout` broadcasts `msg` to a room the socket joined),
+//! `/admin` (`kick` disconnects the socket) and `/private` (always refused), runs
 //! `interop/socketio_client.js` in node over one transport setting and
 //! checks the JSON line it prints, plus what the server heard back from the
 //! client. Everything has a timeout and the node child is killed when the
@@ -34,15 +35,21 @@ async fn require_token(handshake: Arc<Handshake>) -> Result<(), ConnectError> {
     }
 }
 
-/// Starts the server of the module docs; the client's answers to the
-/// server's `welcome` arrive on the receiver.
+/// Starts the server of the module docs; the client's answer to the
+/// server's `welcome` (`welcome:…`) and the server-side disconnections
+/// (`disconnect:<namespace>:<reason>`) arrive on the receiver.
 async fn start_server() -> (String, mpsc::UnboundedReceiver<String>) {
     let (addr, io) =
         runtime_tokio::tokio::bind_socketio("127.0.0.1:0", SocketIo::builder()).await.expect("bind 127.0.0.1:0");
     let (answers, received) = mpsc::unbounded_channel();
+    let disconnections = answers.clone();
     io.ns("/", move |socket: Socket| {
         let answers = answers.clone();
         async move {
+            socket.join("room");
+            socket.on("fanout", |socket: Socket, args: Args, _ack: Option<AckSender>| async move {
+                socket.ns().to("room").emit_args("msg", args);
+            });
             socket.on("echo", |_socket: Socket, args: Args, ack: Option<AckSender>| async move {
                 if let Some(ack) = ack {
                     ack.send_args(args).expect("the connection is open");
@@ -54,17 +61,27 @@ async fn start_server() -> (String, mpsc::UnboundedReceiver<String>) {
                     Ok(args) => args.deserialize::<(String,)>().map(|(text,)| text).unwrap_or_else(|e| e.to_string()),
                     Err(error) => format!("no answer: {error}"),
                 };
-                let _ = answers.send(answer);
+                let _ = answers.send(format!("welcome:{answer}"));
             });
         }
     })
     .middleware(require_token);
-    io.ns("/admin", |socket: Socket| async move {
-        socket.on("whoami", |socket: Socket, _: Args, ack: Option<AckSender>| async move {
-            if let Some(ack) = ack {
-                ack.send(socket.namespace().trim_start_matches('/')).expect("the connection is open");
-            }
-        });
+    io.ns("/admin", move |socket: Socket| {
+        let disconnections = disconnections.clone();
+        async move {
+            socket.on("whoami", |socket: Socket, _: Args, ack: Option<AckSender>| async move {
+                if let Some(ack) = ack {
+                    ack.send(socket.namespace().trim_start_matches('/')).expect("the connection is open");
+                }
+            });
+            socket.on("kick", |socket: Socket, _: Args, _ack: Option<AckSender>| async move { socket.disconnect() });
+            socket.on_disconnect(move |socket: Socket, reason| {
+                let disconnections = disconnections.clone();
+                async move {
+                    let _ = disconnections.send(format!("disconnect:{}:{reason}", socket.namespace()));
+                }
+            });
+        }
     });
     io.ns("/private", |_socket: Socket| async {})
         .middleware(|_handshake| async { Err(ConnectError::new("not authorized")) });
@@ -110,8 +127,20 @@ async fn check_contract(mode: &str) -> Value {
     assert_eq!(report["whoami"], "admin", "ack from /admin: {report}");
     assert_eq!(report["privateError"], "not authorized", "middleware refusal: {report}");
     assert_ne!(report["rootId"], report["adminId"], "one socket id per namespace: {report}");
-    let answer = tokio::time::timeout(ACK_TIMEOUT, answers.recv()).await.expect("the welcome ack in time");
-    assert_eq!(answer.as_deref(), Some("thanks"), "the client's ack reached emit_with_ack");
+    let fanout: Vec<u64> = (0..50).collect();
+    assert_eq!(report["fanout"], serde_json::json!(fanout), "room broadcasts arrive once each, in order: {report}");
+    assert_eq!(report["adminDisconnect"], "io server disconnect", "{report}");
+    let mut heard = Vec::new();
+    while heard.len() < 2 {
+        let next = tokio::time::timeout(ACK_TIMEOUT, answers.recv()).await;
+        heard.push(next.expect("the server hears back in time").expect("the server runs"));
+    }
+    heard.sort();
+    assert_eq!(
+        heard,
+        ["disconnect:/admin:server namespace disconnect", "welcome:thanks"],
+        "the welcome ack reached emit_with_ack; on_disconnect ran"
+    );
     report
 }
 
