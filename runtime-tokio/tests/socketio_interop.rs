@@ -199,3 +199,20 @@ fn data_reads_the_first_argument_and_ignores_the_rest() {
     let Data(first) = Data::<String>::from_args(args).expect("a string first");
     assert_eq!(first, "first");
 }
+
+/// `Data<Binary>` turns an attachment placeholder back into its bytes.
+#[test]
+fn data_reads_a_binary_first_argument() {
+    use runtime_tokio::socketio::FromArgs;
+    let args = Args::from_tuple(&(Binary(Bytes::from_static(&[7, 8])),)).expect("serializes");
+    assert_eq!(args.attachments().len(), 1, "the bytes travel as an attachment");
+    let Data(Binary(bytes)) = Data::<Binary>::from_args(args).expect("a binary first");
+    assert_eq!(&bytes[..], &[7, 8]);
+}
+
+/// An event without arguments does not fit `Data<T>`: its handler is skipped.
+#[test]
+fn data_refuses_an_event_without_arguments() {
+    use runtime_tokio::socketio::FromArgs;
+    assert!(Data::<String>::from_args(Args::empty()).is_err());
+}
