@@ -6,6 +6,9 @@
 //   /        emits `echo` ("hello", <binary>) with an ack: the ack carries both back;
 //            the server emits `welcome` with an ack: answered with "thanks";
 //            the server emits `bin` with a binary argument;
+//            emits `slow` then `fast`, both with acks: the server handles a
+//            socket's events one after the other, so `slow`'s ack (sent after a
+//            pause) arrives first;
 //            emits `fanout` with 0..FANOUTS-1 at once: each comes back as `msg`
 //            (a broadcast to a room the socket joined), in order;
 //   /admin   emits `whoami` with an ack: answered with "admin"; then `kick`:
@@ -44,6 +47,7 @@ const result = {
   bin: null,
   whoami: null,
   fanout: [],
+  handlerOrder: [],
   adminDisconnect: null,
   privateError: null,
   transport: null,
@@ -70,6 +74,7 @@ function maybeDone() {
     result.bin !== null &&
     result.whoami !== null &&
     result.fanout.length === FANOUTS &&
+    result.handlerOrder.length === 2 &&
     result.adminDisconnect !== null &&
     result.privateError !== null;
   const upgraded = mode !== "upgrade" || (root.io.engine && root.io.engine.transport.name === "websocket");
@@ -82,6 +87,12 @@ root.on("connect", () => {
     result.echo = [text, Array.from(new Uint8Array(bytes))];
     maybeDone();
   });
+  for (const name of ["slow", "fast"]) {
+    root.emit(name, () => {
+      result.handlerOrder.push(name);
+      maybeDone();
+    });
+  }
   for (let i = 0; i < FANOUTS; i++) root.emit("fanout", i);
 });
 root.on("msg", (n) => {

@@ -2,7 +2,8 @@
 //! `interop/package.json`; install with `npm ci --prefix interop`).
 //!
 //! Each test starts a server on 127.0.0.1:0 with namespaces `/` (behind an
-//! auth middleware; `fanout` broadcasts `msg` to a room the socket joined),
+//! auth middleware; `slow` acks after a pause, `fast` at once; `fanout`
+//! broadcasts `msg` to a room the socket joined),
 //! `/admin` (`kick` disconnects the socket) and `/private` (always refused), runs
 //! `interop/socketio_client.js` in node over one transport setting and
 //! checks the JSON line it prints, plus what the server heard back from the
@@ -47,6 +48,17 @@ async fn start_server() -> (String, mpsc::UnboundedReceiver<String>) {
         let answers = answers.clone();
         async move {
             socket.join("room");
+            socket.on("slow", |_socket: Socket, _: Args, ack: Option<AckSender>| async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if let Some(ack) = ack {
+                    ack.send("slow").expect("the connection is open");
+                }
+            });
+            socket.on("fast", |_socket: Socket, _: Args, ack: Option<AckSender>| async move {
+                if let Some(ack) = ack {
+                    ack.send("fast").expect("the connection is open");
+                }
+            });
             socket.on("fanout", |socket: Socket, args: Args, _ack: Option<AckSender>| async move {
                 socket.ns().to("room").emit_args("msg", args);
             });
@@ -127,6 +139,11 @@ async fn check_contract(mode: &str) -> Value {
     assert_eq!(report["whoami"], "admin", "ack from /admin: {report}");
     assert_eq!(report["privateError"], "not authorized", "middleware refusal: {report}");
     assert_ne!(report["rootId"], report["adminId"], "one socket id per namespace: {report}");
+    assert_eq!(
+        report["handlerOrder"],
+        serde_json::json!(["slow", "fast"]),
+        "one socket's handlers run in order: {report}"
+    );
     let fanout: Vec<u64> = (0..50).collect();
     assert_eq!(report["fanout"], serde_json::json!(fanout), "room broadcasts arrive once each, in order: {report}");
     assert_eq!(report["adminDisconnect"], "io server disconnect", "{report}");
