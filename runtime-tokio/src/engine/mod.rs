@@ -17,7 +17,9 @@
 //!   TCP accept loop ([`crate::tokio`]).
 //! - Each request is classified by [`engineio_proto::server::classify`]. A
 //!   handshake creates a [`Session`](engineio_proto::server::Session) and
-//!   spawns its task, which owns the machine and runs the proto run loop over
+//!   spawns its task, which owns the machine (the session itself, or for the
+//!   [Socket.IO server](crate::socketio) the `Connection` that owns it: one
+//!   loop drives both) and runs the proto run loop over
 //!   an inbox (polls with their responders, POST bodies, WebSocket messages,
 //!   the application's sends and closes) and the timer from `poll_timeout()`.
 //!   Requests for a session find its task through the sid map.

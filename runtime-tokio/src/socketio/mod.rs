@@ -10,6 +10,10 @@
 //!                           ▼ Command (accept, emit, ack, …) back to the session task
 //! ```
 //!
+//! Like the Engine.IO driver, this module uses only the [`Runtime`] trait to
+//! start tasks: `runtime-async-std` serves it with its own runtime through
+//! [`SocketIoBuilder::build`] and [`EngineServer::serve_connection`].
+//!
 //! The proto machines decide everything (namespaces, acks, timeouts, rooms,
 //! broadcast targets); this module moves their inputs and outputs and runs
 //! the application's handlers. Broadcasts are encoded once by the namespace
