@@ -1,8 +1,8 @@
 //! Socket.IO server and client on tokio: a thin driver that moves bytes between
 //! real sockets and the `engineio-proto` / `socketio-proto` machines.
 //!
-//! Today: [`engine`], an Engine.IO server (issue #4, first slice); the
-//! Socket.IO server (issue #4) and client (issue #5) build on it.
+//! Today: [`engine`], an Engine.IO server, and [`socketio`], the Socket.IO
+//! server on top of it (issue #4); the client (issue #5) comes next.
 //!
 //! # One driver, small runtimes
 //!
@@ -42,5 +42,6 @@
 
 pub mod engine;
 pub mod runtime;
+pub mod socketio;
 #[cfg(feature = "tokio")]
 pub mod tokio;

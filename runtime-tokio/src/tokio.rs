@@ -14,6 +14,7 @@ use hyper_util::rt::TokioIo;
 
 use crate::engine::{Connections, EngineOptions, EngineServer};
 use crate::runtime::{BoxFuture, Runtime};
+use crate::socketio::{SocketIo, SocketIoBuilder};
 
 /// [`Runtime`] on a tokio runtime: tasks on its handle, tokio timers, and a
 /// clock counting milliseconds from the creation of this value on
@@ -87,4 +88,16 @@ pub async fn bind(
     let (server, connections) = EngineServer::new(options, Arc::new(runtime));
     ::tokio::spawn(serve(listener, server.clone()));
     Ok((local_addr, server, connections))
+}
+
+/// Binds `addr`, builds the Socket.IO server of `builder` on the current
+/// tokio runtime, starts [`serve`] for it in a task, and returns the bound
+/// address and the server (register its namespaces next).
+pub async fn bind_socketio(addr: impl ToSocketAddrs, builder: SocketIoBuilder) -> io::Result<(SocketAddr, SocketIo)> {
+    let runtime = TokioRuntime::current().map_err(io::Error::other)?;
+    let listener = TcpListener::bind(addr).await?;
+    let local_addr = listener.local_addr()?;
+    let io = builder.build(Arc::new(runtime));
+    ::tokio::spawn(serve(listener, io.engine().clone()));
+    Ok((local_addr, io))
 }

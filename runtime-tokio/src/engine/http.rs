@@ -20,9 +20,9 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Body;
 use tokio::sync::{mpsc, oneshot};
 
-use super::session_task::{Command, SessionTask};
+use super::session_task::{Command, EngineMachine, SessionTask};
 use super::socket::EngineSocket;
-use super::{websocket, Shared};
+use super::{websocket, Application, Shared};
 
 /// The body type of every answer.
 pub(crate) type ResponseBody = Full<Bytes>;
@@ -39,9 +39,9 @@ where
     }
     let method = Method::from_name(request.method().as_str());
     let websocket_upgrade = websocket::is_upgrade_request(request.headers());
-    let query = request.uri().query().unwrap_or_default();
+    let query = request.uri().query().unwrap_or_default().to_owned();
     let refuse = |error: ErrorResponse| refusal(shared, &error, websocket_upgrade);
-    match classify(&shared.options.config, method, query, websocket_upgrade) {
+    match classify(&shared.options.config, method, &query, websocket_upgrade) {
         Route::Preflight => preflight(shared, &request),
         Route::Reject(error) => refuse(error),
         Route::Handshake(handshake) if handshake.transport == TransportKind::WebSocket => {
@@ -50,19 +50,23 @@ where
             };
             let upgrade = hyper::upgrade::on(&mut request);
             let task_shared = Arc::clone(shared);
+            let origin = HandshakeOrigin { headers: request.headers().clone(), query: query.clone() };
             shared.runtime.spawn(Box::pin(async move {
                 if let Ok(upgraded) = upgrade.await {
                     let websocket = websocket::accept(upgraded, &task_shared.options.config).await;
                     // Without randomness the client only sees its WebSocket close.
-                    let _ = open_session(&task_shared, &handshake, Some(websocket)).await;
+                    let _ = open_session(&task_shared, &handshake, origin, Some(websocket)).await;
                 }
             }));
             websocket::switching_protocols(accept)
         }
-        Route::Handshake(handshake) => match open_session(shared, &handshake, None).await {
-            Some(commands) => poll(shared, &commands, TransportKind::Polling).await,
-            None => plain(StatusCode::INTERNAL_SERVER_ERROR),
-        },
+        Route::Handshake(handshake) => {
+            let origin = HandshakeOrigin { headers: request.headers().clone(), query: query.clone() };
+            match open_session(shared, &handshake, origin, None).await {
+                Some(commands) => poll(shared, &commands, TransportKind::Polling).await,
+                None => plain(StatusCode::INTERNAL_SERVER_ERROR),
+            }
+        }
         Route::Existing { sid, request: kind, transport } => {
             let Some(commands) = shared.registry.get(&sid) else {
                 return refuse(ErrorResponse::unknown_sid());
@@ -76,27 +80,53 @@ where
     }
 }
 
-/// Creates a session and its task and hands its socket to the application;
-/// returns the task's inbox. `None` when no random sid could be drawn.
+/// The handshake request as the application may want to see it (the
+/// Socket.IO middlewares read its headers and query).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HandshakeOrigin {
+    /// The request headers.
+    pub(crate) headers: http::HeaderMap,
+    /// The raw query string.
+    pub(crate) query: String,
+}
+
+/// Creates a session and its task and hands it to the application; returns
+/// the task's inbox. `None` when no random sid could be drawn.
 async fn open_session(
     shared: &Arc<Shared>,
     handshake: &Handshake,
+    origin: HandshakeOrigin,
     websocket: Option<websocket::WsStream>,
 ) -> Option<mpsc::UnboundedSender<Command>> {
     let mut random = [0u8; SID_RANDOM_BYTES];
     getrandom::fill(&mut random).ok()?;
     let sid = Sid::from_random(random);
-    let session = Session::new(&shared.options.config, handshake, sid.clone(), shared.runtime.now());
+    let now = shared.runtime.now();
+    let session = Session::new(&shared.options.config, handshake, sid.clone(), now);
     let (commands, inbox) = mpsc::unbounded_channel();
-    let (events, event_receiver) = mpsc::unbounded_channel();
-    let mut task = SessionTask::new(session, Arc::clone(&shared.runtime), Arc::clone(&shared.registry), inbox, events);
-    if let Some(websocket) = websocket {
-        task.attach(websocket);
-    }
+    let runtime = Arc::clone(&shared.runtime);
+    let registry = Arc::clone(&shared.registry);
     shared.registry.insert(sid.clone(), commands.clone());
-    shared.runtime.spawn(Box::pin(task.run()));
-    // When the application no longer listens, the refused socket drops and closes the session.
-    let _ = shared.connections.send(EngineSocket::new(sid, commands.clone(), event_receiver)).await;
+    match &shared.application {
+        Application::Engine(connections) => {
+            let (events, event_receiver) = mpsc::unbounded_channel();
+            let mut task = SessionTask::new(EngineMachine { session, events }, runtime, registry, inbox);
+            if let Some(websocket) = websocket {
+                task.attach(websocket);
+            }
+            shared.runtime.spawn(Box::pin(task.run()));
+            // When the application no longer listens, the refused socket drops and closes the session.
+            let _ = connections.send(EngineSocket::new(sid, commands.clone(), event_receiver)).await;
+        }
+        Application::SocketIo(server) => {
+            let machine = crate::socketio::open_connection(server, session, now, origin, commands.clone());
+            let mut task = SessionTask::new(machine, runtime, registry, inbox);
+            if let Some(websocket) = websocket {
+                task.attach(websocket);
+            }
+            shared.runtime.spawn(Box::pin(task.run()));
+        }
+    }
     Some(commands)
 }
 

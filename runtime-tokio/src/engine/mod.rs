@@ -17,7 +17,9 @@
 //!   TCP accept loop ([`crate::tokio`]).
 //! - Each request is classified by [`engineio_proto::server::classify`]. A
 //!   handshake creates a [`Session`](engineio_proto::server::Session) and
-//!   spawns its task, which owns the machine and runs the proto run loop over
+//!   spawns its task, which owns the machine (the session itself, or for the
+//!   [Socket.IO server](crate::socketio) the `Connection` that owns it: one
+//!   loop drives both) and runs the proto run loop over
 //!   an inbox (polls with their responders, POST bodies, WebSocket messages,
 //!   the application's sends and closes) and the timer from `poll_timeout()`.
 //!   Requests for a session find its task through the sid map.
@@ -63,7 +65,9 @@ pub use engineio_proto::server::{Event, SendError};
 pub use socket::{Connections, EngineSocket};
 
 use crate::runtime::Runtime;
-use session_task::{Command, Registry};
+pub(crate) use http::HandshakeOrigin;
+use session_task::Registry;
+pub(crate) use session_task::{Command, Machine};
 
 /// The default request path, as the reference server's.
 pub const DEFAULT_PATH: &str = "/engine.io/";
@@ -109,6 +113,15 @@ impl EngineOptions {
     }
 }
 
+/// Who the new sessions go to.
+#[derive(Debug)]
+enum Application {
+    /// The Engine.IO application, through its [`Connections`].
+    Engine(tokio::sync::mpsc::Sender<EngineSocket>),
+    /// The Socket.IO server: each session is a Socket.IO connection.
+    SocketIo(Arc<crate::socketio::ServerState>),
+}
+
 /// What the request handlers and session tasks share.
 #[derive(Debug)]
 struct Shared {
@@ -116,7 +129,7 @@ struct Shared {
     runtime: Arc<dyn Runtime>,
     registry: Arc<Registry>,
     next_request: AtomicU64,
-    connections: tokio::sync::mpsc::Sender<EngineSocket>,
+    application: Application,
 }
 
 /// An Engine.IO server: serves HTTP/1.1 connections, keeps the sessions,
@@ -136,9 +149,25 @@ impl EngineServer {
             runtime,
             registry: Arc::new(Registry::default()),
             next_request: AtomicU64::new(0),
-            connections: sender,
+            application: Application::Engine(sender),
         };
         (EngineServer { shared: Arc::new(shared) }, Connections::new(receiver))
+    }
+
+    /// A server whose sessions are the Socket.IO connections of `socketio`.
+    pub(crate) fn for_socketio(
+        options: EngineOptions,
+        runtime: Arc<dyn Runtime>,
+        socketio: Arc<crate::socketio::ServerState>,
+    ) -> EngineServer {
+        let shared = Shared {
+            options,
+            runtime,
+            registry: Arc::new(Registry::default()),
+            next_request: AtomicU64::new(0),
+            application: Application::SocketIo(socketio),
+        };
+        EngineServer { shared: Arc::new(shared) }
     }
 
     /// The settings.
@@ -178,9 +207,12 @@ impl EngineServer {
     }
 
     /// Resolves once the application has dropped its [`Connections`]: the
-    /// accept loops stop then.
+    /// accept loops stop then. Never, for a Socket.IO server.
     pub async fn closed(&self) {
-        self.shared.connections.closed().await;
+        match &self.shared.application {
+            Application::Engine(connections) => connections.closed().await,
+            Application::SocketIo(_) => std::future::pending().await,
+        }
     }
 
     /// Closes every session with "server shutting down".

@@ -1,6 +1,12 @@
-//! The task of one session: it owns the [`Session`] machine and runs the
+//! The task of one session: it owns the session's machine and runs the
 //! proto crate's run loop over an inbox of [`Command`]s, the session's
-//! WebSocket (if any) and the timer from [`Session::poll_timeout`].
+//! WebSocket (if any) and the timer from the machine's `poll_timeout`.
+//!
+//! The machine is a [`Machine`]: the Engine.IO [`Session`] alone
+//! ([`EngineMachine`], for the Engine.IO server), or the Socket.IO
+//! `Connection` that owns one (`crate::socketio`). Both take the same
+//! transport inputs; this one loop moves the bytes and arms the timer for
+//! either, and each machine hands its application outputs on itself.
 
 use std::collections::HashMap;
 use std::future::poll_fn;
@@ -10,7 +16,7 @@ use std::task::Poll;
 use engineio_proto::server::{
     CloseReason, ErrorResponse, Event, Output, PostBody, RequestId, Response, SendError, Session,
 };
-use engineio_proto::{Instant, Message, Sid, TransportKind};
+use engineio_proto::{Frame, Instant, Message, Sid, TransportKind};
 use futures_util::stream::SplitStream;
 use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot};
@@ -38,6 +44,8 @@ pub(crate) enum Command {
     Send { message: Message, responder: oneshot::Sender<Result<(), SendError>> },
     /// The application (or the server) closes the session.
     Close(CloseReason),
+    /// A Socket.IO request (accept, emit, ack, …) for a Socket.IO connection.
+    SocketIo(crate::socketio::Command),
 }
 
 impl std::fmt::Debug for Command {
@@ -51,6 +59,7 @@ impl std::fmt::Debug for Command {
             Command::WebSocketFailed => "WebSocketFailed",
             Command::Send { .. } => "Send",
             Command::Close(_) => "Close",
+            Command::SocketIo(_) => "SocketIo",
         })
     }
 }
@@ -90,6 +99,109 @@ impl Registry {
     }
 }
 
+/// The machine a session task drives: the transport inputs of the
+/// Engine.IO [`Session`] (which a Socket.IO `Connection` mirrors), its timer,
+/// and the application side, which each machine serves itself.
+pub(crate) trait Machine: Send + 'static {
+    /// The Engine.IO session (its sid and [`Session::check_request`]).
+    fn engine(&self) -> &Session;
+    /// See [`Session::handle_poll`].
+    fn handle_poll(&mut self, now: Instant, request: RequestId);
+    /// See [`Session::handle_poll_aborted`].
+    fn handle_poll_aborted(&mut self, now: Instant, request: RequestId);
+    /// See [`Session::handle_post`].
+    fn handle_post(&mut self, now: Instant, body: PostBody) -> Response;
+    /// See [`Session::handle_websocket_upgrade`].
+    fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<(), ErrorResponse>;
+    /// See [`Session::handle_frame`].
+    fn handle_frame(&mut self, now: Instant, frame: Frame);
+    /// See [`Session::handle_frame_too_large`].
+    fn handle_frame_too_large(&mut self, now: Instant);
+    /// See [`Session::handle_websocket_closed`].
+    fn handle_websocket_closed(&mut self, now: Instant);
+    /// See [`Session::handle_websocket_error`].
+    fn handle_websocket_error(&mut self, now: Instant);
+    /// Fires what is due at `now`.
+    fn handle_timeout(&mut self, now: Instant);
+    /// When [`Machine::handle_timeout`] next needs calling.
+    fn poll_timeout(&self) -> Option<Instant>;
+    /// Whether the machine has ended (the task stops).
+    fn is_closed(&self) -> bool;
+    /// The server closes the session for `reason`.
+    fn close(&mut self, now: Instant, reason: CloseReason);
+    /// The next transport output (an HTTP answer, a frame, a WebSocket
+    /// close); application outputs met on the way are handed on by the
+    /// machine itself. `None` when drained.
+    fn poll_transport_output(&mut self, now: Instant) -> Option<Output>;
+    /// The application sends an Engine.IO message.
+    fn on_send(&mut self, message: Message, responder: oneshot::Sender<Result<(), SendError>>);
+    /// A Socket.IO command.
+    fn on_socketio(&mut self, now: Instant, command: crate::socketio::Command);
+}
+
+/// The Engine.IO server's machine: the [`Session`], whose events go to its
+/// [`EngineSocket`](super::EngineSocket).
+pub(crate) struct EngineMachine {
+    pub(crate) session: Session,
+    pub(crate) events: mpsc::UnboundedSender<Event>,
+}
+
+impl Machine for EngineMachine {
+    fn engine(&self) -> &Session {
+        &self.session
+    }
+    fn handle_poll(&mut self, now: Instant, request: RequestId) {
+        self.session.handle_poll(now, request);
+    }
+    fn handle_poll_aborted(&mut self, now: Instant, request: RequestId) {
+        self.session.handle_poll_aborted(now, request);
+    }
+    fn handle_post(&mut self, now: Instant, body: PostBody) -> Response {
+        self.session.handle_post(now, body)
+    }
+    fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<(), ErrorResponse> {
+        self.session.handle_websocket_upgrade(now)
+    }
+    fn handle_frame(&mut self, now: Instant, frame: Frame) {
+        self.session.handle_frame(now, frame);
+    }
+    fn handle_frame_too_large(&mut self, now: Instant) {
+        self.session.handle_frame_too_large(now);
+    }
+    fn handle_websocket_closed(&mut self, now: Instant) {
+        self.session.handle_websocket_closed(now);
+    }
+    fn handle_websocket_error(&mut self, now: Instant) {
+        self.session.handle_websocket_error(now);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.session.handle_timeout(now);
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.session.poll_timeout()
+    }
+    fn is_closed(&self) -> bool {
+        self.session.is_closed()
+    }
+    fn close(&mut self, now: Instant, reason: CloseReason) {
+        self.session.close(now, reason);
+    }
+    fn poll_transport_output(&mut self, _now: Instant) -> Option<Output> {
+        loop {
+            match self.session.poll_output()? {
+                Output::Event(event) => {
+                    let _ = self.events.send(event);
+                }
+                transport => return Some(transport),
+            }
+        }
+    }
+    fn on_send(&mut self, message: Message, responder: oneshot::Sender<Result<(), SendError>>) {
+        let _ = responder.send(self.session.send(message));
+    }
+    fn on_socketio(&mut self, _now: Instant, _command: crate::socketio::Command) {}
+}
+
 /// The session's WebSocket: frames are read here, written by a writer task.
 struct Attached {
     reader: SplitStream<WsStream>,
@@ -104,35 +216,24 @@ enum Wake {
 }
 
 /// One session's task; see the module docs.
-pub(crate) struct SessionTask {
-    session: Session,
+pub(crate) struct SessionTask<M> {
+    machine: M,
     runtime: Arc<dyn Runtime>,
     registry: Arc<Registry>,
     inbox: mpsc::UnboundedReceiver<Command>,
-    events: mpsc::UnboundedSender<Event>,
     parked_polls: HashMap<RequestId, oneshot::Sender<Response>>,
     websocket: Option<Attached>,
     timer: Option<(Instant, BoxFuture)>,
 }
 
-impl SessionTask {
+impl<M: Machine> SessionTask<M> {
     pub(crate) fn new(
-        session: Session,
+        machine: M,
         runtime: Arc<dyn Runtime>,
         registry: Arc<Registry>,
         inbox: mpsc::UnboundedReceiver<Command>,
-        events: mpsc::UnboundedSender<Event>,
-    ) -> SessionTask {
-        SessionTask {
-            session,
-            runtime,
-            registry,
-            inbox,
-            events,
-            parked_polls: HashMap::new(),
-            websocket: None,
-            timer: None,
-        }
+    ) -> SessionTask<M> {
+        SessionTask { machine, runtime, registry, inbox, parked_polls: HashMap::new(), websocket: None, timer: None }
     }
 
     /// Gives the session its WebSocket (a WebSocket handshake, or an upgrade).
@@ -147,7 +248,7 @@ impl SessionTask {
     pub(crate) async fn run(mut self) {
         loop {
             self.perform_outputs();
-            if self.session.is_closed() {
+            if self.machine.is_closed() {
                 break;
             }
             let wake = self.next_wake().await;
@@ -155,21 +256,22 @@ impl SessionTask {
             match wake {
                 Wake::Command(Some(command)) => self.on_command(now, command),
                 // Every sender is gone: nobody can reach the session any more.
-                Wake::Command(None) => self.session.close(now, CloseReason::ServerShuttingDown),
+                Wake::Command(None) => self.machine.close(now, CloseReason::ServerShuttingDown),
                 Wake::WebSocket(item) => self.on_websocket(now, item),
                 Wake::Timer => {
                     self.timer = None;
-                    self.session.handle_timeout(now);
+                    self.machine.handle_timeout(now);
                 }
             }
         }
         // Requests still waiting get "unknown sid" from the HTTP side when
         // their responders drop with the task.
-        self.registry.remove(self.session.sid());
+        self.registry.remove(self.machine.engine().sid());
     }
 
     fn perform_outputs(&mut self) {
-        while let Some(output) = self.session.poll_output() {
+        let now = self.runtime.now();
+        while let Some(output) = self.machine.poll_transport_output(now) {
             match output {
                 Output::Respond { request, response } => {
                     if let Some(responder) = self.parked_polls.remove(&request) {
@@ -186,9 +288,8 @@ impl SessionTask {
                         let _ = websocket.writer.send(WsOut::Close(code));
                     }
                 }
-                Output::Event(event) => {
-                    let _ = self.events.send(event);
-                }
+                // Machines hand their events on themselves.
+                Output::Event(_) => {}
             }
         }
     }
@@ -196,7 +297,7 @@ impl SessionTask {
     /// Waits for a command, a WebSocket message or the session's deadline,
     /// polled in that order so the application and HTTP requests go first.
     async fn next_wake(&mut self) -> Wake {
-        match (self.session.poll_timeout(), &self.timer) {
+        match (self.machine.poll_timeout(), &self.timer) {
             (None, _) => self.timer = None,
             (Some(deadline), Some((armed, _))) if *armed == deadline => {}
             (Some(deadline), _) => self.timer = Some((deadline, self.runtime.sleep_until(deadline))),
@@ -223,38 +324,38 @@ impl SessionTask {
     fn on_command(&mut self, now: Instant, command: Command) {
         match command {
             Command::Poll { request, transport, responder } => {
-                if let Err(error) = self.session.check_request(transport, false) {
+                if let Err(error) = self.machine.engine().check_request(transport, false) {
                     let _ = responder.send(error.to_response());
                     return;
                 }
                 self.parked_polls.insert(request, responder);
-                self.session.handle_poll(now, request);
+                self.machine.handle_poll(now, request);
             }
             Command::PollAborted(request) => {
                 if self.parked_polls.remove(&request).is_some() {
-                    self.session.handle_poll_aborted(now, request);
+                    self.machine.handle_poll_aborted(now, request);
                 }
             }
             Command::Post { transport, body, responder } => {
-                let response = match self.session.check_request(transport, false) {
-                    Ok(()) => self.session.handle_post(now, body),
+                let response = match self.machine.engine().check_request(transport, false) {
+                    Ok(()) => self.machine.handle_post(now, body),
                     Err(error) => error.to_response(),
                 };
                 let _ = responder.send(response);
             }
             Command::Upgrade { responder } => {
                 let verdict = self
-                    .session
+                    .machine
+                    .engine()
                     .check_request(TransportKind::WebSocket, true)
-                    .and_then(|()| self.session.handle_websocket_upgrade(now));
+                    .and_then(|()| self.machine.handle_websocket_upgrade(now));
                 let _ = responder.send(verdict);
             }
             Command::WebSocketReady(websocket) => self.attach(*websocket),
-            Command::WebSocketFailed => self.session.handle_websocket_error(now),
-            Command::Send { message, responder } => {
-                let _ = responder.send(self.session.send(message));
-            }
-            Command::Close(reason) => self.session.close(now, reason),
+            Command::WebSocketFailed => self.machine.handle_websocket_error(now),
+            Command::Send { message, responder } => self.machine.on_send(message, responder),
+            Command::Close(reason) => self.machine.close(now, reason),
+            Command::SocketIo(command) => self.machine.on_socketio(now, command),
         }
     }
 
@@ -262,20 +363,20 @@ impl SessionTask {
         match item {
             Some(Ok(WsMessage::Close(_))) | None => {
                 self.websocket = None;
-                self.session.handle_websocket_closed(now);
+                self.machine.handle_websocket_closed(now);
             }
             Some(Ok(message)) => {
                 if let Some(frame) = websocket::to_frame(message) {
-                    self.session.handle_frame(now, frame);
+                    self.machine.handle_frame(now, frame);
                 }
             }
             Some(Err(WsError::Capacity(CapacityError::MessageTooLong { .. }))) => {
                 // The session answers with `CloseWebSocket { code: 1009 }`.
-                self.session.handle_frame_too_large(now);
+                self.machine.handle_frame_too_large(now);
             }
             Some(Err(_)) => {
                 self.websocket = None;
-                self.session.handle_websocket_error(now);
+                self.machine.handle_websocket_error(now);
             }
         }
     }

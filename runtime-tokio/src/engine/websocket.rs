@@ -56,10 +56,21 @@ pub(crate) fn switching_protocols<B: Default>(accept: HeaderValue) -> http::Resp
     response
 }
 
-/// tungstenite's limits from the Engine.IO config: a message (or frame) over
-/// `max_http_buffer_size` is refused, which the session answers with 1009.
+/// How much tungstenite reads from the socket at a time (its default, 128 KiB,
+/// is allocated per connection and dominated the memory of idle ones).
+const READ_BUFFER_SIZE: usize = 4 * 1024;
+
+/// How much a WebSocket writer gathers before writing out; the buffer keeps
+/// this capacity, so a large one costs memory on every busy connection.
+const WRITE_BUFFER_SIZE: usize = 16 * 1024;
+
+/// tungstenite's settings from the Engine.IO config: a message (or frame)
+/// over `max_http_buffer_size` is refused, which the session answers with
+/// 1009; small per-connection buffers.
 pub(crate) fn config(config: &ServerConfig) -> WebSocketConfig {
     WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_SIZE)
+        .write_buffer_size(WRITE_BUFFER_SIZE)
         .max_message_size(Some(config.max_http_buffer_size))
         .max_frame_size(Some(config.max_http_buffer_size))
 }

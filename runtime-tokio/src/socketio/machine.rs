@@ -1,0 +1,214 @@
+//! The Socket.IO side of a session task: [`SocketIoMachine`] drives the
+//! proto [`Connection`] (which owns the Engine.IO session) in the one session
+//! loop, executes the application's [`Command`]s on it, resolves emits with
+//! ack, keeps the namespaces' rooms in step with its sockets, and hands the
+//! rest ([`AppEvent`]) to the connection's handler task, in order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use engineio_proto::server::{
+    CloseReason, ErrorResponse, Output as EngineOutput, PostBody, RequestId, Response, SendError, Session,
+};
+use engineio_proto::{Frame, Instant, Message, Sid, Str};
+use socketio_proto::server::{AckToken, Connection, DisconnectReason, Output};
+use socketio_proto::{Args, Encoded, Event, Json};
+use tokio::sync::{mpsc, oneshot};
+
+use super::error::AckError;
+use super::ServerState;
+use crate::engine::{Command as SessionCommand, Machine};
+
+/// What the application asks of one Socket.IO connection.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// Admit the socket of a pending CONNECT (the middlewares passed).
+    Accept { namespace: Str, socket_id: Sid },
+    /// Refuse a pending CONNECT with CONNECT_ERROR.
+    Reject { namespace: Str, message: String, data: Option<Json> },
+    /// Send an encoded packet to the socket on `namespace`.
+    Emit { namespace: Str, encoded: Encoded },
+    /// Send an encoded EVENT carrying `ack_id` and wait for its answer.
+    EmitWithAck {
+        namespace: Str,
+        encoded: Encoded,
+        ack_id: u64,
+        timeout: Duration,
+        responder: oneshot::Sender<Result<Args, AckError>>,
+    },
+    /// Answer the client's event `ack_id`.
+    Ack { namespace: Str, ack_id: u64, args: Args },
+    /// Disconnect the socket on `namespace`.
+    Disconnect { namespace: Str },
+}
+
+/// What the connection's handler task hears, in the machine's order.
+#[derive(Debug)]
+pub(crate) enum AppEvent {
+    /// The client asks to join `namespace`: middlewares, then accept or reject.
+    ConnectRequest { namespace: Str, auth: Option<Json>, query: Option<Str> },
+    /// The socket on `namespace` is connected.
+    Connected { namespace: Str, socket_id: Sid },
+    /// The client emitted an event.
+    Event { namespace: Str, event: Event },
+    /// The socket on `namespace` left.
+    Disconnected { namespace: Str, reason: DisconnectReason },
+}
+
+/// The [`Machine`] of a Socket.IO connection.
+pub(crate) struct SocketIoMachine {
+    connection: Connection,
+    server: Arc<ServerState>,
+    /// The inbox of this connection's session task (the namespaces keep it
+    /// to send broadcasts to the socket).
+    commands: mpsc::UnboundedSender<SessionCommand>,
+    app: mpsc::UnboundedSender<AppEvent>,
+    acks: HashMap<AckToken, oneshot::Sender<Result<Args, AckError>>>,
+}
+
+impl SocketIoMachine {
+    pub(crate) fn new(
+        connection: Connection,
+        server: Arc<ServerState>,
+        commands: mpsc::UnboundedSender<SessionCommand>,
+        app: mpsc::UnboundedSender<AppEvent>,
+    ) -> SocketIoMachine {
+        SocketIoMachine { connection, server, commands, app, acks: HashMap::new() }
+    }
+
+    fn resolve_ack(&mut self, token: AckToken, outcome: Result<Args, AckError>) {
+        if let Some(responder) = self.acks.remove(&token) {
+            let _ = responder.send(outcome);
+        }
+    }
+
+    fn accept(&mut self, now: Instant, namespace: &Str, socket_id: Sid) {
+        let Some(shared) = self.server.namespace(namespace.as_str()) else {
+            return;
+        };
+        // Registered under the namespace lock together with the accept, so a
+        // broadcast reaches the socket from its first packet on.
+        let mut state = shared.lock();
+        if self.connection.accept(now, namespace.as_str(), socket_id.clone(), None).is_ok() {
+            state.rooms.add_socket(&socket_id, None, &[]);
+            state.sockets.insert(socket_id, self.commands.clone());
+        }
+    }
+}
+
+impl Machine for SocketIoMachine {
+    fn engine(&self) -> &Session {
+        self.connection.engine()
+    }
+    fn handle_poll(&mut self, now: Instant, request: RequestId) {
+        self.connection.handle_poll(now, request);
+    }
+    fn handle_poll_aborted(&mut self, now: Instant, request: RequestId) {
+        self.connection.handle_poll_aborted(now, request);
+    }
+    fn handle_post(&mut self, now: Instant, body: PostBody) -> Response {
+        self.connection.handle_post(now, body)
+    }
+    fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<(), ErrorResponse> {
+        self.connection.handle_websocket_upgrade(now)
+    }
+    fn handle_frame(&mut self, now: Instant, frame: Frame) {
+        self.connection.handle_frame(now, frame);
+    }
+    fn handle_frame_too_large(&mut self, now: Instant) {
+        self.connection.handle_frame_too_large(now);
+    }
+    fn handle_websocket_closed(&mut self, now: Instant) {
+        self.connection.handle_websocket_closed(now);
+    }
+    fn handle_websocket_error(&mut self, now: Instant) {
+        self.connection.handle_websocket_error(now);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.connection.handle_timeout(now);
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.connection.poll_timeout()
+    }
+    fn is_closed(&self) -> bool {
+        self.connection.is_closed()
+    }
+    fn close(&mut self, now: Instant, reason: CloseReason) {
+        match reason {
+            CloseReason::ServerShuttingDown => self.connection.shutdown(now),
+            _ => self.connection.close(now),
+        }
+    }
+
+    fn poll_transport_output(&mut self, now: Instant) -> Option<EngineOutput> {
+        loop {
+            match self.connection.poll_output()? {
+                // The upgrade events concern nobody here.
+                Output::Engine(EngineOutput::Event(_)) => {}
+                Output::Engine(transport) => return Some(transport),
+                Output::ConnectRequest { namespace, auth, query } => {
+                    let _ = self.app.send(AppEvent::ConnectRequest { namespace, auth, query });
+                }
+                Output::Connected { namespace, socket_id, .. } => {
+                    let _ = self.app.send(AppEvent::Connected { namespace, socket_id });
+                }
+                Output::Event { namespace, event } => {
+                    let _ = self.app.send(AppEvent::Event { namespace, event });
+                }
+                Output::AckReceived { token, args, .. } => self.resolve_ack(token, Ok(args)),
+                Output::AckTimedOut { token, .. } => self.resolve_ack(token, Err(AckError::Timeout)),
+                Output::AckCancelled { token, .. } => self.resolve_ack(token, Err(AckError::Disconnected)),
+                Output::Disconnecting { namespace, socket_id, .. } => {
+                    if let Some(shared) = self.server.namespace(namespace.as_str()) {
+                        shared.lock().rooms.disconnecting(&socket_id);
+                    }
+                }
+                Output::Disconnected { namespace, socket_id, reason } => {
+                    if let Some(shared) = self.server.namespace(namespace.as_str()) {
+                        let mut state = shared.lock();
+                        state.rooms.remove_socket(now, &socket_id, reason, ());
+                        state.sockets.remove(&socket_id);
+                    }
+                    let _ = self.app.send(AppEvent::Disconnected { namespace, reason });
+                }
+                // The sockets hear of it through their disconnection.
+                Output::DecodeFailed(_) | Output::Closed(_) => {}
+            }
+        }
+    }
+
+    fn on_send(&mut self, message: Message, responder: oneshot::Sender<Result<(), SendError>>) {
+        // Raw Engine.IO messages would break the Socket.IO stream.
+        let _ = responder.send(Err(SendError::Closed(message)));
+    }
+
+    fn on_socketio(&mut self, now: Instant, command: Command) {
+        match command {
+            Command::Accept { namespace, socket_id } => self.accept(now, &namespace, socket_id),
+            Command::Reject { namespace, message, data } => {
+                let _ = self.connection.reject(now, namespace.as_str(), &message, data.as_ref());
+            }
+            Command::Emit { namespace, encoded } => {
+                // A full buffer or a gone socket drops the packet, as the reference does.
+                let _ = self.connection.emit(namespace.as_str(), &encoded);
+            }
+            Command::EmitWithAck { namespace, encoded, ack_id, timeout, responder } => {
+                match self.connection.emit_encoded_with_ack(now, namespace.as_str(), &encoded, ack_id, Some(timeout)) {
+                    Ok(token) => {
+                        self.acks.insert(token, responder);
+                    }
+                    Err(error) => {
+                        let _ = responder.send(Err(AckError::Emit(error)));
+                    }
+                }
+            }
+            Command::Ack { namespace, ack_id, args } => {
+                let _ = self.connection.ack(namespace.as_str(), ack_id, args);
+            }
+            Command::Disconnect { namespace } => {
+                let _ = self.connection.disconnect(now, namespace.as_str());
+            }
+        }
+    }
+}

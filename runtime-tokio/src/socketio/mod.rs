@@ -1,0 +1,284 @@
+//! A Socket.IO server on the Engine.IO driver (issue #4).
+//!
+//! ```text
+//!   HTTP / WebSocket ─▶ session task (one per connection, the one loop of crate::engine)
+//!                         SocketIoMachine: proto Connection (owns the engine Session)
+//!                           │ AppEvent (connect requests, events, disconnects), in order
+//!                           ▼
+//!                       handler task (one per connection): middlewares, `on` handlers,
+//!                           │ one after the other
+//!                           ▼ Command (accept, emit, ack, …) back to the session task
+//! ```
+//!
+//! Like the Engine.IO driver, this module uses only the [`Runtime`] trait to
+//! start tasks: `runtime-async-std` serves it with its own runtime through
+//! [`SocketIoBuilder::build`] and [`EngineServer::serve_connection`].
+//!
+//! The proto machines decide everything (namespaces, acks, timeouts, rooms,
+//! broadcast targets); this module moves their inputs and outputs and runs
+//! the application's handlers. Broadcasts are encoded once by the namespace
+//! and queued on every target's session task under the namespace lock, so
+//! every client sees broadcasts and direct emits in the order they were
+//! made.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use runtime_tokio::socketio::{AckSender, Data, SocketIo, Socket};
+//!
+//! let (addr, io) = runtime_tokio::tokio::bind_socketio("127.0.0.1:3000", SocketIo::builder()).await?;
+//! io.ns("/", |socket: Socket| async move {
+//!     socket.join("lobby");
+//!     socket.on("chat", |socket: Socket, Data(text): Data<String>, _ack: Option<AckSender>| async move {
+//!         let _ = socket.to("lobby").emit("chat", &text);
+//!     });
+//! });
+//! println!("listening on http://{addr}/socket.io/");
+//! # Ok(())
+//! # }
+//! ```
+
+mod error;
+mod machine;
+mod namespace;
+mod socket;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use engineio_proto::server::Session;
+use engineio_proto::sid::SID_RANDOM_BYTES;
+use engineio_proto::{Instant, Sid, Str};
+use socketio_proto::server::{Connection, ServerConfig};
+use socketio_proto::Json;
+use tokio::sync::mpsc;
+
+pub use error::{AckError, ConnectError, EmitError};
+pub use namespace::{BroadcastOperator, Handshake, NamespaceRef};
+pub use socket::{AckSender, Data, FromArgs, Socket};
+
+pub(crate) use machine::Command;
+use machine::{AppEvent, SocketIoMachine};
+use namespace::{ConnectionHandler, NamespaceShared};
+
+use crate::engine::{Command as SessionCommand, EngineOptions, EngineServer, HandshakeOrigin};
+use crate::runtime::Runtime;
+
+/// The default request path, as the reference server's.
+pub const DEFAULT_PATH: &str = "/socket.io/";
+
+/// The message of the CONNECT_ERROR for a namespace nobody registered (the reference's).
+const INVALID_NAMESPACE: &str = "Invalid namespace";
+
+/// What the session tasks and handler tasks of a [`SocketIo`] share.
+#[derive(Debug)]
+pub(crate) struct ServerState {
+    config: ServerConfig,
+    runtime: Arc<dyn Runtime>,
+    namespaces: RwLock<HashMap<String, Arc<NamespaceShared>>>,
+}
+
+impl ServerState {
+    pub(crate) fn namespace(&self, name: &str) -> Option<Arc<NamespaceShared>> {
+        self.namespaces.read().unwrap_or_else(PoisonError::into_inner).get(name).cloned()
+    }
+}
+
+/// Makes the machine of a new Engine.IO session and starts its handler task.
+pub(crate) fn open_connection(
+    server: &Arc<ServerState>,
+    session: Session,
+    now: Instant,
+    origin: HandshakeOrigin,
+    commands: mpsc::UnboundedSender<SessionCommand>,
+) -> SocketIoMachine {
+    let connection = Connection::new(&server.config, session, now);
+    let (app, events) = mpsc::unbounded_channel();
+    let handlers =
+        HandlerTask { server: Arc::clone(server), origin, commands: commands.clone(), sockets: HashMap::new() };
+    server.runtime.spawn(Box::pin(handlers.run(events)));
+    SocketIoMachine::new(connection, Arc::clone(server), commands, app)
+}
+
+/// The task running one connection's middlewares and handlers, in order.
+struct HandlerTask {
+    server: Arc<ServerState>,
+    origin: HandshakeOrigin,
+    commands: mpsc::UnboundedSender<SessionCommand>,
+    sockets: HashMap<Str, Socket>,
+}
+
+impl HandlerTask {
+    async fn run(mut self, mut events: mpsc::UnboundedReceiver<AppEvent>) {
+        while let Some(event) = events.recv().await {
+            match event {
+                AppEvent::ConnectRequest { namespace, auth, query } => self.connect(namespace, auth, query).await,
+                AppEvent::Connected { namespace, socket_id } => {
+                    let Some(shared) = self.server.namespace(namespace.as_str()) else { continue };
+                    let socket = Socket::new(socket_id, Arc::clone(&shared), self.commands.clone());
+                    self.sockets.insert(namespace, socket.clone());
+                    (shared.on_connection)(socket).await;
+                }
+                AppEvent::Event { namespace, event } => {
+                    if let Some(socket) = self.sockets.get(&namespace) {
+                        socket.dispatch(event).await;
+                    }
+                }
+                AppEvent::Disconnected { namespace, reason } => {
+                    if let Some(socket) = self.sockets.remove(&namespace) {
+                        socket.disconnected(reason).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs the namespace's middlewares, then admits or refuses the socket.
+    async fn connect(&mut self, namespace: Str, auth: Option<Json>, namespace_query: Option<Str>) {
+        let Some(shared) = self.server.namespace(namespace.as_str()) else {
+            self.send(Command::Reject { namespace, message: INVALID_NAMESPACE.to_owned(), data: None });
+            return;
+        };
+        let handshake = Arc::new(Handshake {
+            namespace: namespace.clone(),
+            auth,
+            headers: self.origin.headers.clone(),
+            query: self.origin.query.clone(),
+            namespace_query,
+        });
+        for middleware in shared.middlewares() {
+            if let Err(refusal) = middleware(Arc::clone(&handshake)).await {
+                let data = refusal.data.as_ref().and_then(|data| Json::from_serialize(data).ok());
+                self.send(Command::Reject { namespace, message: refusal.message, data });
+                return;
+            }
+        }
+        let mut random = [0u8; SID_RANDOM_BYTES];
+        if getrandom::fill(&mut random).is_err() {
+            self.send(Command::Reject { namespace, message: "no randomness".to_owned(), data: None });
+            return;
+        }
+        self.send(Command::Accept { namespace, socket_id: Sid::from_random(random) });
+    }
+
+    fn send(&self, command: Command) {
+        let _ = self.commands.send(SessionCommand::SocketIo(command));
+    }
+}
+
+/// The settings of a [`SocketIo`] server; reference defaults.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SocketIoBuilder {
+    engine: EngineOptions,
+    config: ServerConfig,
+}
+
+impl Default for SocketIoBuilder {
+    fn default() -> SocketIoBuilder {
+        SocketIoBuilder { engine: EngineOptions::default().with_path(DEFAULT_PATH), config: ServerConfig::default() }
+    }
+}
+
+impl SocketIoBuilder {
+    /// The request path served (default [`DEFAULT_PATH`]).
+    pub fn path(mut self, path: impl Into<String>) -> SocketIoBuilder {
+        self.engine = self.engine.with_path(path);
+        self
+    }
+
+    /// The heartbeat period (default 25 s).
+    pub fn ping_interval(mut self, interval: Duration) -> SocketIoBuilder {
+        self.engine.config = self.engine.config.with_ping_interval(interval);
+        self
+    }
+
+    /// How long a ping waits for its pong (default 20 s).
+    pub fn ping_timeout(mut self, timeout: Duration) -> SocketIoBuilder {
+        self.engine.config = self.engine.config.with_ping_timeout(timeout);
+        self
+    }
+
+    /// How long a WebSocket upgrade may take (default 10 s).
+    pub fn upgrade_timeout(mut self, timeout: Duration) -> SocketIoBuilder {
+        self.engine.config = self.engine.config.with_upgrade_timeout(timeout);
+        self
+    }
+
+    /// The largest message or POST body accepted (default 1 MB).
+    pub fn max_http_buffer_size(mut self, bytes: usize) -> SocketIoBuilder {
+        self.engine.config = self.engine.config.with_max_http_buffer_size(bytes);
+        self
+    }
+
+    /// Whether Engine.IO 3 (Socket.IO v2) clients are served (default no).
+    pub fn allow_eio3(mut self, allow: bool) -> SocketIoBuilder {
+        self.engine.config = self.engine.config.with_eio3(allow);
+        self
+    }
+
+    /// How long a connection may stay without any namespace (default 45 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> SocketIoBuilder {
+        self.config = self.config.with_connect_timeout(timeout);
+        self
+    }
+
+    /// Replaces the Engine.IO options wholesale (transports, CORS, …).
+    pub fn engine_options(mut self, options: EngineOptions) -> SocketIoBuilder {
+        self.engine = options;
+        self
+    }
+
+    /// The server, whose tasks and timers run on `runtime`. Serve it with
+    /// [`SocketIo::engine`] (or `runtime_tokio::tokio::bind_socketio`).
+    pub fn build(self, runtime: Arc<dyn Runtime>) -> SocketIo {
+        let state = Arc::new(ServerState {
+            config: self.config,
+            runtime: Arc::clone(&runtime),
+            namespaces: RwLock::new(HashMap::new()),
+        });
+        let engine = EngineServer::for_socketio(self.engine, runtime, Arc::clone(&state));
+        SocketIo { engine, state }
+    }
+}
+
+/// A Socket.IO server: namespaces with their handlers, over an
+/// [`EngineServer`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SocketIo {
+    engine: EngineServer,
+    state: Arc<ServerState>,
+}
+
+impl SocketIo {
+    /// The settings, to [`SocketIoBuilder::build`].
+    pub fn builder() -> SocketIoBuilder {
+        SocketIoBuilder::default()
+    }
+
+    /// The Engine.IO server underneath: serve HTTP connections with it.
+    pub fn engine(&self) -> &EngineServer {
+        &self.engine
+    }
+
+    /// Registers namespace `name` (`/`, `/admin`) with the handler each new
+    /// socket goes through (register its event handlers there: events wait
+    /// for it). Registering a name again replaces it for new sockets.
+    pub fn ns<F, Fut>(&self, name: &str, on_connection: F) -> NamespaceRef
+    where
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let handler: ConnectionHandler = Arc::new(move |socket| Box::pin(on_connection(socket)));
+        let shared = Arc::new(NamespaceShared::new(name, handler, Arc::clone(&self.state.runtime)));
+        let mut namespaces = self.state.namespaces.write().unwrap_or_else(PoisonError::into_inner);
+        namespaces.insert(name.to_owned(), Arc::clone(&shared));
+        NamespaceRef { shared }
+    }
+
+    /// The namespace `name`, if registered.
+    pub fn of(&self, name: &str) -> Option<NamespaceRef> {
+        self.state.namespace(name).map(|shared| NamespaceRef { shared })
+    }
+}
