@@ -2,7 +2,8 @@
 //! real sockets and the `engineio-proto` / `socketio-proto` machines.
 //!
 //! Today: [`engine`], an Engine.IO server, and [`socketio`], the Socket.IO
-//! server on top of it (issue #4); the client (issue #5) comes next.
+//! server on top of it (issue #4), mountable into axum or any tower stack
+//! with [`tower`]; the client (issue #5) comes next.
 //!
 //! # One driver, small runtimes
 //!
@@ -45,3 +46,4 @@ pub mod runtime;
 pub mod socketio;
 #[cfg(feature = "tokio")]
 pub mod tokio;
+pub mod tower;

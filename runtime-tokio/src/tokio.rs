@@ -63,12 +63,12 @@ pub async fn serve(listener: TcpListener, server: EngineServer) {
             () = server.closed() => return,
         };
         match accepted {
-            Ok((stream, _peer)) => {
+            Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
                 let server = server.clone();
                 ::tokio::spawn(async move {
                     // A connection error concerns that client alone.
-                    let _ = server.serve_connection(TokioIo::new(stream)).await;
+                    let _ = server.serve_connection_from(TokioIo::new(stream), Some(peer)).await;
                 });
             }
             Err(_) => ::tokio::time::sleep(Duration::from_millis(50)).await,

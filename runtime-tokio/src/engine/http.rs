@@ -11,10 +11,7 @@ use engineio_proto::server::{
 };
 use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::{Sid, TransportKind};
-use http::header::{
-    HeaderValue, ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_REQUEST_HEADERS, CONTENT_TYPE, VARY,
-};
+use http::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 use http::StatusCode;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Body;
@@ -27,8 +24,9 @@ use super::{websocket, Application, Shared};
 /// The body type of every answer.
 pub(crate) type ResponseBody = Full<Bytes>;
 
-/// Answers one request; see the module docs.
-pub(crate) async fn handle<B>(shared: &Arc<Shared>, mut request: http::Request<B>) -> http::Response<ResponseBody>
+/// Answers one request; see the module docs. Every answer under the path
+/// carries the CORS headers.
+pub(crate) async fn handle<B>(shared: &Arc<Shared>, request: http::Request<B>) -> http::Response<ResponseBody>
 where
     B: Body + Send + 'static,
     B::Data: Send,
@@ -37,35 +35,38 @@ where
     if !request.uri().path().starts_with(shared.options.path.as_str()) {
         return plain(StatusCode::NOT_FOUND);
     }
+    let mut cors_headers = HeaderMap::new();
+    shared.options.cors.apply(request.headers(), &mut cors_headers);
+    let mut response = route(shared, request).await;
+    // The CORS headers first, as the reference's middleware sets them before the answer's own.
+    let own_headers = std::mem::replace(response.headers_mut(), cors_headers);
+    let headers = response.headers_mut();
+    for (name, value) in &own_headers {
+        headers.append(name, value.clone());
+    }
+    response
+}
+
+/// Routes one request under the path; see the module docs.
+async fn route<B>(shared: &Arc<Shared>, request: http::Request<B>) -> http::Response<ResponseBody>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let method = Method::from_name(request.method().as_str());
     let websocket_upgrade = websocket::is_upgrade_request(request.headers());
     let query = request.uri().query().unwrap_or_default().to_owned();
-    let refuse = |error: ErrorResponse| refusal(shared, &error, websocket_upgrade);
+    let refuse = |error: ErrorResponse| refusal(&error, websocket_upgrade);
     match classify(&shared.options.config, method, &query, websocket_upgrade) {
         Route::Preflight => preflight(shared, &request),
         Route::Reject(error) => refuse(error),
-        Route::Handshake(handshake) if handshake.transport == TransportKind::WebSocket => {
-            let Some(accept) = websocket::accept_key(request.headers()) else {
-                return refuse(ErrorResponse::bad_request());
-            };
-            let upgrade = hyper::upgrade::on(&mut request);
-            let task_shared = Arc::clone(shared);
-            let origin = HandshakeOrigin { headers: request.headers().clone(), query: query.clone() };
-            shared.runtime.spawn(Box::pin(async move {
-                if let Ok(upgraded) = upgrade.await {
-                    let websocket = websocket::accept(upgraded, &task_shared.options.config).await;
-                    // Without randomness the client only sees its WebSocket close.
-                    let _ = open_session(&task_shared, &handshake, origin, Some(websocket)).await;
-                }
-            }));
-            websocket::switching_protocols(accept)
-        }
         Route::Handshake(handshake) => {
-            let origin = HandshakeOrigin { headers: request.headers().clone(), query: query.clone() };
-            match open_session(shared, &handshake, origin, None).await {
-                Some(commands) => poll(shared, &commands, TransportKind::Polling).await,
-                None => plain(StatusCode::INTERNAL_SERVER_ERROR),
-            }
+            let request = match admit(shared, request).await {
+                Ok(request) => request,
+                Err(message) => return refuse(ErrorResponse::forbidden(message)),
+            };
+            open(shared, handshake, query, request).await
         }
         Route::Existing { sid, request: kind, transport } => {
             let Some(commands) = shared.registry.get(&sid) else {
@@ -75,6 +76,52 @@ where
                 SessionRequest::Poll => poll(shared, &commands, transport).await,
                 SessionRequest::Post => post(shared, &commands, transport, request).await,
                 SessionRequest::WebSocket => upgrade(shared, commands, request).await,
+            }
+        }
+    }
+}
+
+/// Asks the [`AllowRequest`](super::AllowRequest) hook, if any, about a
+/// handshake; gives the request back when it may go on.
+async fn admit<B>(shared: &Shared, request: http::Request<B>) -> Result<http::Request<B>, String> {
+    let Some(allow) = &shared.options.allow_request else {
+        return Ok(request);
+    };
+    let (parts, body) = request.into_parts();
+    allow.check(&parts).await?;
+    Ok(http::Request::from_parts(parts, body))
+}
+
+/// Opens a session for an admitted handshake: its first poll's answer, or
+/// the `101` of its WebSocket.
+async fn open<B>(
+    shared: &Arc<Shared>,
+    handshake: Handshake,
+    query: String,
+    mut request: http::Request<B>,
+) -> http::Response<ResponseBody> {
+    match handshake.transport {
+        TransportKind::WebSocket => {
+            let Some(accept) = websocket::accept_key(request.headers()) else {
+                return refusal(&ErrorResponse::bad_request(), true);
+            };
+            let upgrade = hyper::upgrade::on(&mut request);
+            let task_shared = Arc::clone(shared);
+            let origin = HandshakeOrigin { headers: request.headers().clone(), query };
+            shared.runtime.spawn(Box::pin(async move {
+                if let Ok(upgraded) = upgrade.await {
+                    let websocket = websocket::accept(upgraded, &task_shared.options.config).await;
+                    // Without randomness the client only sees its WebSocket close.
+                    let _ = open_session(&task_shared, &handshake, origin, Some(websocket)).await;
+                }
+            }));
+            websocket::switching_protocols(accept)
+        }
+        TransportKind::Polling => {
+            let origin = HandshakeOrigin { headers: request.headers().clone(), query };
+            match open_session(shared, &handshake, origin, None).await {
+                Some(commands) => poll(shared, &commands, TransportKind::Polling).await,
+                None => plain(StatusCode::INTERNAL_SERVER_ERROR),
             }
         }
     }
@@ -155,12 +202,12 @@ async fn poll(
     let request = RequestId(shared.next_request.fetch_add(1, Ordering::Relaxed));
     let (responder, answer) = oneshot::channel();
     if commands.send(Command::Poll { request, transport, responder }).is_err() {
-        return respond(shared, ErrorResponse::unknown_sid().to_response());
+        return respond(ErrorResponse::unknown_sid().to_response());
     }
     let mut parked = ParkedPoll { commands, request, answered: false };
     let answer = answer.await;
     parked.answered = true;
-    respond(shared, answer.unwrap_or_else(|_| ErrorResponse::unknown_sid().to_response()))
+    respond(answer.unwrap_or_else(|_| ErrorResponse::unknown_sid().to_response()))
 }
 
 async fn post<B>(
@@ -183,13 +230,13 @@ where
         Ok(collected) => PostBody::Complete { body: collected.to_bytes(), binary_content_type },
         Err(error) if error.is::<LengthLimitError>() => PostBody::TooLarge,
         // The client broke off its upload: nobody reads this answer.
-        Err(_) => return respond(shared, ErrorResponse::bad_request().to_response()),
+        Err(_) => return respond(ErrorResponse::bad_request().to_response()),
     };
     let (responder, answer) = oneshot::channel();
     if commands.send(Command::Post { transport, body, responder }).is_err() {
-        return respond(shared, ErrorResponse::unknown_sid().to_response());
+        return respond(ErrorResponse::unknown_sid().to_response());
     }
-    respond(shared, answer.await.unwrap_or_else(|_| ErrorResponse::unknown_sid().to_response()))
+    respond(answer.await.unwrap_or_else(|_| ErrorResponse::unknown_sid().to_response()))
 }
 
 /// A WebSocket upgrade of a polling session: the session agrees, the 101
@@ -201,16 +248,16 @@ async fn upgrade<B>(
     mut request: http::Request<B>,
 ) -> http::Response<ResponseBody> {
     let Some(accept) = websocket::accept_key(request.headers()) else {
-        return refusal(shared, &ErrorResponse::bad_request(), true);
+        return refusal(&ErrorResponse::bad_request(), true);
     };
     let (responder, verdict) = oneshot::channel();
     if commands.send(Command::Upgrade { responder }).is_err() {
-        return refusal(shared, &ErrorResponse::unknown_sid(), true);
+        return refusal(&ErrorResponse::unknown_sid(), true);
     }
     match verdict.await {
         Ok(Ok(())) => {}
-        Ok(Err(error)) => return refusal(shared, &error, true),
-        Err(_) => return refusal(shared, &ErrorResponse::unknown_sid(), true),
+        Ok(Err(error)) => return refusal(&error, true),
+        Err(_) => return refusal(&ErrorResponse::unknown_sid(), true),
     }
     let upgrade = hyper::upgrade::on(&mut request);
     let task_shared = Arc::clone(shared);
@@ -228,44 +275,30 @@ async fn upgrade<B>(
 
 /// A refused request: the JSON error body, or for a WebSocket upgrade
 /// request the reference's `400` with the message as `text/html`.
-fn refusal(shared: &Shared, error: &ErrorResponse, websocket_upgrade: bool) -> http::Response<ResponseBody> {
+fn refusal(error: &ErrorResponse, websocket_upgrade: bool) -> http::Response<ResponseBody> {
     if websocket_upgrade {
         let body = Bytes::copy_from_slice(error.message().as_bytes());
-        respond(shared, Response { status: 400, content_type: Some("text/html"), body })
+        respond(Response { status: 400, content_type: Some("text/html"), body })
     } else {
-        respond(shared, error.to_response())
+        respond(error.to_response())
     }
 }
 
 /// The CORS preflight answer: `204` with the allowed origin, the Engine.IO
 /// methods, and the headers the browser asked for.
 fn preflight<B>(shared: &Shared, request: &http::Request<B>) -> http::Response<ResponseBody> {
-    let mut response = respond(shared, Response { status: 204, content_type: None, body: Bytes::new() });
-    let headers = response.headers_mut();
-    headers.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
-    if let Some(requested) = request.headers().get(ACCESS_CONTROL_REQUEST_HEADERS) {
-        headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
-    }
+    let mut response = respond(Response { status: 204, content_type: None, body: Bytes::new() });
+    shared.options.cors.apply_preflight(request.headers(), response.headers_mut());
     response
 }
 
-/// A machine's answer as an HTTP response, with the CORS headers.
-fn respond(shared: &Shared, response: Response) -> http::Response<ResponseBody> {
+/// A machine's answer as an HTTP response (the CORS headers come in [`handle`]).
+fn respond(response: Response) -> http::Response<ResponseBody> {
     let mut http_response = plain(StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
     *http_response.body_mut() = Full::new(response.body);
     let headers = http_response.headers_mut();
     if let Some(content_type) = response.content_type.and_then(|value| HeaderValue::from_str(value).ok()) {
         headers.insert(CONTENT_TYPE, content_type);
-    }
-    match &shared.options.cors_origin {
-        Some(origin) => {
-            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-            headers.insert(ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
-            headers.insert(VARY, HeaderValue::from_static("Origin"));
-        }
-        None => {
-            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-        }
     }
     http_response
 }

@@ -36,24 +36,36 @@
 //! - A parked GET whose connection closes: hyper drops the request's future
 //!   when it sees the client's EOF, and the session is told the poll was
 //!   aborted (it closes with "transport error", as the reference does).
-//! - CORS: every answer carries `Access-Control-Allow-Origin`, the configured
-//!   origin (with `Access-Control-Allow-Credentials: true` and
-//!   `Vary: Origin`) or `*`; an `OPTIONS` preflight gets `204` with the
-//!   methods and the requested headers allowed. No per-origin policy.
+//! - CORS ([`Cors`]): any origin (`*`, the default), one fixed origin, a
+//!   list or a predicate, with or without credentials; an `OPTIONS`
+//!   preflight gets `204` with the methods and the requested headers allowed.
+//! - [`AllowRequest`]: the reference's `allowRequest` hook, asked on
+//!   handshakes; a refusal is `403 {"code":4,"message":…}`.
+//! - A client must send a request's head within
+//!   [`EngineOptions::header_read_timeout`] (10 s by default; also the
+//!   longest an idle keep-alive connection stays open), against slowloris
+//!   clients. hyper times it with [`RuntimeTimer`], on the server's runtime.
+//! - Mounting into another HTTP stack: [`EngineServer::handle`], or the
+//!   tower `Layer`/`Service` of [`crate::tower`].
 //!
 //! Queues: session inboxes and event queues are unbounded; the outgoing
 //! buffer of a polling session is bounded by `max_buffered_packets`, and a
 //! WebSocket writer queue by the client's heartbeat (a client that stops
 //! reading stops answering pings).
 
+mod admission;
+mod cors;
 mod http;
 mod session_task;
 mod socket;
+mod timer;
 mod upgraded_io;
 mod websocket;
 
+use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use std::time::Duration;
 
 use ::http::HeaderValue;
 use engineio_proto::server::{CloseReason, ServerConfig};
@@ -61,8 +73,11 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 
+pub use admission::{AllowRequest, RemoteAddr, Verdict, VerdictFuture};
+pub use cors::{Cors, CorsOrigin, OriginPredicate};
 pub use engineio_proto::server::{Event, SendError};
 pub use socket::{Connections, EngineSocket};
+pub use timer::RuntimeTimer;
 
 use crate::runtime::Runtime;
 pub(crate) use http::HandshakeOrigin;
@@ -71,6 +86,9 @@ pub(crate) use session_task::{Command, Machine};
 
 /// The default request path, as the reference server's.
 pub const DEFAULT_PATH: &str = "/engine.io/";
+
+/// The default [`EngineOptions::header_read_timeout`], as common servers'.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many new sockets wait for [`Connections::accept`] before handshakes wait too.
 const PENDING_CONNECTIONS: usize = 64;
@@ -83,13 +101,24 @@ pub struct EngineOptions {
     pub config: ServerConfig,
     /// The path prefix served (default [`DEFAULT_PATH`]); other paths get 404.
     pub path: String,
-    /// The `Access-Control-Allow-Origin` of every answer; `None` (the default) sends `*`.
-    pub cors_origin: Option<HeaderValue>,
+    /// The CORS policy (default: any origin, no credentials).
+    pub cors: Cors,
+    /// Asked before each handshake; `None` (the default) lets every client in.
+    pub allow_request: Option<AllowRequest>,
+    /// How long a client may take to send a request's head (default
+    /// [`DEFAULT_HEADER_READ_TIMEOUT`]); `None` waits forever.
+    pub header_read_timeout: Option<Duration>,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { config: ServerConfig::default(), path: DEFAULT_PATH.to_owned(), cors_origin: None }
+        EngineOptions {
+            config: ServerConfig::default(),
+            path: DEFAULT_PATH.to_owned(),
+            cors: Cors::default(),
+            allow_request: None,
+            header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
+        }
     }
 }
 
@@ -106,9 +135,27 @@ impl EngineOptions {
         self
     }
 
-    /// Sets [`EngineOptions::cors_origin`] (credentials are then allowed).
-    pub fn with_cors_origin(mut self, origin: HeaderValue) -> Self {
-        self.cors_origin = Some(origin);
+    /// Allows `origin` alone, with credentials (shorthand for
+    /// [`EngineOptions::with_cors`] of [`Cors::exact`]).
+    pub fn with_cors_origin(self, origin: HeaderValue) -> Self {
+        self.with_cors(Cors::exact(origin).with_credentials(true))
+    }
+
+    /// Sets [`EngineOptions::cors`].
+    pub fn with_cors(mut self, cors: Cors) -> Self {
+        self.cors = cors;
+        self
+    }
+
+    /// Sets [`EngineOptions::allow_request`].
+    pub fn with_allow_request(mut self, allow: AllowRequest) -> Self {
+        self.allow_request = Some(allow);
+        self
+    }
+
+    /// Sets [`EngineOptions::header_read_timeout`].
+    pub fn with_header_read_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.header_read_timeout = timeout;
         self
     }
 }
@@ -181,8 +228,10 @@ impl EngineServer {
     }
 
     /// Answers one HTTP request (to mount the server in another hyper
-    /// service). WebSocket upgrades need the request as hyper's server
-    /// connection gave it, with upgrades enabled.
+    /// service; [`crate::tower`] wraps it as a tower `Service`). WebSocket
+    /// upgrades need the request as hyper's server connection gave it, with
+    /// upgrades enabled. A [`RemoteAddr`] extension, when present, is given
+    /// to the [`AllowRequest`] hook.
     pub async fn handle<B>(&self, request: ::http::Request<B>) -> ::http::Response<http_body_util::Full<bytes::Bytes>>
     where
         B: hyper::body::Body + Send + 'static,
@@ -198,12 +247,30 @@ impl EngineServer {
     where
         I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
     {
+        self.serve_connection_from(io, None).await
+    }
+
+    /// [`EngineServer::serve_connection`] for a connection from `peer`: its
+    /// requests carry it as a [`RemoteAddr`] (for the [`AllowRequest`] hook).
+    pub async fn serve_connection_from<I>(&self, io: I, peer: Option<SocketAddr>) -> Result<(), hyper::Error>
+    where
+        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    {
         let shared = Arc::clone(&self.shared);
-        let service = service_fn(move |request: ::hyper::Request<Incoming>| {
+        let service = service_fn(move |mut request: ::hyper::Request<Incoming>| {
             let shared = Arc::clone(&shared);
+            if let Some(peer) = peer {
+                request.extensions_mut().insert(RemoteAddr(peer));
+            }
             async move { Ok::<_, std::convert::Infallible>(http::handle(&shared, request).await) }
         });
-        http1::Builder::new().serve_connection(io, service).with_upgrades().await
+        let mut builder = http1::Builder::new();
+        if let Some(timeout) = self.shared.options.header_read_timeout {
+            builder.timer(RuntimeTimer::new(Arc::clone(&self.shared.runtime))).header_read_timeout(timeout);
+        } else {
+            builder.header_read_timeout(None);
+        }
+        builder.serve_connection(io, service).with_upgrades().await
     }
 
     /// Resolves once the application has dropped its [`Connections`]: the

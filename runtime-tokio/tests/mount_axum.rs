@@ -1,0 +1,151 @@
+//! The Socket.IO server mounted into an axum app with `SocketIoLayer`: the
+//! app's own routes still answer, and the real npm `socket.io-client`
+//! (installed by `npm ci --prefix interop`) connects through the layer over
+//! polling and over WebSocket, gets an ack and a server event.
+//!
+//! The node client is a short inline program (`node -e`, run in `interop/`
+//! so it finds `node_modules`); it has a timeout, and the child is killed
+//! when the test ends.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use runtime_tokio::socketio::{AckSender, Socket, SocketIo};
+use runtime_tokio::tokio::TokioRuntime;
+use runtime_tokio::tower::SocketIoLayer;
+use serde_json::{json, Value};
+use socketio_proto::Args;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::process::Command;
+
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Connects to `process.argv[1]` over the transport `process.argv[2]`,
+/// emits `echo` with an ack, waits for the server's `welcome`, prints one
+/// JSON line.
+const CLIENT: &str = r#"
+const { io } = require("socket.io-client");
+const [url, transport] = process.argv.slice(1);
+const result = { ok: false };
+const finish = () => { console.log(JSON.stringify(result)); process.exit(result.ok ? 0 : 1); };
+setTimeout(() => { result.error = "timeout"; finish(); }, 10000);
+const socket = io(url, { transports: [transport], reconnection: false });
+let pending = 2;
+const done = () => { if (--pending === 0) { result.ok = true; result.transport = socket.io.engine.transport.name; socket.disconnect(); finish(); } };
+socket.on("connect_error", (error) => { result.error = String(error && error.message); finish(); });
+socket.on("welcome", (text) => { result.welcome = text; done(); });
+socket.on("connect", () => socket.emit("echo", "ping", 7, (...args) => { result.ack = args; done(); }));
+"#;
+
+fn interop_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop")
+}
+
+/// An axum app with a `/hello` route and the Socket.IO server under
+/// `/socket.io/`, served on 127.0.0.1:0.
+async fn start_app() -> SocketAddr {
+    let runtime = TokioRuntime::current().expect("inside a tokio runtime");
+    let io = SocketIo::builder().build(Arc::new(runtime));
+    io.ns("/", |socket: Socket| async move {
+        socket.on("echo", |_socket: Socket, args: Args, ack: Option<AckSender>| async move {
+            if let Some(ack) = ack {
+                ack.send_args(args).expect("the connection is open");
+            }
+        });
+        socket.emit("welcome", "from axum").expect("the connection is open");
+    });
+    let app =
+        axum::Router::new().route("/hello", axum::routing::get(|| async { "hello" })).layer(SocketIoLayer::from(&io));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("bound address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+/// One `GET` over a fresh connection: the status line and the body.
+async fn get(addr: SocketAddr, path: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write request");
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut answer))
+        .await
+        .expect("the answer arrives in time")
+        .expect("read the answer");
+    let status = answer.lines().next().unwrap_or_default().to_owned();
+    let body = answer.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+async fn run_client(addr: SocketAddr, transport: &str) -> Value {
+    let dir = interop_dir();
+    assert!(
+        dir.join("node_modules").join("socket.io-client").exists(),
+        "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
+    );
+    let child = Command::new("node")
+        .current_dir(&dir)
+        .args(["-e", CLIENT, &format!("http://{addr}"), transport])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node is on the PATH");
+    let output = tokio::time::timeout(CLIENT_TIMEOUT, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("the node client ({transport}) ran over {CLIENT_TIMEOUT:?}"))
+        .expect("the node client ran");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(line)
+        .unwrap_or_else(|error| panic!("no JSON report ({error}); stdout: {stdout}; stderr: {stderr}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_route_still_answers_beside_the_layer() {
+    let addr = start_app().await;
+    let (status, body) = get(addr, "/hello").await;
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    assert_eq!(body, "hello");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_app_path_still_gets_the_apps_404() {
+    let addr = start_app().await;
+    let (status, _body) = get(addr, "/nowhere").await;
+    assert!(status.starts_with("HTTP/1.1 404"), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn layer_answers_an_engine_io_handshake_under_its_path() {
+    let addr = start_app().await;
+    let (status, body) = get(addr, "/socket.io/?EIO=4&transport=polling").await;
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    assert!(body.starts_with("0{\"sid\":"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_client_connects_through_the_layer_and_gets_an_ack() {
+    let addr = start_app().await;
+    let report = run_client(addr, "polling").await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["ack"], json!(["ping", 7]), "{report}");
+    assert_eq!(report["welcome"], "from axum", "{report}");
+    assert_eq!(report["transport"], "polling", "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_client_connects_through_the_layer_and_gets_an_ack() {
+    let addr = start_app().await;
+    let report = run_client(addr, "websocket").await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["ack"], json!(["ping", 7]), "{report}");
+    assert_eq!(report["welcome"], "from axum", "{report}");
+    assert_eq!(report["transport"], "websocket", "{report}");
+}
