@@ -49,8 +49,10 @@ fuzz_smoke() {
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --all-features -- -D warnings
 # The reference peers the interop tests run (npm: engine.io-client, pinned in
-# interop/package-lock.json), installed before `cargo test`.
+# interop/package-lock.json; PyPI: python-socketio, pinned in
+# interop/python/requirements.txt), installed before `cargo test`.
 step "install peers" npm ci --prefix interop --no-audit --no-fund
+step "install python peers" python3 -m pip install -q -r interop/python/requirements.txt
 step "cargo test" cargo test --workspace --all-features
 step "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 step "no_std proof" no_std_proof
