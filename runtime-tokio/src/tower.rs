@@ -9,7 +9,12 @@
 //! answers have a [`BoxBody`] (the application's own answers are boxed too).
 //! WebSocket upgrades need the request as hyper's server connection gave it
 //! (its upgrade extension), on a connection served with upgrades enabled, as
-//! axum's `serve` does.
+//! axum's `serve` does. Connection-level settings are the hosting server's:
+//! [`EngineOptions::header_read_timeout`](crate::engine::EngineOptions::header_read_timeout)
+//! applies only where this crate serves the connections, and the
+//! [`AllowRequest`](crate::engine::AllowRequest) hook sees a peer address
+//! only if the application puts a [`RemoteAddr`](crate::engine::RemoteAddr)
+//! in the request's extensions (with axum, from its `ConnectInfo`).
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {

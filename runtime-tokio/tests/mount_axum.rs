@@ -13,14 +13,18 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use runtime_tokio::engine::{EngineOptions, EngineServer};
 use runtime_tokio::socketio::{AckSender, Socket, SocketIo};
 use runtime_tokio::tokio::TokioRuntime;
-use runtime_tokio::tower::SocketIoLayer;
+use runtime_tokio::tower::{SocketIoLayer, SocketIoService};
 use serde_json::{json, Value};
 use socketio_proto::Args;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::Command;
+use tower_service::Service;
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -148,4 +152,33 @@ async fn websocket_client_connects_through_the_layer_and_gets_an_ack() {
     assert_eq!(report["ack"], json!(["ping", 7]), "{report}");
     assert_eq!(report["welcome"], "from axum", "{report}");
     assert_eq!(report["transport"], "websocket", "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engine_io_only_server_mounts_with_the_same_layer() {
+    let runtime = TokioRuntime::current().expect("inside a tokio runtime");
+    let (engine, _connections) = EngineServer::new(EngineOptions::default(), Arc::new(runtime));
+    let app =
+        axum::Router::new().route("/hello", axum::routing::get(|| async { "hello" })).layer(SocketIoLayer::new(engine));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("bound address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (status, body) = get(addr, "/engine.io/?EIO=4&transport=polling").await;
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    assert!(body.starts_with("0{\"sid\":"), "{body}");
+    assert_eq!(get(addr, "/hello").await.1, "hello");
+}
+
+#[tokio::test]
+async fn service_answers_its_path_and_404s_the_rest() {
+    let runtime = TokioRuntime::current().expect("inside a tokio runtime");
+    let io = SocketIo::builder().build(Arc::new(runtime));
+    let mut service = SocketIoService::from(&io);
+    let request = |path: &str| http::Request::get(path).body(Empty::<Bytes>::new()).expect("a valid request");
+    let handshake = service.call(request("/socket.io/?EIO=4&transport=polling")).await.expect("infallible");
+    assert_eq!(handshake.status(), 200);
+    let body = handshake.into_body().collect().await.expect("the body").to_bytes();
+    assert!(body.starts_with(b"0{\"sid\":"), "{body:?}");
+    let elsewhere = service.call(request("/elsewhere")).await.expect("infallible");
+    assert_eq!(elsewhere.status(), 404);
 }
