@@ -236,3 +236,18 @@ async fn stalled_request_head_is_kept_without_a_header_read_timeout() {
 async fn header_read_timeout_defaults_to_ten_seconds() {
     assert_eq!(EngineOptions::default().header_read_timeout, Some(Duration::from_secs(10)));
 }
+
+#[tokio::test]
+async fn socketio_server_takes_the_edges_through_its_engine_options() {
+    let allow = AllowRequest::new(|_parts, _peer| Err("closed today".to_owned()));
+    let options = EngineOptions::default()
+        .with_path("/socket.io/")
+        .with_cors(Cors::exact(HeaderValue::from_static("http://a.example")))
+        .with_allow_request(allow);
+    let builder = runtime_tokio::socketio::SocketIo::builder().engine_options(options);
+    let (addr, _io) = runtime_tokio::tokio::bind_socketio("127.0.0.1:0", builder).await.expect("bind");
+    let answer = http(addr, "GET", "/socket.io/?EIO=4&transport=polling", "").await;
+    assert_eq!(answer.status, 403);
+    assert_eq!(answer.body, r#"{"code":4,"message":"closed today"}"#);
+    assert_eq!(answer.header("access-control-allow-origin"), ["http://a.example"], "{}", answer.head);
+}
