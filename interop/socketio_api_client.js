@@ -9,7 +9,7 @@
 //
 //   node socketio_api_client.js <url> group <clients> <answering>
 //     <clients> clients over WebSocket, each with auth {index} and header
-//     x-peer: peer-<index>; client i answers `question` acks with i when
+//     x-peer: peer-<index>; each emits `hi` <index> once connected; client i answers `question` acks with i when
 //     i < <answering>; records every event it hears (but `question`) and its
 //     disconnect reason. Ends when every client heard `done` or disconnected.
 //
@@ -100,6 +100,7 @@ function group(clients, answering) {
     socket.on("disconnect", (reason) => {
       if (result.done[index] === null) end(index, "disconnects", reason);
     });
+    socket.on("connect", () => socket.emit("hi", index));
     socket.on("connect_error", (error) => finish("client " + index + ": connect_error " + error.message));
   }
 }
