@@ -348,8 +348,9 @@ impl SocketIo {
     /// Shuts the server down (the reference `io.close()`): every connection
     /// is closed, its sockets disconnected with "server shutting down"
     /// ([`DisconnectReason::ServerShuttingDown`]); resolves once every
-    /// namespace has lost its sockets. The accept loop keeps running (stop
-    /// it by dropping its task): a client may still connect afterwards.
+    /// namespace has lost its sockets (their disconnect handlers may still
+    /// be running). The accept loop keeps running (stop it by dropping its
+    /// task): a client may still connect afterwards.
     pub async fn close(&self) {
         self.engine.close_all();
         for namespace in self.state.all_namespaces() {
