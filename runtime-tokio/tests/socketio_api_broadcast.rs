@@ -156,3 +156,20 @@ async fn disconnect_sockets_disconnects_the_selected_clients() {
     assert_eq!(report["disconnects"], json!([null, "io server disconnect", null]), "{report}");
     assert_eq!(report["done"], json!([true, null, true]), "{report}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcast_with_ack_without_timeout_ends_at_once_like_the_reference() {
+    let mut group = start_group(1, |_io, ns, report| async move {
+        let outcome = ns.all().emit_with_ack("question", "?").await;
+        let report_value = match outcome {
+            Err(BroadcastAckError::Timeout { responses, missing }) => {
+                json!({ "timeout": responses.len(), "missing": missing.len() })
+            }
+            other => json!({ "timeout": format!("{other:?}") }),
+        };
+        let _ = report.send(report_value);
+    })
+    .await;
+    run_client(&group.url, &["group", "1", "1"]).await;
+    assert_eq!(next_with(&mut group.reports, "timeout").await, json!({ "timeout": 0, "missing": 1 }));
+}

@@ -86,6 +86,16 @@ async fn recovered_socket_skips_the_middlewares() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovered_socket_goes_through_the_middlewares_when_configured() {
+    let config = RecoveryConfig { skip_middlewares: false, ..RecoveryConfig::default() };
+    let (url, middleware_runs) = start_server(SocketIo::builder().connection_state_recovery(config)).await;
+    let report = run_client(&url, &["recovery"]).await;
+    assert_eq!(report["recovered"], true, "{report}");
+    assert_eq!(report["missed"], json!([0, 1, 2]), "{report}");
+    assert_eq!(middleware_runs.load(Ordering::SeqCst), 2, "the recovered connection went through the middleware");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_recovery_a_reconnecting_client_gets_a_fresh_socket() {
     let (url, middleware_runs) = start_server(SocketIo::builder()).await;
     let report = run_client(&url, &["recovery"]).await;

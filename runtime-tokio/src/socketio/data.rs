@@ -1,4 +1,4 @@
-//! [`SocketData`]: the application's typed values attached to one socket
+//! Socket data: the application's typed values attached to one socket
 //! (the reference `socket.data`), one value per type.
 
 use std::any::{Any, TypeId};

@@ -10,7 +10,9 @@
 //! lock; a recovered session that skips the middlewares is admitted right
 //! there, without releasing the lock, so no broadcast falls between its
 //! missed packets and its registration. Otherwise the session waits here
-//! for the middlewares' verdict.
+//! for the middlewares' verdict; a broadcast made while they run is then
+//! not replayed to it (it is in no room yet, and its session left the
+//! store when restored).
 
 use std::collections::HashMap;
 use std::sync::Arc;

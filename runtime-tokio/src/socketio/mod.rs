@@ -21,6 +21,17 @@
 //! every client sees broadcasts and direct emits in the order they were
 //! made.
 //!
+//! The application's surface, after the reference server:
+//! [`SocketIo::ns`] with [`NamespaceRef::middleware`]; [`Socket`] (`on`,
+//! `on_any`, `on_any_outgoing`, `emit`, `emit_with_ack`, rooms,
+//! [`Socket::handshake`], typed data, `on_disconnecting`/`on_disconnect`);
+//! broadcasts through [`BroadcastOperator`] (`to`, `except`, `volatile`,
+//! `local`, `timeout` + `emit_with_ack`, `fetch_sockets` → [`RemoteSocket`],
+//! `sockets_join`/`sockets_leave`, `disconnect_sockets`); opt-in
+//! connection state recovery ([`SocketIoBuilder::connection_state_recovery`]);
+//! [`SocketIo::close`]. Each namespace has a timer task (broadcast ack
+//! deadlines, recovery expiry) next to the per-connection tasks.
+//!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
 //! use runtime_tokio::socketio::{AckSender, Data, SocketIo, Socket};
