@@ -58,6 +58,35 @@ impl fmt::Display for AckError {
 
 impl std::error::Error for AckError {}
 
+/// Why a broadcast with ack did not get every answer.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BroadcastAckError {
+    /// The value did not serialize into arguments.
+    Serialize(serde_json::Error),
+    /// Some targets did not answer in time (the reference "operation has
+    /// timed out", with its `responses`).
+    Timeout {
+        /// The answers received in time: socket id and arguments, in arrival order.
+        responses: Vec<(engineio_proto::Sid, socketio_proto::Args)>,
+        /// The sockets that did not answer.
+        missing: Vec<engineio_proto::Sid>,
+    },
+}
+
+impl fmt::Display for BroadcastAckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BroadcastAckError::Serialize(error) => write!(f, "the arguments do not serialize: {error}"),
+            BroadcastAckError::Timeout { responses, missing } => {
+                write!(f, "the operation has timed out: {} answers, {} missing", responses.len(), missing.len())
+            }
+        }
+    }
+}
+
+impl std::error::Error for BroadcastAckError {}
+
 /// A middleware's refusal: the client gets CONNECT_ERROR with `message`
 /// (its `connect_error` event's `err.message`) and `data` (`err.data`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,18 @@
 //! The Socket.IO side of a session task: [`SocketIoMachine`] drives the
 //! proto [`Connection`] (which owns the Engine.IO session) in the one session
 //! loop, executes the application's [`Command`]s on it, resolves emits with
-//! ack, keeps the namespaces' rooms in step with its sockets, and hands the
-//! rest ([`AppEvent`]) to the connection's handler task, in order.
+//! ack, routes broadcast acks to their namespace, keeps the namespaces'
+//! rooms and recovery sessions in step with its sockets, and hands the rest
+//! ([`AppEvent`]) to the connection's handler task, in order.
+//!
+//! Connection state recovery follows the proto [`Namespace`](socketio_proto::server::Namespace)
+//! flow: a CONNECT is decided ([`ConnectDecision`]) under the namespace
+//! lock; a recovered session that skips the middlewares is admitted right
+//! there, without releasing the lock, so no broadcast falls between its
+//! missed packets and its registration. Otherwise the session waits here
+//! for the middlewares' verdict; a broadcast made while they run is then
+//! not replayed to it (it is in no room yet, and its session left the
+//! store when restored).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,12 +21,15 @@ use std::time::Duration;
 use engineio_proto::server::{
     CloseReason, ErrorResponse, Output as EngineOutput, PostBody, RequestId, Response, SendError, Session,
 };
+use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::{Frame, Instant, Message, Sid, Str};
-use socketio_proto::server::{AckToken, Connection, DisconnectReason, Output};
+use socketio_proto::server::{AckToken, ConnectDecision, Connection, DisconnectReason, Output, RecoveredSession};
 use socketio_proto::{Args, Encoded, Event, Json};
 use tokio::sync::{mpsc, oneshot};
 
+use super::data::SharedData;
 use super::error::AckError;
+use super::namespace::{NamespaceState, SocketEntry};
 use super::ServerState;
 use crate::engine::{Command as SessionCommand, Machine};
 
@@ -29,6 +42,11 @@ pub(crate) enum Command {
     Reject { namespace: Str, message: String, data: Option<Json> },
     /// Send an encoded packet to the socket on `namespace`.
     Emit { namespace: Str, encoded: Encoded },
+    /// Send an encoded packet only if the transport can write it at once.
+    EmitVolatile { namespace: Str, encoded: Encoded },
+    /// Send a broadcast's encoded EVENT carrying its `ack_id`; the answer
+    /// goes to the namespace.
+    EmitBroadcastWithAck { namespace: Str, encoded: Encoded, ack_id: u64, timeout: Duration },
     /// Send an encoded EVENT carrying `ack_id` and wait for its answer.
     EmitWithAck {
         namespace: Str,
@@ -41,17 +59,23 @@ pub(crate) enum Command {
     Ack { namespace: Str, ack_id: u64, args: Args },
     /// Disconnect the socket on `namespace`.
     Disconnect { namespace: Str },
+    /// Disconnect every socket and close the connection.
+    DisconnectAll,
 }
 
 /// What the connection's handler task hears, in the machine's order.
 #[derive(Debug)]
 pub(crate) enum AppEvent {
-    /// The client asks to join `namespace`: middlewares, then accept or reject.
-    ConnectRequest { namespace: Str, auth: Option<Json>, query: Option<Str> },
-    /// The socket on `namespace` is connected.
-    Connected { namespace: Str, socket_id: Sid },
+    /// The client asks to join `namespace`: middlewares, then accept or
+    /// reject; when `admitted` (a recovered session that skips the
+    /// middlewares) the socket is already accepted.
+    ConnectRequest { namespace: Str, auth: Option<Json>, query: Option<Str>, admitted: bool },
+    /// The socket on `namespace` is connected (`recovered`: it got its previous session back).
+    Connected { namespace: Str, socket_id: Sid, recovered: bool },
     /// The client emitted an event.
     Event { namespace: Str, event: Event },
+    /// The socket on `namespace` is leaving; `rooms` are the rooms it was in.
+    Disconnecting { namespace: Str, reason: DisconnectReason, rooms: Vec<String> },
     /// The socket on `namespace` left.
     Disconnected { namespace: Str, reason: DisconnectReason },
 }
@@ -65,6 +89,8 @@ pub(crate) struct SocketIoMachine {
     commands: mpsc::UnboundedSender<SessionCommand>,
     app: mpsc::UnboundedSender<AppEvent>,
     acks: HashMap<AckToken, oneshot::Sender<Result<Args, AckError>>>,
+    /// The restored sessions waiting for their middlewares, by namespace.
+    recoveries: HashMap<Str, RecoveredSession<SharedData>>,
 }
 
 impl SocketIoMachine {
@@ -74,7 +100,7 @@ impl SocketIoMachine {
         commands: mpsc::UnboundedSender<SessionCommand>,
         app: mpsc::UnboundedSender<AppEvent>,
     ) -> SocketIoMachine {
-        SocketIoMachine { connection, server, commands, app, acks: HashMap::new() }
+        SocketIoMachine { connection, server, commands, app, acks: HashMap::new(), recoveries: HashMap::new() }
     }
 
     fn resolve_ack(&mut self, token: AckToken, outcome: Result<Args, AckError>) {
@@ -83,6 +109,28 @@ impl SocketIoMachine {
         }
     }
 
+    /// Decides a CONNECT under the namespace lock; true when the socket was
+    /// admitted at once (a recovered session that skips the middlewares).
+    fn on_connect_request(&mut self, now: Instant, namespace: &Str, auth: Option<&Json>) -> bool {
+        let Some(shared) = self.server.namespace(namespace.as_str()) else {
+            return false;
+        };
+        let mut state = shared.lock();
+        match state.rooms.connect_request(now, auth) {
+            ConnectDecision::Fresh => false,
+            ConnectDecision::Recover(session) if session.skip_middlewares => {
+                self.admit_recovered(now, namespace, session, &mut state);
+                true
+            }
+            ConnectDecision::Recover(session) => {
+                self.recoveries.insert(namespace.clone(), session);
+                false
+            }
+        }
+    }
+
+    /// Admits the socket the middlewares let through: its restored session
+    /// if it has one, else a fresh one with `socket_id`.
     fn accept(&mut self, now: Instant, namespace: &Str, socket_id: Sid) {
         let Some(shared) = self.server.namespace(namespace.as_str()) else {
             return;
@@ -90,9 +138,48 @@ impl SocketIoMachine {
         // Registered under the namespace lock together with the accept, so a
         // broadcast reaches the socket from its first packet on.
         let mut state = shared.lock();
-        if self.connection.accept(now, namespace.as_str(), socket_id.clone(), None).is_ok() {
-            state.rooms.add_socket(&socket_id, None, &[]);
-            state.sockets.insert(socket_id, self.commands.clone());
+        if let Some(session) = self.recoveries.remove(namespace) {
+            self.admit_recovered(now, namespace, session, &mut state);
+            return;
+        }
+        let mut random = [0u8; SID_RANDOM_BYTES];
+        // Without randomness the socket simply cannot recover later.
+        let pid = getrandom::fill(&mut random).ok().and_then(|()| state.rooms.fresh_pid(random));
+        let accepted =
+            self.connection.accept(now, namespace.as_str(), socket_id.clone(), pid.as_ref().map(|p| p.as_str()));
+        if accepted.is_ok() {
+            state.rooms.add_socket(&socket_id, pid, &[]);
+            let entry = SocketEntry { commands: self.commands.clone(), data: SharedData::default() };
+            state.sockets.insert(socket_id, entry);
+        }
+    }
+
+    fn admit_recovered(
+        &mut self,
+        now: Instant,
+        namespace: &Str,
+        session: RecoveredSession<SharedData>,
+        state: &mut NamespaceState,
+    ) {
+        let RecoveredSession { socket_id, pid, rooms, data, missed, .. } = session;
+        let accepted =
+            self.connection.accept_recovered(now, namespace.as_str(), socket_id.clone(), pid.as_str(), &missed);
+        if accepted.is_ok() {
+            state.rooms.add_socket(&socket_id, Some(pid), &rooms);
+            state.sockets.insert(socket_id, SocketEntry { commands: self.commands.clone(), data });
+        }
+    }
+
+    /// Gives a broadcast's ack answer to its namespace.
+    fn record_broadcast_ack(&mut self, namespace: &Str, ack_id: u64, args: Args) {
+        let (Some(shared), Some(socket_id)) =
+            (self.server.namespace(namespace.as_str()), self.connection.socket_id(namespace.as_str()))
+        else {
+            return;
+        };
+        let mut state = shared.lock();
+        if state.rooms.record_broadcast_ack(ack_id, socket_id, args) {
+            state.drain_outcomes();
         }
     }
 }
@@ -148,27 +235,40 @@ impl Machine for SocketIoMachine {
                 Output::Engine(EngineOutput::Event(_)) => {}
                 Output::Engine(transport) => return Some(transport),
                 Output::ConnectRequest { namespace, auth, query } => {
-                    let _ = self.app.send(AppEvent::ConnectRequest { namespace, auth, query });
+                    let admitted = self.on_connect_request(now, &namespace, auth.as_ref());
+                    let _ = self.app.send(AppEvent::ConnectRequest { namespace, auth, query, admitted });
                 }
-                Output::Connected { namespace, socket_id, .. } => {
-                    let _ = self.app.send(AppEvent::Connected { namespace, socket_id });
+                Output::Connected { namespace, socket_id, recovered } => {
+                    let _ = self.app.send(AppEvent::Connected { namespace, socket_id, recovered });
                 }
                 Output::Event { namespace, event } => {
                     let _ = self.app.send(AppEvent::Event { namespace, event });
                 }
-                Output::AckReceived { token, args, .. } => self.resolve_ack(token, Ok(args)),
+                Output::AckReceived { namespace, token, args } => match self.acks.remove(&token) {
+                    Some(responder) => {
+                        let _ = responder.send(Ok(args));
+                    }
+                    None => self.record_broadcast_ack(&namespace, token.ack_id(), args),
+                },
                 Output::AckTimedOut { token, .. } => self.resolve_ack(token, Err(AckError::Timeout)),
                 Output::AckCancelled { token, .. } => self.resolve_ack(token, Err(AckError::Disconnected)),
-                Output::Disconnecting { namespace, socket_id, .. } => {
-                    if let Some(shared) = self.server.namespace(namespace.as_str()) {
-                        shared.lock().rooms.disconnecting(&socket_id);
-                    }
+                Output::Disconnecting { namespace, socket_id, reason } => {
+                    let rooms = match self.server.namespace(namespace.as_str()) {
+                        Some(shared) => shared.lock().rooms.disconnecting(&socket_id),
+                        None => Vec::new(),
+                    };
+                    let rooms = rooms.iter().map(|room| room.as_str().to_owned()).collect();
+                    let _ = self.app.send(AppEvent::Disconnecting { namespace, reason, rooms });
                 }
                 Output::Disconnected { namespace, socket_id, reason } => {
                     if let Some(shared) = self.server.namespace(namespace.as_str()) {
                         let mut state = shared.lock();
-                        state.rooms.remove_socket(now, &socket_id, reason, ());
-                        state.sockets.remove(&socket_id);
+                        let data = state.sockets.remove(&socket_id).map(|entry| entry.data).unwrap_or_default();
+                        state.rooms.remove_socket(now, &socket_id, reason, data);
+                        drop(state);
+                        // A kept session expires later; `SocketIo::close` waits for sockets to leave.
+                        shared.wake_timer();
+                        shared.socket_left.notify_waiters();
                     }
                     let _ = self.app.send(AppEvent::Disconnected { namespace, reason });
                 }
@@ -187,11 +287,20 @@ impl Machine for SocketIoMachine {
         match command {
             Command::Accept { namespace, socket_id } => self.accept(now, &namespace, socket_id),
             Command::Reject { namespace, message, data } => {
+                self.recoveries.remove(&namespace);
                 let _ = self.connection.reject(now, namespace.as_str(), &message, data.as_ref());
             }
             Command::Emit { namespace, encoded } => {
                 // A full buffer or a gone socket drops the packet, as the reference does.
                 let _ = self.connection.emit(namespace.as_str(), &encoded);
+            }
+            Command::EmitVolatile { namespace, encoded } => {
+                let _ = self.connection.emit_volatile(namespace.as_str(), &encoded);
+            }
+            Command::EmitBroadcastWithAck { namespace, encoded, ack_id, timeout } => {
+                // The connection forgets the ack after `timeout`; the namespace
+                // decides the broadcast's outcome on its own deadline.
+                let _ = self.connection.emit_encoded_with_ack(now, namespace.as_str(), &encoded, ack_id, Some(timeout));
             }
             Command::EmitWithAck { namespace, encoded, ack_id, timeout, responder } => {
                 match self.connection.emit_encoded_with_ack(now, namespace.as_str(), &encoded, ack_id, Some(timeout)) {
@@ -209,6 +318,7 @@ impl Machine for SocketIoMachine {
             Command::Disconnect { namespace } => {
                 let _ = self.connection.disconnect(now, namespace.as_str());
             }
+            Command::DisconnectAll => self.connection.disconnect_all(now),
         }
     }
 }

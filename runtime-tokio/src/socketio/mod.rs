@@ -21,6 +21,17 @@
 //! every client sees broadcasts and direct emits in the order they were
 //! made.
 //!
+//! The application's surface, after the reference server:
+//! [`SocketIo::ns`] with [`NamespaceRef::middleware`]; [`Socket`] (`on`,
+//! `on_any`, `on_any_outgoing`, `emit`, `emit_with_ack`, rooms,
+//! [`Socket::handshake`], typed data, `on_disconnecting`/`on_disconnect`);
+//! broadcasts through [`BroadcastOperator`] (`to`, `except`, `volatile`,
+//! `local`, `timeout` + `emit_with_ack`, `fetch_sockets` → [`RemoteSocket`],
+//! `sockets_join`/`sockets_leave`, `disconnect_sockets`); opt-in
+//! connection state recovery ([`SocketIoBuilder::connection_state_recovery`]);
+//! [`SocketIo::close`]. Each namespace has a timer task (broadcast ack
+//! deadlines, recovery expiry) next to the per-connection tasks.
+//!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
 //! use runtime_tokio::socketio::{AckSender, Data, SocketIo, Socket};
@@ -37,6 +48,8 @@
 //! # }
 //! ```
 
+mod broadcast;
+mod data;
 mod error;
 mod machine;
 mod namespace;
@@ -50,17 +63,21 @@ use std::time::Duration;
 use engineio_proto::server::Session;
 use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::{Instant, Sid, Str};
-use socketio_proto::server::{Connection, ServerConfig};
+use socketio_proto::server::{Connection, NamespaceConfig, ServerConfig};
 use socketio_proto::Json;
 use tokio::sync::mpsc;
 
-pub use error::{AckError, ConnectError, EmitError};
-pub use namespace::{BroadcastOperator, Handshake, NamespaceRef};
+pub use broadcast::{BroadcastOperator, RemoteSocket};
+pub use error::{AckError, BroadcastAckError, ConnectError, EmitError};
+pub use namespace::{Handshake, NamespaceRef};
 pub use socket::{AckSender, Data, FromArgs, Socket};
+pub use socketio_proto::recovery::RecoveryConfig;
+pub use socketio_proto::server::DisconnectReason;
 
 pub(crate) use machine::Command;
 use machine::{AppEvent, SocketIoMachine};
 use namespace::{ConnectionHandler, NamespaceShared};
+use socket::SocketParts;
 
 use crate::engine::{Command as SessionCommand, EngineOptions, EngineServer, HandshakeOrigin};
 use crate::runtime::Runtime;
@@ -75,6 +92,7 @@ const INVALID_NAMESPACE: &str = "Invalid namespace";
 #[derive(Debug)]
 pub(crate) struct ServerState {
     config: ServerConfig,
+    namespace_config: NamespaceConfig,
     runtime: Arc<dyn Runtime>,
     namespaces: RwLock<HashMap<String, Arc<NamespaceShared>>>,
 }
@@ -82,6 +100,10 @@ pub(crate) struct ServerState {
 impl ServerState {
     pub(crate) fn namespace(&self, name: &str) -> Option<Arc<NamespaceShared>> {
         self.namespaces.read().unwrap_or_else(PoisonError::into_inner).get(name).cloned()
+    }
+
+    fn all_namespaces(&self) -> Vec<Arc<NamespaceShared>> {
+        self.namespaces.read().unwrap_or_else(PoisonError::into_inner).values().cloned().collect()
     }
 }
 
@@ -95,8 +117,13 @@ pub(crate) fn open_connection(
 ) -> SocketIoMachine {
     let connection = Connection::new(&server.config, session, now);
     let (app, events) = mpsc::unbounded_channel();
-    let handlers =
-        HandlerTask { server: Arc::clone(server), origin, commands: commands.clone(), sockets: HashMap::new() };
+    let handlers = HandlerTask {
+        server: Arc::clone(server),
+        origin,
+        commands: commands.clone(),
+        handshakes: HashMap::new(),
+        sockets: HashMap::new(),
+    };
     server.runtime.spawn(Box::pin(handlers.run(events)));
     SocketIoMachine::new(connection, Arc::clone(server), commands, app)
 }
@@ -106,6 +133,8 @@ struct HandlerTask {
     server: Arc<ServerState>,
     origin: HandshakeOrigin,
     commands: mpsc::UnboundedSender<SessionCommand>,
+    /// The CONNECT of each namespace asked for, until its socket connects.
+    handshakes: HashMap<Str, Arc<Handshake>>,
     sockets: HashMap<Str, Socket>,
 }
 
@@ -113,16 +142,32 @@ impl HandlerTask {
     async fn run(mut self, mut events: mpsc::UnboundedReceiver<AppEvent>) {
         while let Some(event) = events.recv().await {
             match event {
-                AppEvent::ConnectRequest { namespace, auth, query } => self.connect(namespace, auth, query).await,
-                AppEvent::Connected { namespace, socket_id } => {
+                AppEvent::ConnectRequest { namespace, auth, query, admitted } => {
+                    self.connect(namespace, auth, query, admitted).await;
+                }
+                AppEvent::Connected { namespace, socket_id, recovered } => {
                     let Some(shared) = self.server.namespace(namespace.as_str()) else { continue };
-                    let socket = Socket::new(socket_id, Arc::clone(&shared), self.commands.clone());
+                    let Some(handshake) = self.handshakes.remove(&namespace) else { continue };
+                    let data = shared.lock().sockets.get(&socket_id).map(|entry| entry.data.clone());
+                    let socket = Socket::new(SocketParts {
+                        id: socket_id,
+                        namespace: Arc::clone(&shared),
+                        commands: self.commands.clone(),
+                        handshake,
+                        data: data.unwrap_or_default(),
+                        recovered,
+                    });
                     self.sockets.insert(namespace, socket.clone());
                     (shared.on_connection)(socket).await;
                 }
                 AppEvent::Event { namespace, event } => {
                     if let Some(socket) = self.sockets.get(&namespace) {
                         socket.dispatch(event).await;
+                    }
+                }
+                AppEvent::Disconnecting { namespace, reason, rooms } => {
+                    if let Some(socket) = self.sockets.get(&namespace) {
+                        socket.disconnecting(reason, rooms).await;
                     }
                 }
                 AppEvent::Disconnected { namespace, reason } => {
@@ -134,8 +179,9 @@ impl HandlerTask {
         }
     }
 
-    /// Runs the namespace's middlewares, then admits or refuses the socket.
-    async fn connect(&mut self, namespace: Str, auth: Option<Json>, namespace_query: Option<Str>) {
+    /// Runs the namespace's middlewares, then admits or refuses the socket
+    /// (only keeps its handshake when the machine `admitted` it already).
+    async fn connect(&mut self, namespace: Str, auth: Option<Json>, namespace_query: Option<Str>, admitted: bool) {
         let Some(shared) = self.server.namespace(namespace.as_str()) else {
             self.send(Command::Reject { namespace, message: INVALID_NAMESPACE.to_owned(), data: None });
             return;
@@ -147,15 +193,21 @@ impl HandlerTask {
             query: self.origin.query.clone(),
             namespace_query,
         });
+        self.handshakes.insert(namespace.clone(), Arc::clone(&handshake));
+        if admitted {
+            return;
+        }
         for middleware in shared.middlewares() {
             if let Err(refusal) = middleware(Arc::clone(&handshake)).await {
                 let data = refusal.data.as_ref().and_then(|data| Json::from_serialize(data).ok());
+                self.handshakes.remove(&namespace);
                 self.send(Command::Reject { namespace, message: refusal.message, data });
                 return;
             }
         }
         let mut random = [0u8; SID_RANDOM_BYTES];
         if getrandom::fill(&mut random).is_err() {
+            self.handshakes.remove(&namespace);
             self.send(Command::Reject { namespace, message: "no randomness".to_owned(), data: None });
             return;
         }
@@ -173,11 +225,16 @@ impl HandlerTask {
 pub struct SocketIoBuilder {
     engine: EngineOptions,
     config: ServerConfig,
+    namespace_config: NamespaceConfig,
 }
 
 impl Default for SocketIoBuilder {
     fn default() -> SocketIoBuilder {
-        SocketIoBuilder { engine: EngineOptions::default().with_path(DEFAULT_PATH), config: ServerConfig::default() }
+        SocketIoBuilder {
+            engine: EngineOptions::default().with_path(DEFAULT_PATH),
+            config: ServerConfig::default(),
+            namespace_config: NamespaceConfig::default(),
+        }
     }
 }
 
@@ -224,6 +281,20 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Turns connection state recovery on (the reference
+    /// `connectionStateRecovery`; off by default): a client that lost its
+    /// connection for a recoverable reason and comes back within
+    /// `config.max_disconnection_duration` gets its socket id, rooms and
+    /// data back, and the packets broadcast meanwhile; its socket is
+    /// [`Socket::recovered`]. [`RecoveryConfig::default`] has the reference
+    /// defaults (120 s, middlewares skipped for a recovered socket). Every
+    /// event the server emits without ack then carries an offset as its last
+    /// argument, as in the reference.
+    pub fn connection_state_recovery(mut self, config: RecoveryConfig) -> SocketIoBuilder {
+        self.namespace_config = self.namespace_config.with_recovery(config);
+        self
+    }
+
     /// Replaces the Engine.IO options wholesale (transports, CORS, …).
     pub fn engine_options(mut self, options: EngineOptions) -> SocketIoBuilder {
         self.engine = options;
@@ -235,6 +306,7 @@ impl SocketIoBuilder {
     pub fn build(self, runtime: Arc<dyn Runtime>) -> SocketIo {
         let state = Arc::new(ServerState {
             config: self.config,
+            namespace_config: self.namespace_config,
             runtime: Arc::clone(&runtime),
             namespaces: RwLock::new(HashMap::new()),
         });
@@ -271,7 +343,9 @@ impl SocketIo {
         Fut: Future<Output = ()> + Send + 'static,
     {
         let handler: ConnectionHandler = Arc::new(move |socket| Box::pin(on_connection(socket)));
-        let shared = Arc::new(NamespaceShared::new(name, handler, Arc::clone(&self.state.runtime)));
+        let runtime = Arc::clone(&self.state.runtime);
+        let (shared, timers) = NamespaceShared::new(name, &self.state.namespace_config, handler, runtime);
+        self.state.runtime.spawn(timers);
         let mut namespaces = self.state.namespaces.write().unwrap_or_else(PoisonError::into_inner);
         namespaces.insert(name.to_owned(), Arc::clone(&shared));
         NamespaceRef { shared }
@@ -280,5 +354,26 @@ impl SocketIo {
     /// The namespace `name`, if registered.
     pub fn of(&self, name: &str) -> Option<NamespaceRef> {
         self.state.namespace(name).map(|shared| NamespaceRef { shared })
+    }
+
+    /// Shuts the server down (the reference `io.close()`): every connection
+    /// is closed, its sockets disconnected with "server shutting down"
+    /// ([`DisconnectReason::ServerShuttingDown`]); resolves once every
+    /// namespace has lost its sockets (their disconnect handlers may still
+    /// be running). The accept loop keeps running (stop it by dropping its
+    /// task): a client may still connect afterwards.
+    pub async fn close(&self) {
+        self.engine.close_all();
+        for namespace in self.state.all_namespaces() {
+            loop {
+                let left = namespace.socket_left.notified();
+                let mut left = std::pin::pin!(left);
+                left.as_mut().enable();
+                if namespace.lock().sockets.is_empty() {
+                    break;
+                }
+                left.await;
+            }
+        }
     }
 }

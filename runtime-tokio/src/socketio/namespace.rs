@@ -1,21 +1,25 @@
 //! Namespaces: the shared state of each (the proto [`Namespace`] with its
-//! rooms, and the inbox of every connected socket's session task), the
-//! application's handle [`NamespaceRef`], broadcasts ([`BroadcastOperator`])
-//! and the CONNECT [`Handshake`] the middlewares see.
+//! rooms, and each connected socket's session task inbox and data), the
+//! timer task firing its deadlines, the application's handle
+//! [`NamespaceRef`] and the CONNECT [`Handshake`] the middlewares see.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
+use std::time::Duration;
 
 use engineio_proto::{Sid, Str};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use socketio_proto::broadcast::BroadcastOptions;
-use socketio_proto::server::Namespace;
+use socketio_proto::broadcast_ack::AckOutcome;
+use socketio_proto::server::{Namespace, NamespaceConfig};
 use socketio_proto::{Args, Json};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot, Notify};
 
+use super::broadcast::{BroadcastOperator, RemoteSocket};
+use super::data::SharedData;
 use super::error::{ConnectError, EmitError};
 use super::machine::Command;
 use super::socket::Socket;
@@ -73,22 +77,41 @@ impl Handshake {
     }
 }
 
+/// One connected socket, as its namespace keeps it.
+#[derive(Debug)]
+pub(crate) struct SocketEntry {
+    /// The inbox of the socket's session task.
+    pub(crate) commands: mpsc::UnboundedSender<SessionCommand>,
+    /// The socket's data (see [`Socket::set_data`]).
+    pub(crate) data: SharedData,
+}
+
 /// What the connections of a namespace share, under one lock.
 #[derive(Debug)]
 pub(crate) struct NamespaceState {
-    /// Rooms, broadcast planning, ack ids.
-    pub(crate) rooms: Namespace,
-    /// The session task inbox of each connected socket.
-    pub(crate) sockets: HashMap<Sid, mpsc::UnboundedSender<SessionCommand>>,
+    /// Rooms, broadcast planning, ack ids, broadcast acks, recovery.
+    pub(crate) rooms: Namespace<SharedData>,
+    /// Each connected socket.
+    pub(crate) sockets: HashMap<Sid, SocketEntry>,
+    /// Who waits for the outcome of each broadcast with ack.
+    ack_waiters: HashMap<u64, oneshot::Sender<AckOutcome>>,
 }
 
 impl NamespaceState {
-    /// Sends `encoded` to each of `targets`, in order.
-    fn send_to(&self, namespace: &Str, targets: impl Iterator<Item = Sid>, encoded: &socketio_proto::Encoded) {
+    /// Sends what `command` makes to each of `targets`, in order.
+    fn send_to<'a>(&self, targets: impl Iterator<Item = &'a Sid>, command: impl Fn() -> Command) {
         for target in targets {
-            if let Some(commands) = self.sockets.get(&target) {
-                let emit = Command::Emit { namespace: namespace.clone(), encoded: encoded.clone() };
-                let _ = commands.send(SessionCommand::SocketIo(emit));
+            if let Some(entry) = self.sockets.get(target) {
+                let _ = entry.commands.send(SessionCommand::SocketIo(command()));
+            }
+        }
+    }
+
+    /// Hands every decided broadcast ack outcome to its waiter.
+    pub(crate) fn drain_outcomes(&mut self) {
+        while let Some((ack_id, outcome)) = self.rooms.poll_outcome() {
+            if let Some(waiter) = self.ack_waiters.remove(&ack_id) {
+                let _ = waiter.send(outcome);
             }
         }
     }
@@ -101,6 +124,10 @@ pub(crate) struct NamespaceShared {
     pub(crate) on_connection: ConnectionHandler,
     middlewares: RwLock<Vec<Middleware>>,
     pub(crate) runtime: Arc<dyn Runtime>,
+    /// Wakes the namespace's timer task (a new deadline, or the namespace is gone).
+    timer: Arc<Notify>,
+    /// Told whenever a socket leaves (for [`SocketIo::close`](super::SocketIo::close)).
+    pub(crate) socket_left: Notify,
 }
 
 impl std::fmt::Debug for NamespaceShared {
@@ -109,19 +136,38 @@ impl std::fmt::Debug for NamespaceShared {
     }
 }
 
+impl Drop for NamespaceShared {
+    fn drop(&mut self) {
+        self.timer.notify_one();
+    }
+}
+
 impl NamespaceShared {
-    pub(crate) fn new(name: &str, on_connection: ConnectionHandler, runtime: Arc<dyn Runtime>) -> NamespaceShared {
+    /// The namespace and the timer task that fires its deadlines (broadcast
+    /// acks, recovery expiry); spawn the task on the runtime.
+    pub(crate) fn new(
+        name: &str,
+        config: &NamespaceConfig,
+        on_connection: ConnectionHandler,
+        runtime: Arc<dyn Runtime>,
+    ) -> (Arc<NamespaceShared>, BoxFuture) {
         let name = Str::from(name.to_owned());
-        NamespaceShared {
+        let timer = Arc::new(Notify::new());
+        let shared = Arc::new(NamespaceShared {
             state: Mutex::new(NamespaceState {
-                rooms: Namespace::new(name.clone(), &Default::default()),
+                rooms: Namespace::new(name.clone(), config),
                 sockets: HashMap::new(),
+                ack_waiters: HashMap::new(),
             }),
             name,
             on_connection,
             middlewares: RwLock::new(Vec::new()),
-            runtime,
-        }
+            runtime: Arc::clone(&runtime),
+            timer: Arc::clone(&timer),
+            socket_left: Notify::new(),
+        });
+        let task = Box::pin(run_timers(Arc::downgrade(&shared), timer, runtime));
+        (shared, task)
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, NamespaceState> {
@@ -132,6 +178,11 @@ impl NamespaceShared {
         self.middlewares.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
+    /// Lets the timer task look at the deadlines again.
+    pub(crate) fn wake_timer(&self) {
+        self.timer.notify_one();
+    }
+
     /// Encodes once and sends to every socket `options` selects, under the
     /// lock: broadcasts reach every target in the order they were made.
     pub(crate) fn broadcast(&self, event: &str, args: Args, options: &BroadcastOptions) {
@@ -139,9 +190,124 @@ impl NamespaceShared {
         let mut guard = self.lock();
         let state = &mut *guard;
         let plan = state.rooms.broadcast(now, event.to_owned(), args, options);
+        let volatile = plan.flags.volatile;
         let targets: Vec<Sid> = plan.target_ids().cloned().collect();
         let encoded = plan.encoded;
-        state.send_to(&self.name, targets.into_iter(), &encoded);
+        let namespace = &self.name;
+        state.send_to(targets.iter(), || {
+            let (namespace, encoded) = (namespace.clone(), encoded.clone());
+            if volatile {
+                Command::EmitVolatile { namespace, encoded }
+            } else {
+                Command::Emit { namespace, encoded }
+            }
+        });
+        drop(guard);
+        // A recorded packet expires with the recovery store.
+        self.wake_timer();
+    }
+
+    /// Sends the EVENT to every selected socket with one shared ack id; the
+    /// outcome arrives once all answered or `timeout` passed.
+    pub(crate) fn broadcast_with_ack(
+        &self,
+        event: &str,
+        args: Args,
+        options: &BroadcastOptions,
+        timeout: Duration,
+    ) -> oneshot::Receiver<AckOutcome> {
+        let now = self.runtime.now();
+        let (waiter, outcome) = oneshot::channel();
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let plan = state.rooms.broadcast_with_ack(now, event.to_owned(), args, options, timeout);
+        let targets: Vec<Sid> = plan.target_ids().cloned().collect();
+        let (encoded, ack_id) = (plan.encoded, plan.ack_id.unwrap_or_default());
+        let namespace = &self.name;
+        state.send_to(targets.iter(), || Command::EmitBroadcastWithAck {
+            namespace: namespace.clone(),
+            encoded: encoded.clone(),
+            ack_id,
+            timeout,
+        });
+        state.ack_waiters.insert(ack_id, waiter);
+        state.drain_outcomes();
+        drop(guard);
+        self.wake_timer();
+        outcome
+    }
+
+    /// Emits to one socket, recorded for recovery as the reference does.
+    pub(crate) fn emit_to(
+        &self,
+        socket: &Sid,
+        commands: &mpsc::UnboundedSender<SessionCommand>,
+        event: &str,
+        args: Args,
+    ) -> Result<(), EmitError> {
+        let now = self.runtime.now();
+        let mut state = self.lock();
+        let encoded = state.rooms.socket_emit(now, socket, event.to_owned(), args);
+        let command = Command::Emit { namespace: self.name.clone(), encoded };
+        commands.send(SessionCommand::SocketIo(command)).map_err(|_| EmitError::Closed)
+    }
+
+    /// Handles on the sockets `options` selects.
+    pub(crate) fn fetch_sockets(self: &Arc<Self>, options: &BroadcastOptions) -> Vec<RemoteSocket> {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let ids = state.rooms.fetch_sockets(options);
+        ids.into_iter()
+            .filter_map(|id| {
+                let entry = state.sockets.get(&id)?;
+                let rooms = state.rooms.disconnecting(&id).iter().map(|room| room.as_str().to_owned()).collect();
+                Some(RemoteSocket {
+                    id,
+                    rooms,
+                    data: entry.data.clone(),
+                    commands: entry.commands.clone(),
+                    namespace: Arc::clone(self),
+                })
+            })
+            .collect()
+    }
+
+    /// Disconnects the sockets `options` selects (and their connections when `close`).
+    pub(crate) fn disconnect_sockets(&self, options: &BroadcastOptions, close: bool) {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let plan = state.rooms.disconnect_sockets(options, close);
+        let namespace = &self.name;
+        state.send_to(plan.targets.iter(), || {
+            if plan.close {
+                Command::DisconnectAll
+            } else {
+                Command::Disconnect { namespace: namespace.clone() }
+            }
+        });
+    }
+}
+
+/// Fires the namespace's deadlines (broadcast ack timeouts, recovery
+/// expiry) until the namespace is gone.
+async fn run_timers(namespace: Weak<NamespaceShared>, wake: Arc<Notify>, runtime: Arc<dyn Runtime>) {
+    loop {
+        let deadline = match namespace.upgrade() {
+            Some(shared) => shared.lock().rooms.poll_timeout(),
+            None => return,
+        };
+        let notified = Box::pin(wake.notified());
+        match deadline {
+            Some(deadline) => {
+                let _ = futures_util::future::select(notified, runtime.sleep_until(deadline)).await;
+            }
+            None => notified.await,
+        }
+        let Some(shared) = namespace.upgrade() else { return };
+        let now = runtime.now();
+        let mut state = shared.lock();
+        state.rooms.handle_timeout(now);
+        state.drain_outcomes();
     }
 }
 
@@ -175,57 +341,59 @@ impl NamespaceRef {
         self.shared.lock().sockets.len()
     }
 
+    /// A broadcast to every socket of the namespace, to narrow or modify.
+    pub fn all(&self) -> BroadcastOperator {
+        BroadcastOperator::new(Arc::clone(&self.shared), BroadcastOptions::everyone())
+    }
+
     /// A broadcast to the sockets in `room`.
     pub fn to(&self, room: &str) -> BroadcastOperator {
-        BroadcastOperator::new(Arc::clone(&self.shared), BroadcastOptions::everyone()).to(room)
+        self.all().to(room)
     }
 
     /// A broadcast to every socket not in `room`.
     pub fn except(&self, room: &str) -> BroadcastOperator {
-        BroadcastOperator::new(Arc::clone(&self.shared), BroadcastOptions::everyone()).except(room)
+        self.all().except(room)
+    }
+
+    /// A volatile broadcast (see [`BroadcastOperator::volatile`]).
+    pub fn volatile(&self) -> BroadcastOperator {
+        self.all().volatile()
+    }
+
+    /// A local broadcast (see [`BroadcastOperator::local`]).
+    pub fn local(&self) -> BroadcastOperator {
+        self.all().local()
+    }
+
+    /// A broadcast whose acks wait at most `timeout` (see [`BroadcastOperator::timeout`]).
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperator {
+        self.all().timeout(timeout)
     }
 
     /// Emits `event` with one argument to every socket of the namespace.
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), EmitError> {
-        BroadcastOperator::new(Arc::clone(&self.shared), BroadcastOptions::everyone()).emit(event, value)
-    }
-}
-
-/// A broadcast being aimed: rooms to reach and rooms to skip (the reference
-/// `BroadcastOperator`). The packet is encoded once and queued on every
-/// target connection in the same order as other broadcasts.
-#[derive(Debug, Clone)]
-pub struct BroadcastOperator {
-    shared: Arc<NamespaceShared>,
-    options: BroadcastOptions,
-}
-
-impl BroadcastOperator {
-    pub(crate) fn new(shared: Arc<NamespaceShared>, options: BroadcastOptions) -> BroadcastOperator {
-        BroadcastOperator { shared, options }
+        self.all().emit(event, value)
     }
 
-    /// Also reaches the sockets in `room` (with no room: everyone).
-    pub fn to(mut self, room: &str) -> BroadcastOperator {
-        self.options = self.options.to(room);
-        self
+    /// Handles on every socket of the namespace (the reference `fetchSockets`).
+    pub fn fetch_sockets(&self) -> Vec<RemoteSocket> {
+        self.all().fetch_sockets()
     }
 
-    /// Skips the sockets in `room`.
-    pub fn except(mut self, room: &str) -> BroadcastOperator {
-        self.options = self.options.except(room);
-        self
+    /// Makes every socket join `room` (the reference `socketsJoin`).
+    pub fn sockets_join(&self, room: &str) {
+        self.all().sockets_join(room);
     }
 
-    /// Emits `event` with one argument.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), EmitError> {
-        let args = Args::from_tuple(&(value,)).map_err(EmitError::Serialize)?;
-        self.emit_args(event, args);
-        Ok(())
+    /// Makes every socket leave `room` (the reference `socketsLeave`).
+    pub fn sockets_leave(&self, room: &str) {
+        self.all().sockets_leave(room);
     }
 
-    /// Emits `event` with `args` as they are (several arguments, attachments).
-    pub fn emit_args(&self, event: &str, args: Args) {
-        self.shared.broadcast(event, args, &self.options);
+    /// Disconnects every socket, and their connections when `close` (the
+    /// reference `disconnectSockets`).
+    pub fn disconnect_sockets(&self, close: bool) {
+        self.all().disconnect_sockets(close);
     }
 }

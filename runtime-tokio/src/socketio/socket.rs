@@ -1,6 +1,8 @@
 //! [`Socket`]: one client on one namespace, as the application sees it —
-//! its event handlers, emits, acks, rooms and disconnection.
+//! its event handlers, emits, acks, rooms, handshake, data and
+//! disconnection.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
@@ -12,12 +14,14 @@ use serde::de::{DeserializeOwned, IgnoredAny, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use socketio_proto::broadcast::BroadcastOptions;
 use socketio_proto::server::DisconnectReason;
-use socketio_proto::{Args, Event, Packet};
+use socketio_proto::{Args, Event};
 use tokio::sync::{mpsc, oneshot};
 
+use super::broadcast::BroadcastOperator;
+use super::data::SharedData;
 use super::error::{AckError, EmitError};
 use super::machine::Command;
-use super::namespace::{BroadcastOperator, NamespaceRef, NamespaceShared};
+use super::namespace::{Handshake, NamespaceRef, NamespaceShared};
 use crate::engine::Command as SessionCommand;
 use crate::runtime::BoxFuture;
 
@@ -71,15 +75,34 @@ impl<T: DeserializeOwned + Send + 'static> FromArgs for Data<T> {
 /// An event handler, type-erased.
 type EventHandler = Arc<dyn Fn(Socket, Args, Option<AckSender>) -> BoxFuture + Send + Sync>;
 
-/// A disconnect handler, type-erased.
+/// A handler of every incoming event, type-erased.
+type AnyHandler = Arc<dyn Fn(Socket, String, Args) -> BoxFuture + Send + Sync>;
+
+/// A listener of every outgoing event.
+type OutgoingListener = Arc<dyn Fn(&Socket, &str, &Args) + Send + Sync>;
+
+/// A disconnect (or disconnecting) handler, type-erased.
 type DisconnectHandler = Arc<dyn Fn(Socket, DisconnectReason) -> BoxFuture + Send + Sync>;
 
+/// What a socket is made of, besides its handlers.
+pub(crate) struct SocketParts {
+    pub(crate) id: Sid,
+    pub(crate) namespace: Arc<NamespaceShared>,
+    pub(crate) commands: mpsc::UnboundedSender<SessionCommand>,
+    pub(crate) handshake: Arc<Handshake>,
+    pub(crate) data: SharedData,
+    pub(crate) recovered: bool,
+}
+
 struct SocketInner {
-    id: Sid,
-    namespace: Arc<NamespaceShared>,
-    commands: mpsc::UnboundedSender<SessionCommand>,
+    parts: SocketParts,
     handlers: Mutex<HashMap<String, EventHandler>>,
+    on_any: Mutex<Option<AnyHandler>>,
+    on_any_outgoing: Mutex<Option<OutgoingListener>>,
+    on_disconnecting: Mutex<Option<DisconnectHandler>>,
     on_disconnect: Mutex<Option<DisconnectHandler>>,
+    /// The rooms the socket was in when it started leaving.
+    rooms_when_leaving: Mutex<Option<Vec<String>>>,
 }
 
 /// One client connected on one namespace. Cheap to clone.
@@ -94,41 +117,82 @@ pub struct Socket {
 
 impl fmt::Debug for Socket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Socket").field("id", &self.inner.id).field("namespace", &self.inner.namespace.name).finish()
+        f.debug_struct("Socket")
+            .field("id", &self.inner.parts.id)
+            .field("namespace", &self.inner.parts.namespace.name)
+            .finish()
     }
 }
 
 impl Socket {
-    pub(crate) fn new(
-        id: Sid,
-        namespace: Arc<NamespaceShared>,
-        commands: mpsc::UnboundedSender<SessionCommand>,
-    ) -> Socket {
+    pub(crate) fn new(parts: SocketParts) -> Socket {
         Socket {
             inner: Arc::new(SocketInner {
-                id,
-                namespace,
-                commands,
+                parts,
                 handlers: Mutex::new(HashMap::new()),
+                on_any: Mutex::new(None),
+                on_any_outgoing: Mutex::new(None),
+                on_disconnecting: Mutex::new(None),
                 on_disconnect: Mutex::new(None),
+                rooms_when_leaving: Mutex::new(None),
             }),
         }
     }
 
     /// The socket id (the `sid` of the CONNECT reply; also its own room).
     pub fn id(&self) -> &Sid {
-        &self.inner.id
+        &self.inner.parts.id
+    }
+
+    /// Whether the socket got its previous session back (connection state
+    /// recovery: same id, rooms and data, missed packets delivered).
+    pub fn recovered(&self) -> bool {
+        self.inner.parts.recovered
+    }
+
+    /// The CONNECT that made the socket: auth, handshake headers and query.
+    pub fn handshake(&self) -> &Handshake {
+        &self.inner.parts.handshake
+    }
+
+    /// The rooms the socket is in, its own room first; once it is leaving
+    /// (in [`Socket::on_disconnecting`] and [`Socket::on_disconnect`]),
+    /// the rooms it was in.
+    pub fn rooms(&self) -> Vec<String> {
+        if let Some(rooms) = self.inner.rooms_when_leaving.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            return rooms.clone();
+        }
+        let state = self.inner.parts.namespace.lock();
+        state.rooms.disconnecting(&self.inner.parts.id).iter().map(|room| room.as_str().to_owned()).collect()
+    }
+
+    /// Attaches `value` to the socket (one value per type; the reference
+    /// `socket.data`), replacing the previous value of its type. Kept with
+    /// the session for connection state recovery, and seen by
+    /// [`BroadcastOperator::fetch_sockets`].
+    pub fn set_data<T: Any + Send + Sync>(&self, value: T) {
+        self.inner.parts.data.set(value);
+    }
+
+    /// A copy of the socket's value of type `T`, if any.
+    pub fn data<T: Any + Send + Sync + Clone>(&self) -> Option<T> {
+        self.inner.parts.data.get()
+    }
+
+    /// Takes the socket's value of type `T` away.
+    pub fn remove_data<T: Any + Send + Sync>(&self) -> Option<T> {
+        self.inner.parts.data.remove()
     }
 
     /// The namespace's name.
     pub fn namespace(&self) -> &str {
-        self.inner.namespace.name.as_str()
+        self.inner.parts.namespace.name.as_str()
     }
 
     /// The socket's namespace (the reference `socket.nsp`): broadcasts that
     /// include this socket, `socket.ns().to(room).emit(…)`.
     pub fn ns(&self) -> NamespaceRef {
-        NamespaceRef { shared: Arc::clone(&self.inner.namespace) }
+        NamespaceRef { shared: Arc::clone(&self.inner.parts.namespace) }
     }
 
     /// Handles `event`: `handler` gets the socket, the arguments (see
@@ -145,6 +209,39 @@ impl Socket {
             Err(_) => Box::pin(async {}),
         });
         self.inner.handlers.lock().unwrap_or_else(PoisonError::into_inner).insert(event.to_owned(), erased);
+    }
+
+    /// Handles every incoming event (the reference `onAny`), before the
+    /// event's own handler: `handler` gets the socket, the event name and
+    /// its arguments. A later `on_any` replaces it.
+    pub fn on_any<F, Fut>(&self, handler: F)
+    where
+        F: Fn(Socket, String, Args) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let erased: AnyHandler = Arc::new(move |socket, name, args| Box::pin(handler(socket, name, args)));
+        *self.inner.on_any.lock().unwrap_or_else(PoisonError::into_inner) = Some(erased);
+    }
+
+    /// Sees every event this socket emits to its client (the reference
+    /// `onAnyOutgoing`), as it is emitted: name and arguments. Broadcasts
+    /// are not seen. A later `on_any_outgoing` replaces it.
+    pub fn on_any_outgoing<F>(&self, listener: F)
+    where
+        F: Fn(&Socket, &str, &Args) + Send + Sync + 'static,
+    {
+        *self.inner.on_any_outgoing.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(listener));
+    }
+
+    /// Handles the start of the socket's disconnection (the reference
+    /// "disconnecting"): [`Socket::rooms`] still lists its rooms.
+    pub fn on_disconnecting<F, Fut>(&self, handler: F)
+    where
+        F: Fn(Socket, DisconnectReason) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let erased: DisconnectHandler = Arc::new(move |socket, reason| Box::pin(handler(socket, reason)));
+        *self.inner.on_disconnecting.lock().unwrap_or_else(PoisonError::into_inner) = Some(erased);
     }
 
     /// Handles the socket's disconnection, with its reason.
@@ -168,9 +265,16 @@ impl Socket {
 
     /// Emits `event` with `args` as they are to this client.
     pub fn emit_args(&self, event: &str, args: Args) -> Result<(), EmitError> {
-        let namespace = self.inner.namespace.name.clone();
-        let encoded = Packet::event(namespace.clone(), event.to_owned(), args, None).encode();
-        self.command(Command::Emit { namespace, encoded })
+        self.notify_outgoing(event, &args);
+        let parts = &self.inner.parts;
+        parts.namespace.emit_to(&parts.id, &parts.commands, event, args)
+    }
+
+    fn notify_outgoing(&self, event: &str, args: &Args) {
+        let listener = self.inner.on_any_outgoing.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(listener) = listener {
+            listener(self, event, args);
+        }
     }
 
     /// Emits `event` with one argument and waits for the client's answer
@@ -187,8 +291,9 @@ impl Socket {
 
     /// Emits `event` with `args` as they are and waits for the answer, at most `timeout`.
     pub async fn emit_args_with_ack(&self, event: &str, args: Args, timeout: Duration) -> Result<Args, AckError> {
-        let namespace = self.inner.namespace.name.clone();
-        let (ack_id, encoded) = self.inner.namespace.lock().rooms.socket_emit_with_ack(event.to_owned(), args);
+        self.notify_outgoing(event, &args);
+        let namespace = self.inner.parts.namespace.name.clone();
+        let (ack_id, encoded) = self.inner.parts.namespace.lock().rooms.socket_emit_with_ack(event.to_owned(), args);
         let (responder, answer) = oneshot::channel();
         let command = Command::EmitWithAck { namespace, encoded, ack_id, timeout, responder };
         self.command(command).map_err(AckError::Send)?;
@@ -197,54 +302,69 @@ impl Socket {
 
     /// Joins `room`.
     pub fn join(&self, room: &str) {
-        self.inner.namespace.lock().rooms.join(&self.inner.id, &room.into());
+        self.inner.parts.namespace.lock().rooms.join(&self.inner.parts.id, &room.into());
     }
 
     /// Leaves `room`.
     pub fn leave(&self, room: &str) {
-        self.inner.namespace.lock().rooms.leave(&self.inner.id, &room.into());
+        self.inner.parts.namespace.lock().rooms.leave(&self.inner.parts.id, &room.into());
     }
 
     /// A broadcast to the sockets in `room`, this one excepted (the reference `socket.to`).
     pub fn to(&self, room: &str) -> BroadcastOperator {
-        let options = BroadcastOptions::everyone().except_sender(&self.inner.id);
-        BroadcastOperator::new(Arc::clone(&self.inner.namespace), options).to(room)
+        let options = BroadcastOptions::everyone().except_sender(&self.inner.parts.id);
+        BroadcastOperator::new(Arc::clone(&self.inner.parts.namespace), options).to(room)
     }
 
     /// A broadcast to every socket of the namespace but this one (the reference `socket.broadcast`).
     pub fn broadcast(&self) -> BroadcastOperator {
-        let options = BroadcastOptions::everyone().except_sender(&self.inner.id);
-        BroadcastOperator::new(Arc::clone(&self.inner.namespace), options)
+        let options = BroadcastOptions::everyone().except_sender(&self.inner.parts.id);
+        BroadcastOperator::new(Arc::clone(&self.inner.parts.namespace), options)
     }
 
     /// Disconnects the socket (DISCONNECT to the client; the connection stays open).
     pub fn disconnect(&self) {
-        let _ = self.command(Command::Disconnect { namespace: self.inner.namespace.name.clone() });
+        let _ = self.command(Command::Disconnect { namespace: self.inner.parts.namespace.name.clone() });
     }
 
     fn command(&self, command: Command) -> Result<(), EmitError> {
-        self.inner.commands.send(SessionCommand::SocketIo(command)).map_err(|_| EmitError::Closed)
+        self.inner.parts.commands.send(SessionCommand::SocketIo(command)).map_err(|_| EmitError::Closed)
     }
 
     /// Runs the handler of `event`, if any, to completion.
     pub(crate) async fn dispatch(&self, event: Event) {
+        let any = self.inner.on_any.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(any) = any {
+            any(self.clone(), event.name.as_str().to_owned(), event.arguments.clone()).await;
+        }
         let handler =
             self.inner.handlers.lock().unwrap_or_else(PoisonError::into_inner).get(event.name.as_str()).cloned();
         let Some(handler) = handler else {
             return;
         };
         let ack = event.ack_id.map(|ack_id| AckSender {
-            namespace: self.inner.namespace.name.clone(),
+            namespace: self.inner.parts.namespace.name.clone(),
             ack_id,
-            commands: self.inner.commands.clone(),
+            commands: self.inner.parts.commands.clone(),
         });
         handler(self.clone(), event.arguments, ack).await;
+    }
+
+    /// Keeps the rooms the socket is leaving and runs the disconnecting handler, if any.
+    pub(crate) async fn disconnecting(&self, reason: DisconnectReason, rooms: Vec<String>) {
+        *self.inner.rooms_when_leaving.lock().unwrap_or_else(PoisonError::into_inner) = Some(rooms);
+        let handler = self.inner.on_disconnecting.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(handler) = handler {
+            handler(self.clone(), reason).await;
+        }
     }
 
     /// Runs the disconnect handler, if any, then forgets every handler.
     pub(crate) async fn disconnected(&self, reason: DisconnectReason) {
         let handler = self.inner.on_disconnect.lock().unwrap_or_else(PoisonError::into_inner).take();
         self.inner.handlers.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.inner.on_any.lock().unwrap_or_else(PoisonError::into_inner).take();
+        self.inner.on_any_outgoing.lock().unwrap_or_else(PoisonError::into_inner).take();
         if let Some(handler) = handler {
             handler(self.clone(), reason).await;
         }
