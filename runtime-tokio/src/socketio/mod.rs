@@ -295,7 +295,28 @@ impl SocketIoBuilder {
         self
     }
 
-    /// Replaces the Engine.IO options wholesale (transports, CORS, …).
+    /// Cross-origin rules for browsers (default: any origin, no credentials).
+    pub fn cors(mut self, cors: crate::engine::Cors) -> SocketIoBuilder {
+        self.engine = self.engine.with_cors(cors);
+        self
+    }
+
+    /// A hook asked on every handshake (the reference `allowRequest`): a
+    /// refusal answers 403 `{"code":4,"message":…}`.
+    pub fn allow_request(mut self, allow: crate::engine::AllowRequest) -> SocketIoBuilder {
+        self.engine = self.engine.with_allow_request(allow);
+        self
+    }
+
+    /// How long a client may take to send its request head when this crate
+    /// accepts the connections (default 10 s; `None` turns it off).
+    pub fn header_read_timeout(mut self, timeout: Option<Duration>) -> SocketIoBuilder {
+        self.engine = self.engine.with_header_read_timeout(timeout);
+        self
+    }
+
+    /// Replaces every Engine.IO option at once (path included: set it back
+    /// to [`DEFAULT_PATH`] if you start from `EngineOptions::default()`).
     pub fn engine_options(mut self, options: EngineOptions) -> SocketIoBuilder {
         self.engine = options;
         self
