@@ -57,6 +57,8 @@ step "cargo test" cargo test --workspace --all-features
 step "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 step "no_std proof" no_std_proof
 step "fuzz smoke (${FUZZ_SMOKE_SECONDS}s per target)" fuzz_smoke
+# The README's demo must keep working: run it on a free port.
+step "demo" env PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" bash scripts/demo.sh
 
 printf '\n==> all steps passed in %ss\n' "$((SECONDS - SUITE_START))"
 printf '%s\n' "${STEP_TIMES[@]}"
