@@ -1,0 +1,55 @@
+// A real npm `socket.io` 4.8.1 server for the Rust client's interop tests
+// (`runtime-tokio/tests/client_interop.rs`).
+//
+//   node server_socketio.js <port>
+//
+// On `/` and `/admin`:
+//   on connection   emits `hello` with "world" (and the namespace);
+//   `echo`          acknowledges with its arguments;
+//   `ask`           asks the client with `question` (emitWithAck, 5 s) and
+//                   prints {"answer":...};
+//   any event       printed as {"event":name,"args":[...],"nsp":...} in arrival order.
+// Prints {"listening":port} once bound and {"connection":nsp} per socket.
+// One JSON object per stdout line; the test kills the process.
+"use strict";
+
+const { Server } = require("socket.io");
+
+const port = Number(process.argv[2]);
+if (!Number.isInteger(port) || port <= 0) {
+  console.error("usage: node server_socketio.js <port>");
+  process.exit(2);
+}
+
+const print = (value) => process.stdout.write(JSON.stringify(value) + "\n");
+const io = new Server({ pingInterval: 2000, pingTimeout: 2000 });
+
+for (const nsp of ["/", "/admin"]) {
+  io.of(nsp).on("connection", (socket) => {
+    print({ connection: nsp, transport: socket.conn.transport.name });
+    socket.onAny((event, ...args) => {
+      const plain = args.filter((arg) => typeof arg !== "function");
+      print({ event, args: plain, nsp });
+    });
+    socket.on("echo", (...args) => {
+      const ack = args.pop();
+      if (typeof ack === "function") ack(...args);
+    });
+    socket.on("ask", async (question) => {
+      try {
+        const answer = await socket.timeout(5000).emitWithAck("question", question);
+        print({ answer });
+      } catch (error) {
+        print({ answerError: String(error) });
+      }
+    });
+    socket.emit("hello", "world", nsp);
+  });
+}
+
+io.listen(port);
+io.httpServer.on("error", (error) => {
+  console.error(String(error));
+  process.exit(1);
+});
+io.httpServer.once("listening", () => print({ listening: port }));
