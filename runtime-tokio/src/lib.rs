@@ -3,7 +3,7 @@
 //!
 //! Today: [`engine`], an Engine.IO server, and [`socketio`], the Socket.IO
 //! server on top of it (issue #4), mountable into axum or any tower stack
-//! with [`tower`]; the client (issue #5) comes next.
+//! with [`tower`]; and [`client`], the Socket.IO client (issue #5).
 //!
 //! # One driver, small runtimes
 //!
@@ -41,6 +41,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod client;
 pub mod engine;
 pub mod runtime;
 pub mod socketio;

@@ -1,5 +1,6 @@
-//! The tokio runtime: [`TokioRuntime`] (the [`Runtime`] implementation) and
-//! the TCP accept loop ([`serve`], [`bind`]). The only module of the crate
+//! The tokio runtime: [`TokioRuntime`] (the [`Runtime`] implementation),
+//! the TCP accept loop ([`serve`], [`bind`]) and the client's TCP
+//! [`TokioConnector`] (with `ClientBuilder::build`). The only module of the crate
 //! that starts tasks or timers with tokio itself.
 
 use std::io;
@@ -12,6 +13,7 @@ use ::tokio::runtime::{Handle, TryCurrentError};
 use engineio_proto::Instant;
 use hyper_util::rt::TokioIo;
 
+use crate::client::{BoxStream, Client, ClientBuilder, ClientError, ConnectFuture, Connector};
 use crate::engine::{Connections, EngineOptions, EngineServer};
 use crate::runtime::{BoxFuture, Runtime};
 use crate::socketio::{SocketIo, SocketIoBuilder};
@@ -100,4 +102,29 @@ pub async fn bind_socketio(addr: impl ToSocketAddrs, builder: SocketIoBuilder) -
     let io = builder.build(Arc::new(runtime));
     ::tokio::spawn(serve(listener, io.engine().clone()));
     Ok((local_addr, io))
+}
+
+/// The client's [`Connector`] on tokio: `tokio::net::TcpStream`, with
+/// `TCP_NODELAY`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioConnector;
+
+impl Connector for TokioConnector {
+    fn connect(&self, host: &str, port: u16) -> ConnectFuture {
+        let host = host.to_string();
+        Box::pin(async move {
+            let stream = ::tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+            let _ = stream.set_nodelay(true);
+            Ok(Box::new(TokioIo::new(stream)) as BoxStream)
+        })
+    }
+}
+
+impl ClientBuilder {
+    /// Starts the client on the current tokio runtime with [`TokioConnector`];
+    /// it starts connecting at once. Fails outside a tokio runtime.
+    pub fn build(self) -> Result<Client, ClientError> {
+        let runtime = TokioRuntime::current().map_err(|error| ClientError::Runtime(error.to_string()))?;
+        self.build_with(Arc::new(runtime), Arc::new(TokioConnector))
+    }
 }

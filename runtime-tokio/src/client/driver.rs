@@ -1,0 +1,413 @@
+//! The driver task: one per [`Manager`]. It feeds the manager the
+//! application's commands, the I/O tasks' outcomes and its timer, and carries
+//! out what the manager asks. Every protocol decision is the manager's.
+
+use std::collections::HashMap;
+use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
+
+use engineio_proto::client::{ClientOutput, SocketId};
+use engineio_proto::{Frame, Instant};
+use socketio_proto::client::{
+    AckError, AckToken, DisconnectReason, EmitError, EmitOptions, EngineId, Event, Manager, Output, SocketHandle,
+};
+use socketio_proto::packet::Event as EventPacket;
+use socketio_proto::{Args, Json};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::client::transport::{spawn_http_request, spawn_websocket, Endpoint, HttpRequest, IoEvent};
+use crate::client::{AckResponder, ClientError};
+use crate::runtime::BoxFuture;
+
+/// A handler of one server event: the arguments and, if the server asked for
+/// one, the responder of its acknowledgement.
+pub(crate) type EventHandler = Box<dyn FnMut(Args, Option<AckResponder>) + Send>;
+
+/// What the application asks the driver.
+pub(crate) enum Command {
+    /// Join `namespace`; answer once the CONNECT is acknowledged (or refused).
+    Connect { namespace: String, auth: Option<Json>, done: oneshot::Sender<Result<(), ClientError>> },
+    /// Emit an event; `accepted` answers at once, `ack` once acknowledged.
+    Emit {
+        namespace: String,
+        name: String,
+        args: Args,
+        options: EmitOptions,
+        accepted: oneshot::Sender<Result<(), EmitError>>,
+        ack: Option<oneshot::Sender<Result<Args, AckError>>>,
+    },
+    /// Answer an event the server sent with an ack id.
+    Ack { namespace: String, ack_id: u64, args: Args },
+    /// Register a handler.
+    On { namespace: String, handler: Handler },
+    /// Leave `namespace`.
+    Disconnect { namespace: String },
+    /// Close the connection for good and end the driver.
+    Close,
+}
+
+/// A `connect` handler.
+pub(crate) type ConnectHandler = Box<dyn FnMut() + Send>;
+/// A `disconnect` handler.
+pub(crate) type DisconnectHandler = Box<dyn FnMut(DisconnectReason) + Send>;
+/// A `connect_error` handler.
+pub(crate) type ConnectErrorHandler = Box<dyn FnMut(&str) + Send>;
+
+/// A handler registration.
+pub(crate) enum Handler {
+    Event(String, EventHandler),
+    Connect(ConnectHandler),
+    Disconnect(DisconnectHandler),
+    ConnectError(ConnectErrorHandler),
+}
+
+/// The `connected` flags of the sockets, shared with their handles.
+pub(crate) type ConnectedFlags = Arc<Mutex<HashMap<String, Arc<AtomicBool>>>>;
+
+/// The flag of `namespace` in `flags`, created unset on first use.
+pub(crate) fn connected_flag(flags: &ConnectedFlags, namespace: &str) -> Arc<AtomicBool> {
+    let mut flags = flags.lock().unwrap_or_else(PoisonError::into_inner);
+    flags.entry(namespace.to_string()).or_default().clone()
+}
+
+/// The application side of one namespace socket.
+struct SocketEntry {
+    handle: Option<SocketHandle>,
+    connected: Arc<AtomicBool>,
+    events: HashMap<String, EventHandler>,
+    on_connect: Vec<ConnectHandler>,
+    on_disconnect: Vec<DisconnectHandler>,
+    on_connect_error: Vec<ConnectErrorHandler>,
+    connect_waiters: Vec<oneshot::Sender<Result<(), ClientError>>>,
+}
+
+impl SocketEntry {
+    fn new(connected: Arc<AtomicBool>) -> SocketEntry {
+        SocketEntry {
+            handle: None,
+            connected,
+            events: HashMap::new(),
+            on_connect: Vec::new(),
+            on_disconnect: Vec::new(),
+            on_connect_error: Vec::new(),
+            connect_waiters: Vec::new(),
+        }
+    }
+}
+
+/// The driver's state.
+pub(crate) struct Driver {
+    manager: Manager,
+    endpoint: Endpoint,
+    commands: mpsc::UnboundedReceiver<Command>,
+    /// Given to [`AckResponder`]s.
+    command_sender: mpsc::WeakUnboundedSender<Command>,
+    io_sender: mpsc::UnboundedSender<IoEvent>,
+    io_events: mpsc::UnboundedReceiver<IoEvent>,
+    flags: ConnectedFlags,
+    sockets: HashMap<String, SocketEntry>,
+    namespaces: HashMap<SocketHandle, String>,
+    acks: HashMap<AckToken, oneshot::Sender<Result<Args, AckError>>>,
+    websockets: HashMap<(EngineId, SocketId), mpsc::UnboundedSender<Frame>>,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        manager: Manager,
+        endpoint: Endpoint,
+        commands: mpsc::UnboundedReceiver<Command>,
+        command_sender: mpsc::WeakUnboundedSender<Command>,
+        flags: ConnectedFlags,
+    ) -> Driver {
+        let (io_sender, io_events) = mpsc::unbounded_channel();
+        Driver {
+            manager,
+            endpoint,
+            commands,
+            command_sender,
+            io_sender,
+            io_events,
+            flags,
+            sockets: HashMap::new(),
+            namespaces: HashMap::new(),
+            acks: HashMap::new(),
+            websockets: HashMap::new(),
+        }
+    }
+
+    /// The entry of `namespace`, created on first use.
+    fn entry(&mut self, namespace: &str) -> &mut SocketEntry {
+        let flags = &self.flags;
+        self.sockets.entry(namespace.to_string()).or_insert_with(|| SocketEntry::new(connected_flag(flags, namespace)))
+    }
+
+    /// The run loop: until [`Command::Close`] or every handle is dropped.
+    pub(crate) async fn run(mut self) {
+        let mut timer: Option<(Instant, BoxFuture)> = None;
+        loop {
+            self.execute_outputs();
+            let deadline = self.manager.poll_timeout();
+            if timer.as_ref().map(|(at, _)| *at) != deadline {
+                timer = deadline.map(|at| (at, self.endpoint.runtime.sleep_until(at)));
+            }
+            let woken = poll_fn(|cx| {
+                if let Poll::Ready(command) = self.commands.poll_recv(cx) {
+                    return Poll::Ready(Wake::Command(command));
+                }
+                if let Poll::Ready(Some(event)) = self.io_events.poll_recv(cx) {
+                    return Poll::Ready(Wake::Io(event));
+                }
+                if let Some((_, sleep)) = timer.as_mut() {
+                    if sleep.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(Wake::Timer);
+                    }
+                }
+                Poll::Pending
+            })
+            .await;
+            let now = self.endpoint.runtime.now();
+            match woken {
+                Wake::Command(Some(Command::Close)) | Wake::Command(None) => {
+                    self.manager.close(now);
+                    self.execute_outputs();
+                    self.fail_connect_waiters_all();
+                    return;
+                }
+                Wake::Command(Some(command)) => self.handle_command(now, command),
+                Wake::Io(event) => self.handle_io(now, event),
+                Wake::Timer => {
+                    timer = None;
+                    self.manager.handle_timeout(now);
+                }
+            }
+        }
+    }
+
+    fn handle_command(&mut self, now: Instant, command: Command) {
+        match command {
+            Command::Connect { namespace, auth, done } => {
+                let handle = self.ensure_socket(now, &namespace, auth);
+                self.manager.connect(now, handle);
+                if self.manager.connected(handle) {
+                    let _ = done.send(Ok(()));
+                } else if let Some(entry) = self.sockets.get_mut(&namespace) {
+                    entry.connect_waiters.push(done);
+                }
+            }
+            Command::Emit { namespace, name, args, options, accepted, ack } => {
+                let handle = self.ensure_socket(now, &namespace, None);
+                match self.manager.emit(now, handle, name, args, options) {
+                    Ok(token) => {
+                        if let (Some(token), Some(ack)) = (token, ack) {
+                            self.acks.insert(token, ack);
+                        }
+                        let _ = accepted.send(Ok(()));
+                    }
+                    Err(error) => {
+                        let _ = accepted.send(Err(error));
+                    }
+                }
+            }
+            Command::Ack { namespace, ack_id, args } => {
+                if let Some(handle) = self.sockets.get(&namespace).and_then(|entry| entry.handle) {
+                    self.manager.ack(now, handle, ack_id, args);
+                }
+            }
+            Command::On { namespace, handler } => {
+                let entry = self.entry(&namespace);
+                match handler {
+                    Handler::Event(name, handler) => {
+                        entry.events.insert(name, handler);
+                    }
+                    Handler::Connect(handler) => entry.on_connect.push(handler),
+                    Handler::Disconnect(handler) => entry.on_disconnect.push(handler),
+                    Handler::ConnectError(handler) => entry.on_connect_error.push(handler),
+                }
+            }
+            Command::Disconnect { namespace } => {
+                if let Some(handle) = self.sockets.get(&namespace).and_then(|entry| entry.handle) {
+                    self.manager.disconnect(now, handle);
+                }
+            }
+            Command::Close => {}
+        }
+    }
+
+    /// The manager's socket of `namespace`, created (and connecting) on first use.
+    fn ensure_socket(&mut self, now: Instant, namespace: &str, auth: Option<Json>) -> SocketHandle {
+        if let Some(handle) = self.entry(namespace).handle {
+            return handle;
+        }
+        let handle = self.manager.socket(now, namespace, auth);
+        self.entry(namespace).handle = Some(handle);
+        self.namespaces.insert(handle, namespace.to_string());
+        handle
+    }
+
+    fn handle_io(&mut self, now: Instant, event: IoEvent) {
+        match event {
+            IoEvent::HttpResponse { engine, request, status, binary, body } => {
+                self.manager.handle_http_response(now, engine, request, status, binary, body);
+            }
+            IoEvent::HttpFailed { engine, request } => self.manager.handle_http_failed(now, engine, request),
+            IoEvent::WebSocketOpened { engine, socket, writer } => {
+                self.websockets.insert((engine, socket), writer);
+                self.manager.handle_websocket_opened(now, engine, socket);
+            }
+            IoEvent::WebSocketFailed { engine, socket } => {
+                self.websockets.remove(&(engine, socket));
+                self.manager.handle_websocket_failed(now, engine, socket);
+            }
+            IoEvent::Frame { engine, socket, frame } => self.manager.handle_frame(now, engine, socket, frame),
+        }
+    }
+
+    /// Drains the manager's outputs and carries them out.
+    fn execute_outputs(&mut self) {
+        while let Some(output) = self.manager.poll_output() {
+            match output {
+                Output::Engine { engine, output } => self.execute_engine_output(engine, output),
+                Output::RandomNeeded => {
+                    let random = getrandom::u32().unwrap_or_else(|_| {
+                        // No OS randomness: the clock still spreads clients apart.
+                        (self.endpoint.runtime.now().as_millis() as u32).wrapping_mul(2_654_435_761)
+                    });
+                    let now = self.endpoint.runtime.now();
+                    self.manager.handle_random(now, random);
+                }
+                Output::Event(event) => self.dispatch_event(event),
+            }
+        }
+        for entry in self.sockets.values() {
+            let connected = entry.handle.is_some_and(|handle| self.manager.connected(handle));
+            entry.connected.store(connected, Ordering::Release);
+        }
+    }
+
+    fn execute_engine_output(&mut self, engine: EngineId, output: ClientOutput) {
+        match output {
+            ClientOutput::HttpRequest { id, method, query, body, content_type } => {
+                let request = HttpRequest { engine, request: id, method, query, body, content_type };
+                spawn_http_request(&self.endpoint, request, self.io_sender.clone());
+            }
+            ClientOutput::OpenWebSocket { id, query } => {
+                spawn_websocket(&self.endpoint, engine, id, query, self.io_sender.clone());
+            }
+            ClientOutput::Transmit { socket, frame } => {
+                if let Some(writer) = self.websockets.get(&(engine, socket)) {
+                    // A closed writer shows up as `WebSocketFailed` from the reader.
+                    let _ = writer.send(frame);
+                }
+            }
+            ClientOutput::CloseWebSocket { socket } => {
+                // Dropping the writer makes its task send a close frame.
+                self.websockets.remove(&(engine, socket));
+            }
+            ClientOutput::Event(_) => {}
+        }
+    }
+
+    fn dispatch_event(&mut self, event: Event) {
+        match event {
+            Event::Connect { socket } => {
+                if let Some(entry) = self.entry_mut(socket) {
+                    entry.connected.store(true, Ordering::Release);
+                    for waiter in entry.connect_waiters.drain(..) {
+                        let _ = waiter.send(Ok(()));
+                    }
+                    for handler in &mut entry.on_connect {
+                        handler();
+                    }
+                }
+            }
+            Event::ConnectError { socket, message, .. } => {
+                // `connect()` gives up when the manager will not try again by itself.
+                let gives_up = !self.manager.active(socket) || !self.manager.reconnecting();
+                if let Some(entry) = self.entry_mut(socket) {
+                    for handler in &mut entry.on_connect_error {
+                        handler(&message);
+                    }
+                    if gives_up {
+                        for waiter in entry.connect_waiters.drain(..) {
+                            let _ = waiter.send(Err(ClientError::ConnectFailed(message.clone())));
+                        }
+                    }
+                }
+            }
+            Event::Disconnect { socket, reason } => {
+                if let Some(entry) = self.entry_mut(socket) {
+                    entry.connected.store(false, Ordering::Release);
+                    for handler in &mut entry.on_disconnect {
+                        handler(reason);
+                    }
+                }
+            }
+            Event::Received { socket, event } => self.dispatch_received(socket, event),
+            Event::AckReceived { token, args, .. } => {
+                if let Some(waiter) = self.acks.remove(&token) {
+                    let _ = waiter.send(Ok(args));
+                }
+            }
+            Event::AckFailed { token, error, .. } => {
+                if let Some(waiter) = self.acks.remove(&token) {
+                    let _ = waiter.send(Err(error));
+                }
+            }
+            Event::ReconnectFailed => {
+                for entry in self.sockets.values_mut() {
+                    for waiter in entry.connect_waiters.drain(..) {
+                        let _ = waiter.send(Err(ClientError::ConnectFailed(String::from("reconnection failed"))));
+                    }
+                }
+            }
+            Event::Open
+            | Event::Close { .. }
+            | Event::Error { .. }
+            | Event::ReconnectAttempt { .. }
+            | Event::Reconnect { .. }
+            | Event::ReconnectError { .. } => {}
+        }
+    }
+
+    fn dispatch_received(&mut self, socket: SocketHandle, event: EventPacket) {
+        let Some(namespace) = self.namespaces.get(&socket).cloned() else {
+            return;
+        };
+        let responder = event.ack_id.map(|ack_id| AckResponder {
+            commands: self.command_sender.clone(),
+            namespace: namespace.clone(),
+            ack_id,
+        });
+        if let Some(handler) =
+            self.sockets.get_mut(&namespace).and_then(|entry| entry.events.get_mut(event.name.as_str()))
+        {
+            handler(event.arguments, responder);
+        }
+    }
+
+    fn entry_mut(&mut self, socket: SocketHandle) -> Option<&mut SocketEntry> {
+        let namespace = self.namespaces.get(&socket)?;
+        self.sockets.get_mut(namespace)
+    }
+
+    fn fail_connect_waiters_all(&mut self) {
+        for entry in self.sockets.values_mut() {
+            entry.connected.store(false, Ordering::Release);
+            for waiter in entry.connect_waiters.drain(..) {
+                let _ = waiter.send(Err(ClientError::Closed));
+            }
+        }
+        for (_, waiter) in self.acks.drain() {
+            let _ = waiter.send(Err(AckError::Disconnected));
+        }
+    }
+}
+
+/// Why the run loop woke up.
+enum Wake {
+    Command(Option<Command>),
+    Io(IoEvent),
+    Timer,
+}

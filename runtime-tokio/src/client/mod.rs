@@ -1,0 +1,385 @@
+//! The Socket.IO client (issue #5): a driver task per
+//! [`socketio_proto::client::Manager`] that moves bytes between real sockets
+//! and the manager, and a small async API over it.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), runtime_tokio::client::ClientError> {
+//! use runtime_tokio::client::Client;
+//!
+//! let client = Client::builder("http://127.0.0.1:3000").build()?;
+//! let socket = client.socket("/");
+//! socket.on("hello", |(text,): (String,), _ack| println!("server says {text}"));
+//! socket.connect().await?; // the namespace is joined: emits go out at once
+//! socket.emit("chat", &"hi").await?;
+//! let answer: (String,) = socket.emit_with_ack("echo", &"ping").await?;
+//! # let _ = answer;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Architecture
+//!
+//! [`ClientBuilder::build_with`] creates the manager and starts its driver
+//! task with a [`Runtime`] and a [`Connector`] (`build()` uses tokio's, from
+//! the `tokio` module). The driver waits on three things: the application's
+//! commands, the outcomes of its I/O tasks, and the manager's next deadline;
+//! after each it drains the manager's outputs and carries them out. Polling
+//! requests run one per connection (hyper 1's HTTP/1.1 client connection, no
+//! pooling yet); WebSockets are tokio-tungstenite clients over the same
+//! connector. Buffering while disconnected, the in-order flush after a
+//! reconnection, backoff, retries and acknowledgement deadlines are the
+//! manager's: the driver decides nothing about the protocol.
+//!
+//! Not yet: TLS (`https://`/`wss://` are refused with
+//! [`ClientError::TlsUnsupported`]), extra headers and cookies, binary
+//! arguments in typed handlers (use [`ClientSocket::emit_args`] to send them).
+
+mod driver;
+mod io;
+mod transport;
+mod url;
+
+pub use io::{BoxStream, ClientStream, ConnectFuture, Connector};
+pub use socketio_proto::client::{AckError, DisconnectReason, EmitError};
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use engineio_proto::TransportKind;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use socketio_proto::client::{EmitOptions, Manager, ManagerConfig};
+use socketio_proto::{Args, Json};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::runtime::Runtime;
+use driver::{connected_flag, Command, ConnectedFlags, Driver, Handler};
+use transport::Endpoint;
+use url::ServerUrl;
+
+/// What went wrong with a client operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The server URL does not parse.
+    #[error("invalid server URL {0}")]
+    InvalidUrl(String),
+    /// The URL asks for TLS, which this client does not speak yet.
+    #[error("TLS (https/wss) is not supported yet: {0}")]
+    TlsUnsupported(String),
+    /// Arguments did not serialize.
+    #[error("arguments do not serialize: {0}")]
+    Serialize(#[source] serde_json::Error),
+    /// An acknowledgement's arguments are not of the expected type.
+    #[error("acknowledgement does not deserialize: {0}")]
+    Deserialize(#[source] serde_json::Error),
+    /// The manager refused the emit.
+    #[error(transparent)]
+    Emit(#[from] EmitError),
+    /// The acknowledgement will not come.
+    #[error(transparent)]
+    Ack(#[from] AckError),
+    /// Joining the namespace failed: the server refused it, or the
+    /// connection failed and will not be retried.
+    #[error("connection failed: {0}")]
+    ConnectFailed(String),
+    /// The client was closed.
+    #[error("the client is closed")]
+    Closed,
+    /// No async runtime to run the client on.
+    #[error("no runtime: {0}")]
+    Runtime(String),
+}
+
+/// Options of a [`Client`], with the defaults of `socket.io-client` 4.8.
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    url: Result<ServerUrl, String>,
+    config: ManagerConfig,
+    auth: Option<Json>,
+}
+
+impl ClientBuilder {
+    /// Sets the transports, the first one opening the session
+    /// (default: polling then WebSocket).
+    pub fn transports(mut self, transports: &[TransportKind]) -> ClientBuilder {
+        self.config.engine.transports = transports.to_vec();
+        self
+    }
+
+    /// Whether to upgrade from polling to WebSocket (default: `true`).
+    pub fn upgrade(mut self, upgrade: bool) -> ClientBuilder {
+        self.config.engine.upgrade = upgrade;
+        self
+    }
+
+    /// The Engine.IO endpoint path (default: `/socket.io/`).
+    pub fn path(mut self, path: &str) -> ClientBuilder {
+        if let Ok(url) = self.url.as_mut() {
+            url.set_path(path);
+        }
+        self
+    }
+
+    /// The CONNECT payload of every namespace (`auth`), a JSON object.
+    pub fn auth(mut self, auth: serde_json::Value) -> ClientBuilder {
+        self.auth = Json::from_serialize(&auth).ok();
+        self
+    }
+
+    /// Whether to reconnect after losing the connection (default: `true`).
+    pub fn reconnection(mut self, reconnection: bool) -> ClientBuilder {
+        self.config.reconnection = reconnection;
+        self
+    }
+
+    /// How many reconnection attempts before giving up (default: unlimited).
+    pub fn reconnection_attempts(mut self, attempts: u32) -> ClientBuilder {
+        self.config.reconnection_attempts = Some(attempts);
+        self
+    }
+
+    /// The first reconnection delay and the longest one (default: 1 s, 5 s).
+    pub fn reconnection_delay(mut self, first: Duration, max: Duration) -> ClientBuilder {
+        self.config.reconnection_delay = first;
+        self.config.reconnection_delay_max = max;
+        self
+    }
+
+    /// How long the Engine.IO handshake may take (default: 20 s).
+    pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.config.timeout = Some(timeout);
+        self
+    }
+
+    /// The acknowledgement timeout of emits that set none (default: none).
+    pub fn ack_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.config.ack_timeout = Some(timeout);
+        self
+    }
+
+    /// Send every emit through an acknowledged queue, retried up to
+    /// `retries` times (default: 0, no queue).
+    pub fn retries(mut self, retries: u32) -> ClientBuilder {
+        self.config.retries = retries;
+        self
+    }
+
+    /// Starts the client on `runtime`, opening connections with `connector`;
+    /// it starts connecting at once.
+    pub fn build_with(self, runtime: Arc<dyn Runtime>, connector: Arc<dyn Connector>) -> Result<Client, ClientError> {
+        let url = self.url.map_err(ClientError::InvalidUrl)?;
+        let manager = Manager::new(self.config, runtime.now());
+        let (commands, inbox) = mpsc::unbounded_channel();
+        let flags = ConnectedFlags::default();
+        let endpoint = Endpoint { url: Arc::new(url), connector, runtime: runtime.clone() };
+        let driver = Driver::new(manager, endpoint, inbox, commands.downgrade(), flags.clone());
+        runtime.spawn(Box::pin(driver.run()));
+        Ok(Client { commands, flags, auth: self.auth })
+    }
+}
+
+/// A Socket.IO client: one connection (a manager) to a server, shared by
+/// its namespace sockets. Cheap to clone; the connection closes on
+/// [`Client::close`] or when every handle is dropped.
+#[derive(Debug, Clone)]
+pub struct Client {
+    commands: mpsc::UnboundedSender<Command>,
+    flags: ConnectedFlags,
+    auth: Option<Json>,
+}
+
+impl Client {
+    /// Options for a client of the server at `url` (`http://host:port` or
+    /// `ws://host:port`, optionally with a query sent on every request).
+    pub fn builder(url: &str) -> ClientBuilder {
+        ClientBuilder {
+            url: ServerUrl::parse(url).map_err(|error| error.to_string()),
+            config: ManagerConfig::default(),
+            auth: None,
+        }
+    }
+
+    /// The socket of `namespace` (`/` for the main one). Register its
+    /// handlers, then [`ClientSocket::connect`].
+    pub fn socket(&self, namespace: &str) -> ClientSocket {
+        let namespace = if namespace.starts_with('/') { namespace.to_string() } else { format!("/{namespace}") };
+        ClientSocket {
+            commands: self.commands.clone(),
+            connected: connected_flag(&self.flags, &namespace),
+            namespace,
+            auth: self.auth.clone(),
+        }
+    }
+
+    /// Closes the connection and stops the client: later operations fail
+    /// with [`ClientError::Closed`].
+    pub fn close(&self) {
+        let _ = self.commands.send(Command::Close);
+    }
+}
+
+/// One namespace of a [`Client`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ClientSocket {
+    commands: mpsc::UnboundedSender<Command>,
+    namespace: String,
+    auth: Option<Json>,
+    connected: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ClientSocket {
+    /// The namespace.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Whether the namespace is joined right now.
+    pub fn connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
+    /// Joins the namespace; returns once the server acknowledged the
+    /// CONNECT, so an emit right after goes out at once. Fails when the
+    /// server refuses, or when the connection fails and will not be retried;
+    /// otherwise keeps waiting through reconnection attempts (wrap it in a
+    /// timeout to bound it).
+    pub async fn connect(&self) -> Result<(), ClientError> {
+        let (done, answer) = oneshot::channel();
+        let command = Command::Connect { namespace: self.namespace.clone(), auth: self.auth.clone(), done };
+        self.send(command)?;
+        answer.await.map_err(|_| ClientError::Closed)?
+    }
+
+    /// Emits `event` with one argument. While disconnected the event is
+    /// buffered and sent, in order, once the namespace is joined again.
+    pub async fn emit<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), ClientError> {
+        self.emit_args(event, one_argument(value)?).await
+    }
+
+    /// Emits `event` with `args` (several arguments, binary attachments).
+    pub async fn emit_args(&self, event: &str, args: Args) -> Result<(), ClientError> {
+        self.emit_inner(event, args, EmitOptions::default(), None).await
+    }
+
+    /// Emits `event` with one argument and waits for its acknowledgement,
+    /// read as `R` (a tuple of the ack's arguments), within the client's
+    /// [`ClientBuilder::ack_timeout`] if one is set.
+    pub async fn emit_with_ack<T: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        event: &str,
+        value: &T,
+    ) -> Result<R, ClientError> {
+        self.ack_inner(event, one_argument(value)?, EmitOptions::with_ack()).await
+    }
+
+    /// [`ClientSocket::emit_with_ack`] with its own deadline.
+    pub async fn emit_with_ack_timeout<T: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        event: &str,
+        value: &T,
+        timeout: Duration,
+    ) -> Result<R, ClientError> {
+        let options = EmitOptions { timeout: Some(timeout), ..EmitOptions::with_ack() };
+        self.ack_inner(event, one_argument(value)?, options).await
+    }
+
+    /// Handles the server's `event`: its arguments are read as `T` (a tuple,
+    /// a `Vec`…); events whose arguments do not deserialize are not passed.
+    /// The responder is there when the server asked for an acknowledgement.
+    /// Handlers run on the driver task: hand long work to a task of your own.
+    pub fn on<T, F>(&self, event: &str, mut handler: F)
+    where
+        T: DeserializeOwned,
+        F: FnMut(T, Option<AckResponder>) + Send + 'static,
+    {
+        let wrapped = move |args: Args, ack: Option<AckResponder>| {
+            if let Ok(value) = args.to_owned_value::<T>() {
+                handler(value, ack);
+            }
+        };
+        self.register(Handler::Event(event.to_string(), Box::new(wrapped)));
+    }
+
+    /// Called each time the namespace is joined.
+    pub fn on_connect(&self, handler: impl FnMut() + Send + 'static) {
+        self.register(Handler::Connect(Box::new(handler)));
+    }
+
+    /// Called each time the socket leaves the namespace, with why.
+    pub fn on_disconnect(&self, handler: impl FnMut(DisconnectReason) + Send + 'static) {
+        self.register(Handler::Disconnect(Box::new(handler)));
+    }
+
+    /// Called when joining fails (refusal, or a failed connection attempt).
+    pub fn on_connect_error(&self, handler: impl FnMut(&str) + Send + 'static) {
+        self.register(Handler::ConnectError(Box::new(handler)));
+    }
+
+    /// Leaves the namespace; [`ClientSocket::connect`] joins it again.
+    pub fn disconnect(&self) {
+        let _ = self.commands.send(Command::Disconnect { namespace: self.namespace.clone() });
+    }
+
+    fn register(&self, handler: Handler) {
+        let _ = self.commands.send(Command::On { namespace: self.namespace.clone(), handler });
+    }
+
+    fn send(&self, command: Command) -> Result<(), ClientError> {
+        self.commands.send(command).map_err(|_| ClientError::Closed)
+    }
+
+    async fn emit_inner(
+        &self,
+        event: &str,
+        args: Args,
+        options: EmitOptions,
+        ack: Option<oneshot::Sender<Result<Args, AckError>>>,
+    ) -> Result<(), ClientError> {
+        let (accepted, answer) = oneshot::channel();
+        let namespace = self.namespace.clone();
+        self.send(Command::Emit { namespace, name: event.to_string(), args, options, accepted, ack })?;
+        Ok(answer.await.map_err(|_| ClientError::Closed)??)
+    }
+
+    async fn ack_inner<R: DeserializeOwned>(
+        &self,
+        event: &str,
+        args: Args,
+        options: EmitOptions,
+    ) -> Result<R, ClientError> {
+        let (ack, answer) = oneshot::channel();
+        self.emit_inner(event, args, options, Some(ack)).await?;
+        let args = answer.await.map_err(|_| ClientError::Closed)??;
+        args.to_owned_value().map_err(ClientError::Deserialize)
+    }
+}
+
+/// Answers one event the server sent with an acknowledgement request.
+#[derive(Debug)]
+pub struct AckResponder {
+    commands: mpsc::WeakUnboundedSender<Command>,
+    namespace: String,
+    ack_id: u64,
+}
+
+impl AckResponder {
+    /// Acknowledges with one argument.
+    pub fn send<T: Serialize + ?Sized>(self, value: &T) -> Result<(), ClientError> {
+        let args = one_argument(value)?;
+        self.send_args(args)
+    }
+
+    /// Acknowledges with `args`.
+    pub fn send_args(self, args: Args) -> Result<(), ClientError> {
+        let commands = self.commands.upgrade().ok_or(ClientError::Closed)?;
+        let command = Command::Ack { namespace: self.namespace, ack_id: self.ack_id, args };
+        commands.send(command).map_err(|_| ClientError::Closed)
+    }
+}
+
+/// `value` as a single argument.
+fn one_argument<T: Serialize + ?Sized>(value: &T) -> Result<Args, ClientError> {
+    Ok(Args::builder().arg(value).map_err(ClientError::Serialize)?.build())
+}

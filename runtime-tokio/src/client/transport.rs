@@ -1,0 +1,165 @@
+//! The I/O tasks of the driver: one HTTP request per connection (polling),
+//! and WebSockets (a reader task and a writer task each). They report to the
+//! driver through [`IoEvent`]s; they decide nothing about the protocol.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use engineio_proto::client::{HttpMethod, RequestId, SocketId};
+use engineio_proto::{Frame, Str};
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
+use socketio_proto::client::EngineId;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
+
+use crate::client::io::{Connector, TokioIoCompat};
+use crate::client::url::ServerUrl;
+use crate::runtime::Runtime;
+
+/// What an I/O task reports to the driver.
+pub(crate) enum IoEvent {
+    /// A polling request was answered.
+    HttpResponse { engine: EngineId, request: RequestId, status: u16, binary: bool, body: Bytes },
+    /// A polling request failed without an answer.
+    HttpFailed { engine: EngineId, request: RequestId },
+    /// A WebSocket connected; frames for it go to `writer`.
+    WebSocketOpened { engine: EngineId, socket: SocketId, writer: mpsc::UnboundedSender<Frame> },
+    /// A WebSocket could not connect, or closed.
+    WebSocketFailed { engine: EngineId, socket: SocketId },
+    /// A frame arrived on a WebSocket.
+    Frame { engine: EngineId, socket: SocketId, frame: Frame },
+}
+
+/// Everything an I/O task needs to reach the server.
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoint {
+    pub(crate) url: Arc<ServerUrl>,
+    pub(crate) connector: Arc<dyn Connector>,
+    pub(crate) runtime: Arc<dyn Runtime>,
+}
+
+/// One polling request, on its own connection.
+pub(crate) struct HttpRequest {
+    pub(crate) engine: EngineId,
+    pub(crate) request: RequestId,
+    pub(crate) method: HttpMethod,
+    pub(crate) query: String,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) content_type: Option<&'static str>,
+}
+
+/// Starts `request` in a task; its outcome comes back as an [`IoEvent`].
+pub(crate) fn spawn_http_request(endpoint: &Endpoint, request: HttpRequest, events: mpsc::UnboundedSender<IoEvent>) {
+    let endpoint_for_task = endpoint.clone();
+    endpoint.runtime.spawn(Box::pin(async move {
+        let (engine, id) = (request.engine, request.request);
+        let event = match perform_http_request(&endpoint_for_task, request).await {
+            Some((status, binary, body)) => IoEvent::HttpResponse { engine, request: id, status, binary, body },
+            None => IoEvent::HttpFailed { engine, request: id },
+        };
+        let _ = events.send(event);
+    }));
+}
+
+/// Sends the request and reads the whole answer: `(status, binary, body)`,
+/// `None` on any connection or protocol error.
+async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Option<(u16, bool, Bytes)> {
+    let stream = endpoint.connector.connect(&endpoint.url.host, endpoint.url.port).await.ok()?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(stream).await.ok()?;
+    endpoint.runtime.spawn(Box::pin(async move {
+        // Ends with the response (the request asks to close the connection).
+        let _ = connection.await;
+    }));
+    let mut builder = http::Request::builder()
+        .method(request.method.as_str())
+        .uri(endpoint.url.target(&request.query))
+        .header(http::header::HOST, endpoint.url.host_header())
+        .header(http::header::CONNECTION, "close");
+    if let Some(content_type) = request.content_type {
+        builder = builder.header(http::header::CONTENT_TYPE, content_type);
+    }
+    let http_request = builder.body(Full::new(request.body.unwrap_or_default())).ok()?;
+    let response = sender.send_request(http_request).await.ok()?;
+    let status = response.status().as_u16();
+    let binary = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/octet-stream"));
+    let body = response.into_body().collect().await.ok()?.to_bytes();
+    Some((status, binary, body))
+}
+
+/// Opens a WebSocket in a task: reports [`IoEvent::WebSocketOpened`], then its
+/// frames, then [`IoEvent::WebSocketFailed`] when it ends (or could not open).
+pub(crate) fn spawn_websocket(
+    endpoint: &Endpoint,
+    engine: EngineId,
+    socket: SocketId,
+    query: String,
+    events: mpsc::UnboundedSender<IoEvent>,
+) {
+    let endpoint_for_task = endpoint.clone();
+    endpoint.runtime.spawn(Box::pin(async move {
+        run_websocket(endpoint_for_task, engine, socket, query, &events).await;
+        let _ = events.send(IoEvent::WebSocketFailed { engine, socket });
+    }));
+}
+
+/// Connects, then reads until the socket ends; the writer runs in its own task.
+async fn run_websocket(
+    endpoint: Endpoint,
+    engine: EngineId,
+    socket: SocketId,
+    query: String,
+    events: &mpsc::UnboundedSender<IoEvent>,
+) {
+    let Ok(stream) = endpoint.connector.connect(&endpoint.url.host, endpoint.url.port).await else {
+        return;
+    };
+    let uri = format!("ws://{}{}", endpoint.url.host_header(), endpoint.url.target(&query));
+    let Ok((websocket, _response)) = tokio_tungstenite::client_async(uri, TokioIoCompat::new(stream)).await else {
+        return;
+    };
+    let (mut sink, mut stream) = websocket.split();
+    let (writer, mut outgoing) = mpsc::unbounded_channel::<Frame>();
+    if events.send(IoEvent::WebSocketOpened { engine, socket, writer }).is_err() {
+        return;
+    }
+    endpoint.runtime.spawn(Box::pin(async move {
+        while let Some(frame) = outgoing.recv().await {
+            if sink.send(to_ws_message(frame)).await.is_err() {
+                return;
+            }
+        }
+        // The driver dropped the writer: the session is done with this socket.
+        let _ = sink.send(WsMessage::Close(None)).await;
+        let _ = sink.close().await;
+    }));
+    while let Some(Ok(message)) = stream.next().await {
+        let frame = match message {
+            WsMessage::Text(text) => Str::from_utf8(Bytes::from(text)).ok().map(Frame::Text),
+            WsMessage::Binary(bytes) => Some(Frame::Binary(bytes)),
+            WsMessage::Close(_) => break,
+            WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => None,
+        };
+        if let Some(frame) = frame {
+            if events.send(IoEvent::Frame { engine, socket, frame }).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// An Engine.IO frame as a WebSocket message.
+fn to_ws_message(frame: Frame) -> WsMessage {
+    match frame {
+        Frame::Text(text) => match Utf8Bytes::try_from(text.as_bytes().clone()) {
+            Ok(text) => WsMessage::Text(text),
+            // `Str` is valid UTF-8: this branch only copies in theory.
+            Err(_) => WsMessage::Text(Utf8Bytes::from(text.as_str())),
+        },
+        Frame::Binary(bytes) => WsMessage::Binary(bytes),
+    }
+}

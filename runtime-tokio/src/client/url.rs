@@ -1,0 +1,147 @@
+//! [`ServerUrl`]: the parts of a server URL the client needs.
+
+use crate::client::ClientError;
+
+/// A parsed `http://` or `ws://` server URL: where to connect, and the
+/// Engine.IO path (`/socket.io/` unless set with [`ServerUrl::set_path`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ServerUrl {
+    /// The host name or address, without brackets for IPv6.
+    pub(crate) host: String,
+    /// The port (80 when the URL names none).
+    pub(crate) port: u16,
+    /// The Engine.IO endpoint path, ending with `/`.
+    pub(crate) path: String,
+    /// The user query (without `?`), prefixed to every Engine.IO query.
+    pub(crate) query: String,
+}
+
+impl ServerUrl {
+    /// Parses `url`; `https`/`wss` are refused (no TLS yet).
+    pub(crate) fn parse(url: &str) -> Result<ServerUrl, ClientError> {
+        let invalid = |why: &str| ClientError::InvalidUrl(format!("{url}: {why}"));
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| invalid("no scheme"))?;
+        match scheme.to_ascii_lowercase().as_str() {
+            "http" | "ws" => {}
+            "https" | "wss" => return Err(ClientError::TlsUnsupported(url.to_string())),
+            _ => return Err(invalid("the scheme must be http or ws")),
+        }
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, path_and_query) = rest.split_at(authority_end);
+        if authority.contains('@') {
+            return Err(invalid("credentials in the URL are not supported"));
+        }
+        let (host, port) = split_host_port(authority).ok_or_else(|| invalid("bad host or port"))?;
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        if !matches!(path, "" | "/") {
+            return Err(invalid("give the namespace to `socket()` and the endpoint to `path()`, not in the URL"));
+        }
+        Ok(ServerUrl { host, port, path: String::from("/socket.io/"), query: query.to_string() })
+    }
+
+    /// Sets the Engine.IO endpoint path (`/socket.io/` by default).
+    pub(crate) fn set_path(&mut self, path: &str) {
+        let trimmed = path.trim_matches('/');
+        self.path = if trimmed.is_empty() { String::from("/") } else { format!("/{trimmed}/") };
+    }
+
+    /// The request target of an Engine.IO request with `engine_query`.
+    pub(crate) fn target(&self, engine_query: &str) -> String {
+        if self.query.is_empty() {
+            format!("{}?{engine_query}", self.path)
+        } else {
+            format!("{}?{}&{engine_query}", self.path, self.query)
+        }
+    }
+
+    /// The `Host` header value.
+    pub(crate) fn host_header(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// `host[:port]` or `[v6][:port]`.
+fn split_host_port(authority: &str) -> Option<(String, u16)> {
+    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        let (host, after) = bracketed.split_once(']')?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() {
+        return None;
+    }
+    let port = match port {
+        Some(port) => port.parse().ok()?,
+        None => 80,
+    };
+    Some((host.to_string(), port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_host_gets_the_default_path_and_port() {
+        let url = ServerUrl::parse("http://example.com").map_err(|e| e.to_string());
+        assert_eq!(
+            url,
+            Ok(ServerUrl { host: "example.com".into(), port: 80, path: "/socket.io/".into(), query: String::new() })
+        );
+    }
+
+    #[test]
+    fn port_and_query_are_kept() {
+        let url = ServerUrl::parse("ws://127.0.0.1:3000/?token=1").map_err(|e| e.to_string());
+        assert_eq!(
+            url,
+            Ok(ServerUrl { host: "127.0.0.1".into(), port: 3000, path: "/socket.io/".into(), query: "token=1".into() })
+        );
+    }
+
+    #[test]
+    fn a_path_in_the_url_is_refused() {
+        assert!(matches!(ServerUrl::parse("http://h:1/admin"), Err(ClientError::InvalidUrl(_))));
+    }
+
+    #[test]
+    fn the_endpoint_path_is_normalized() {
+        let mut url = ServerUrl::parse("http://h:1").map_err(|e| e.to_string());
+        if let Ok(url) = url.as_mut() {
+            url.set_path("custom");
+        }
+        assert_eq!(url.map(|url| url.path), Ok("/custom/".into()));
+    }
+
+    #[test]
+    fn ipv6_hosts_lose_their_brackets() {
+        let url = ServerUrl::parse("http://[::1]:8080/").map_err(|e| e.to_string());
+        assert_eq!(url.map(|url| (url.host.clone(), url.host_header())), Ok(("::1".into(), "[::1]:8080".into())));
+    }
+
+    #[test]
+    fn tls_schemes_are_refused_with_a_clear_error() {
+        assert!(matches!(ServerUrl::parse("https://example.com"), Err(ClientError::TlsUnsupported(_))));
+        assert!(matches!(ServerUrl::parse("wss://example.com"), Err(ClientError::TlsUnsupported(_))));
+    }
+
+    #[test]
+    fn other_schemes_are_invalid() {
+        assert!(matches!(ServerUrl::parse("ftp://example.com"), Err(ClientError::InvalidUrl(_))));
+        assert!(matches!(ServerUrl::parse("example.com"), Err(ClientError::InvalidUrl(_))));
+    }
+
+    #[test]
+    fn the_target_joins_user_and_engine_queries() {
+        let url = ServerUrl::parse("http://h:1/?a=b").map_err(|e| e.to_string());
+        assert_eq!(url.map(|url| url.target("EIO=4")), Ok("/socket.io/?a=b&EIO=4".into()));
+    }
+}
