@@ -9,7 +9,9 @@
 //   `ask`           asks the client with `question` (emitWithAck, 5 s) and
 //                   prints {"answer":...};
 //   any event       printed as {"event":name,"args":[...],"nsp":...} in arrival order.
-// Prints {"listening":port} once bound and {"connection":nsp} per socket.
+// `/private` refuses every socket with "not authorized" (a middleware).
+// Prints {"listening":port} once bound, {"connection":nsp,"transport":...} per
+// socket and {"upgraded":transport,"nsp":...} when its connection upgrades.
 // One JSON object per stdout line; the test kills the process.
 "use strict";
 
@@ -27,6 +29,7 @@ const io = new Server({ pingInterval: 2000, pingTimeout: 2000 });
 for (const nsp of ["/", "/admin"]) {
   io.of(nsp).on("connection", (socket) => {
     print({ connection: nsp, transport: socket.conn.transport.name });
+    socket.conn.once("upgrade", (transport) => print({ upgraded: transport.name, nsp }));
     socket.onAny((event, ...args) => {
       const plain = args.filter((arg) => typeof arg !== "function");
       print({ event, args: plain, nsp });
@@ -46,6 +49,8 @@ for (const nsp of ["/", "/admin"]) {
     socket.emit("hello", "world", nsp);
   });
 }
+
+io.of("/private").use((_socket, next) => next(new Error("not authorized")));
 
 io.listen(port);
 io.httpServer.on("error", (error) => {

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use engineio_proto::TransportKind;
-use runtime_tokio::client::{Client, ClientSocket};
+use runtime_tokio::client::{AckError, Client, ClientError, ClientSocket};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -209,6 +209,67 @@ async fn emits_while_the_server_is_down_arrive_once_in_order_after_restart(mode:
     assert_eq!(received, (0..10).map(|seq| json!(seq)).collect::<Vec<_>>(), "all ten, in order");
     assert!(late.is_empty(), "no event twice: {late:?}");
     assert!(socket.connected());
+}
+
+#[tokio::test]
+async fn connect_fails_when_the_server_refuses_the_namespace() {
+    let port = free_port();
+    let _server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    let socket = client.socket("/private");
+    let (sender, mut errors) = mpsc::unbounded_channel();
+    socket.on_connect_error(move |message| {
+        let _ = sender.send(message.to_string());
+    });
+    let outcome = timeout(WAIT, socket.connect()).await.expect("connect answers in time");
+    assert!(matches!(&outcome, Err(ClientError::ConnectFailed(message)) if message == "not authorized"), "{outcome:?}");
+    assert_eq!(errors.recv().await.as_deref(), Some("not authorized"));
+    assert!(!socket.connected());
+}
+
+#[tokio::test]
+async fn connect_fails_when_nothing_listens_and_reconnection_is_off() {
+    let port = free_port();
+    let client =
+        Client::builder(&format!("http://127.0.0.1:{port}")).reconnection(false).build().expect("the client starts");
+    let outcome = timeout(WAIT, client.socket("/").connect()).await.expect("connect answers in time");
+    assert!(matches!(outcome, Err(ClientError::ConnectFailed(_))), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn emit_with_ack_times_out_when_the_server_does_not_answer() {
+    let port = free_port();
+    let _server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    let socket = client.socket("/");
+    connect(&socket).await;
+    let outcome: Result<(Value,), _> =
+        timeout(WAIT, socket.emit_with_ack_timeout("unanswered", &1, Duration::from_millis(200)))
+            .await
+            .expect("the deadline is kept");
+    assert!(matches!(outcome, Err(ClientError::Ack(AckError::TimedOut))), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn polling_upgrades_to_websocket_when_allowed() {
+    let port = free_port();
+    let mut server = NodeServer::start(port).await;
+    let client = client(port, "upgrade");
+    let socket = client.socket("/");
+    connect(&socket).await;
+    let line = server.next(|line| line.get("upgraded").is_some()).await;
+    assert_eq!(line["upgraded"], "websocket", "{line}");
+    let answer: (String,) = timeout(WAIT, socket.emit_with_ack("echo", &"after upgrade"))
+        .await
+        .expect("in time")
+        .expect("acknowledged over the WebSocket");
+    assert_eq!(answer.0, "after upgrade");
+}
+
+#[tokio::test]
+async fn tls_urls_are_refused_with_a_clear_error() {
+    let outcome = Client::builder("https://127.0.0.1:1").build();
+    assert!(matches!(outcome, Err(ClientError::TlsUnsupported(_))), "{outcome:?}");
 }
 
 macro_rules! over_each_transport {

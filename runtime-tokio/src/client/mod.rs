@@ -56,7 +56,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::runtime::Runtime;
 use driver::{connected_flag, Command, ConnectedFlags, Driver, Handler};
 use transport::Endpoint;
-use url::ServerUrl;
+use url::{ServerUrl, UrlError};
 
 /// What went wrong with a client operation.
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +95,7 @@ pub enum ClientError {
 /// Options of a [`Client`], with the defaults of `socket.io-client` 4.8.
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
-    url: Result<ServerUrl, String>,
+    url: Result<ServerUrl, UrlError>,
     config: ManagerConfig,
     auth: Option<Json>,
 }
@@ -169,7 +169,7 @@ impl ClientBuilder {
     /// Starts the client on `runtime`, opening connections with `connector`;
     /// it starts connecting at once.
     pub fn build_with(self, runtime: Arc<dyn Runtime>, connector: Arc<dyn Connector>) -> Result<Client, ClientError> {
-        let url = self.url.map_err(ClientError::InvalidUrl)?;
+        let url = self.url?;
         let manager = Manager::new(self.config, runtime.now());
         let (commands, inbox) = mpsc::unbounded_channel();
         let flags = ConnectedFlags::default();
@@ -194,11 +194,7 @@ impl Client {
     /// Options for a client of the server at `url` (`http://host:port` or
     /// `ws://host:port`, optionally with a query sent on every request).
     pub fn builder(url: &str) -> ClientBuilder {
-        ClientBuilder {
-            url: ServerUrl::parse(url).map_err(|error| error.to_string()),
-            config: ManagerConfig::default(),
-            auth: None,
-        }
+        ClientBuilder { url: ServerUrl::parse(url), config: ManagerConfig::default(), auth: None }
     }
 
     /// The socket of `namespace` (`/` for the main one). Register its

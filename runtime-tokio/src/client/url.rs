@@ -2,6 +2,24 @@
 
 use crate::client::ClientError;
 
+/// Why a URL was refused; becomes a [`ClientError`] when the client is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum UrlError {
+    /// Not a URL this client can use.
+    Invalid(String),
+    /// `https`/`wss`.
+    Tls(String),
+}
+
+impl From<UrlError> for ClientError {
+    fn from(error: UrlError) -> ClientError {
+        match error {
+            UrlError::Invalid(message) => ClientError::InvalidUrl(message),
+            UrlError::Tls(url) => ClientError::TlsUnsupported(url),
+        }
+    }
+}
+
 /// A parsed `http://` or `ws://` server URL: where to connect, and the
 /// Engine.IO path (`/socket.io/` unless set with [`ServerUrl::set_path`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,12 +36,12 @@ pub(crate) struct ServerUrl {
 
 impl ServerUrl {
     /// Parses `url`; `https`/`wss` are refused (no TLS yet).
-    pub(crate) fn parse(url: &str) -> Result<ServerUrl, ClientError> {
-        let invalid = |why: &str| ClientError::InvalidUrl(format!("{url}: {why}"));
+    pub(crate) fn parse(url: &str) -> Result<ServerUrl, UrlError> {
+        let invalid = |why: &str| UrlError::Invalid(format!("{url}: {why}"));
         let (scheme, rest) = url.split_once("://").ok_or_else(|| invalid("no scheme"))?;
         match scheme.to_ascii_lowercase().as_str() {
             "http" | "ws" => {}
-            "https" | "wss" => return Err(ClientError::TlsUnsupported(url.to_string())),
+            "https" | "wss" => return Err(UrlError::Tls(url.to_string())),
             _ => return Err(invalid("the scheme must be http or ws")),
         }
         let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
@@ -91,7 +109,7 @@ mod tests {
 
     #[test]
     fn a_bare_host_gets_the_default_path_and_port() {
-        let url = ServerUrl::parse("http://example.com").map_err(|e| e.to_string());
+        let url = ServerUrl::parse("http://example.com");
         assert_eq!(
             url,
             Ok(ServerUrl { host: "example.com".into(), port: 80, path: "/socket.io/".into(), query: String::new() })
@@ -100,7 +118,7 @@ mod tests {
 
     #[test]
     fn port_and_query_are_kept() {
-        let url = ServerUrl::parse("ws://127.0.0.1:3000/?token=1").map_err(|e| e.to_string());
+        let url = ServerUrl::parse("ws://127.0.0.1:3000/?token=1");
         assert_eq!(
             url,
             Ok(ServerUrl { host: "127.0.0.1".into(), port: 3000, path: "/socket.io/".into(), query: "token=1".into() })
@@ -109,12 +127,12 @@ mod tests {
 
     #[test]
     fn a_path_in_the_url_is_refused() {
-        assert!(matches!(ServerUrl::parse("http://h:1/admin"), Err(ClientError::InvalidUrl(_))));
+        assert!(matches!(ServerUrl::parse("http://h:1/admin"), Err(UrlError::Invalid(_))));
     }
 
     #[test]
     fn the_endpoint_path_is_normalized() {
-        let mut url = ServerUrl::parse("http://h:1").map_err(|e| e.to_string());
+        let mut url = ServerUrl::parse("http://h:1");
         if let Ok(url) = url.as_mut() {
             url.set_path("custom");
         }
@@ -123,25 +141,25 @@ mod tests {
 
     #[test]
     fn ipv6_hosts_lose_their_brackets() {
-        let url = ServerUrl::parse("http://[::1]:8080/").map_err(|e| e.to_string());
+        let url = ServerUrl::parse("http://[::1]:8080/");
         assert_eq!(url.map(|url| (url.host.clone(), url.host_header())), Ok(("::1".into(), "[::1]:8080".into())));
     }
 
     #[test]
     fn tls_schemes_are_refused_with_a_clear_error() {
-        assert!(matches!(ServerUrl::parse("https://example.com"), Err(ClientError::TlsUnsupported(_))));
-        assert!(matches!(ServerUrl::parse("wss://example.com"), Err(ClientError::TlsUnsupported(_))));
+        assert!(matches!(ServerUrl::parse("https://example.com"), Err(UrlError::Tls(_))));
+        assert!(matches!(ServerUrl::parse("wss://example.com"), Err(UrlError::Tls(_))));
     }
 
     #[test]
     fn other_schemes_are_invalid() {
-        assert!(matches!(ServerUrl::parse("ftp://example.com"), Err(ClientError::InvalidUrl(_))));
-        assert!(matches!(ServerUrl::parse("example.com"), Err(ClientError::InvalidUrl(_))));
+        assert!(matches!(ServerUrl::parse("ftp://example.com"), Err(UrlError::Invalid(_))));
+        assert!(matches!(ServerUrl::parse("example.com"), Err(UrlError::Invalid(_))));
     }
 
     #[test]
     fn the_target_joins_user_and_engine_queries() {
-        let url = ServerUrl::parse("http://h:1/?a=b").map_err(|e| e.to_string());
+        let url = ServerUrl::parse("http://h:1/?a=b");
         assert_eq!(url.map(|url| url.target("EIO=4")), Ok("/socket.io/?a=b&EIO=4".into()));
     }
 }
