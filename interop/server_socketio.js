@@ -11,7 +11,8 @@
 //   any event       printed as {"event":name,"args":[...],"nsp":...} in arrival order.
 // `/private` refuses every socket with "not authorized" (a middleware).
 // Prints {"listening":port} once bound, {"connection":nsp,"transport":...} per
-// socket and {"upgraded":transport,"nsp":...} when its connection upgrades.
+// socket, {"upgraded":transport,"nsp":...} when its connection upgrades and
+// {"disconnect":nsp,"reason":...} when it leaves.
 // One JSON object per stdout line; the test kills the process.
 "use strict";
 
@@ -29,6 +30,7 @@ const io = new Server({ pingInterval: 2000, pingTimeout: 2000 });
 for (const nsp of ["/", "/admin"]) {
   io.of(nsp).on("connection", (socket) => {
     print({ connection: nsp, transport: socket.conn.transport.name });
+    socket.on("disconnect", (reason) => print({ disconnect: nsp, reason }));
     socket.conn.once("upgrade", (transport) => print({ upgraded: transport.name, nsp }));
     socket.onAny((event, ...args) => {
       const plain = args.filter((arg) => typeof arg !== "function");

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use engineio_proto::TransportKind;
-use runtime_tokio::client::{AckError, Client, ClientError, ClientSocket};
+use runtime_tokio::client::{AckError, Client, ClientError, ClientSocket, DisconnectReason};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -264,6 +264,44 @@ async fn polling_upgrades_to_websocket_when_allowed() {
         .expect("in time")
         .expect("acknowledged over the WebSocket");
     assert_eq!(answer.0, "after upgrade");
+}
+
+#[tokio::test]
+async fn a_namespace_joined_on_an_open_connection_connects_once() {
+    let port = free_port();
+    let mut server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    connect(&client.socket("/")).await;
+    let admin = client.socket("/admin");
+    connect(&admin).await;
+    connect(&admin).await;
+    let connections: Vec<Value> = server
+        .lines_within(Duration::from_millis(500))
+        .await
+        .into_iter()
+        .filter(|line| line["connection"] == "/admin")
+        .collect();
+    assert_eq!(connections.len(), 1, "{connections:?}");
+}
+
+#[tokio::test]
+async fn disconnect_leaves_the_namespace_and_connect_joins_it_again() {
+    let port = free_port();
+    let mut server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    let socket = client.socket("/admin");
+    let (sender, mut reasons) = mpsc::unbounded_channel();
+    socket.on_disconnect(move |reason| {
+        let _ = sender.send(reason);
+    });
+    connect(&socket).await;
+    socket.disconnect();
+    let line = server.next(|line| line.get("disconnect").is_some()).await;
+    assert_eq!(line["reason"], "client namespace disconnect", "{line}");
+    assert_eq!(reasons.recv().await, Some(DisconnectReason::IoClientDisconnect));
+    assert!(!socket.connected());
+    connect(&socket).await;
+    server.next(|line| line["connection"] == "/admin").await;
 }
 
 #[tokio::test]

@@ -188,8 +188,18 @@ impl Driver {
     fn handle_command(&mut self, now: Instant, command: Command) {
         match command {
             Command::Connect { namespace, auth, done } => {
-                let handle = self.ensure_socket(now, &namespace, auth);
-                self.manager.connect(now, handle);
+                let existing = self.sockets.get(&namespace).and_then(|entry| entry.handle);
+                let handle = match existing {
+                    // `Manager::connect` would send a second CONNECT for a
+                    // socket already joining: only an inactive one is connected.
+                    Some(handle) => {
+                        if !self.manager.active(handle) {
+                            self.manager.connect(now, handle);
+                        }
+                        handle
+                    }
+                    None => self.ensure_socket(now, &namespace, auth),
+                };
                 if self.manager.connected(handle) {
                     let _ = done.send(Ok(()));
                 } else if let Some(entry) = self.sockets.get_mut(&namespace) {
