@@ -305,6 +305,18 @@ async fn disconnect_leaves_the_namespace_and_connect_joins_it_again() {
 }
 
 #[tokio::test]
+async fn dropping_every_handle_closes_the_connection() {
+    let port = free_port();
+    let mut server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    let socket = client.socket("/");
+    connect(&socket).await;
+    drop((client, socket));
+    let line = server.next(|line| line.get("disconnect").is_some()).await;
+    assert_eq!(line["disconnect"], "/", "{line}");
+}
+
+#[tokio::test]
 async fn tls_urls_are_refused_with_a_clear_error() {
     let outcome = Client::builder("https://127.0.0.1:1").build();
     assert!(matches!(outcome, Err(ClientError::TlsUnsupported(_))), "{outcome:?}");
