@@ -30,9 +30,16 @@
 //! reconnection, backoff, retries and acknowledgement deadlines are the
 //! manager's: the driver decides nothing about the protocol.
 //!
+//! Delivery: an emit made while disconnected is buffered and sent once, in
+//! order, after the reconnection. As in `socket.io-client`, an emit written
+//! to a connection that died before the client noticed is lost unless
+//! [`ClientBuilder::retries`] puts emits through the acknowledged queue.
+//!
 //! Not yet: TLS (`https://`/`wss://` are refused with
-//! [`ClientError::TlsUnsupported`]), extra headers and cookies, binary
-//! arguments in typed handlers (use [`ClientSocket::emit_args`] to send them).
+//! [`ClientError::TlsUnsupported`]), extra headers and cookies, connection
+//! reuse between polling requests, and a deadline on a request whose peer
+//! vanished silently (the manager's heartbeat moves on; the stale request
+//! task lingers until the OS gives up on its connection).
 
 mod driver;
 mod io;
@@ -182,7 +189,8 @@ impl ClientBuilder {
 
 /// A Socket.IO client: one connection (a manager) to a server, shared by
 /// its namespace sockets. Cheap to clone; the connection closes on
-/// [`Client::close`] or when every handle is dropped.
+/// [`Client::close`] or when every [`Client`] and [`ClientSocket`] is
+/// dropped (a handle captured by a handler counts: call `close` then).
 #[derive(Debug, Clone)]
 pub struct Client {
     commands: mpsc::UnboundedSender<Command>,
