@@ -24,7 +24,7 @@ use engineio_proto::server::{
 use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::{Frame, Instant, Message, Sid, Str};
 use socketio_proto::server::{AckToken, ConnectDecision, Connection, DisconnectReason, Output, RecoveredSession};
-use socketio_proto::{Args, Encoded, Event, Json};
+use socketio_proto::{Args, Encoded, Event, Json, ProtocolVersion};
 use tokio::sync::{mpsc, oneshot};
 
 use super::data::SharedData;
@@ -235,6 +235,12 @@ impl Machine for SocketIoMachine {
                 Output::Engine(EngineOutput::Event(_)) => {}
                 Output::Engine(transport) => return Some(transport),
                 Output::ConnectRequest { namespace, auth, query } => {
+                    // A v4 client (Socket.IO v2) carries its auth in the
+                    // namespace query: the reference hands it over as `auth`.
+                    let auth = match self.connection.protocol() {
+                        ProtocolVersion::V4 => auth.or_else(|| Some(Json::from_v4_query(query.as_deref()))),
+                        ProtocolVersion::V5 => auth,
+                    };
                     let admitted = self.on_connect_request(now, &namespace, auth.as_ref());
                     let _ = self.app.send(AppEvent::ConnectRequest { namespace, auth, query, admitted });
                 }

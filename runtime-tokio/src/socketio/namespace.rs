@@ -51,7 +51,10 @@ impl Handshake {
         self.namespace.as_str()
     }
 
-    /// The CONNECT payload (the client's `auth` option), as JSON text.
+    /// The CONNECT payload (the client's `auth` option), as JSON text. For a
+    /// Socket.IO v2 client (Engine.IO 3, [`SocketIoBuilder::allow_eio3`](super::SocketIoBuilder::allow_eio3)),
+    /// as in the reference: the namespace query as an object of strings
+    /// (`/admin?token=1` → `{"token":"1"}`; `{}` for the implicit `/`).
     pub fn auth_json(&self) -> Option<&Json> {
         self.auth.as_ref()
     }
