@@ -52,7 +52,7 @@ pub(crate) enum Command {
         namespace: Str,
         encoded: Encoded,
         ack_id: u64,
-        timeout: Duration,
+        timeout: Option<Duration>,
         responder: oneshot::Sender<Result<Args, AckError>>,
     },
     /// Answer the client's event `ack_id`.
@@ -309,7 +309,7 @@ impl Machine for SocketIoMachine {
                 let _ = self.connection.emit_encoded_with_ack(now, namespace.as_str(), &encoded, ack_id, Some(timeout));
             }
             Command::EmitWithAck { namespace, encoded, ack_id, timeout, responder } => {
-                match self.connection.emit_encoded_with_ack(now, namespace.as_str(), &encoded, ack_id, Some(timeout)) {
+                match self.connection.emit_encoded_with_ack(now, namespace.as_str(), &encoded, ack_id, timeout) {
                     Ok(token) => {
                         self.acks.insert(token, responder);
                     }

@@ -50,6 +50,7 @@
 
 mod broadcast;
 mod data;
+mod dynamic;
 mod error;
 mod machine;
 mod namespace;
@@ -63,17 +64,20 @@ use std::time::Duration;
 use engineio_proto::server::Session;
 use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::{Instant, Sid, Str};
+use serde::Serialize;
 use socketio_proto::server::{Connection, NamespaceConfig, ServerConfig};
 use socketio_proto::Json;
 use tokio::sync::mpsc;
 
 pub use broadcast::{BroadcastOperator, RemoteSocket};
+pub use dynamic::{ParentBroadcastOperator, ParentNamespaceRef};
 pub use error::{AckError, BroadcastAckError, ConnectError, EmitError};
 pub use namespace::{Handshake, NamespaceRef};
-pub use socket::{AckSender, Data, FromArgs, Socket};
+pub use socket::{AckSender, Data, FromArgs, Socket, SocketOperator};
 pub use socketio_proto::recovery::RecoveryConfig;
 pub use socketio_proto::server::DisconnectReason;
 
+use dynamic::{NamespacePredicate, ParentNamespace};
 pub(crate) use machine::Command;
 use machine::{AppEvent, SocketIoMachine};
 use namespace::{ConnectionHandler, NamespaceShared};
@@ -95,11 +99,39 @@ pub(crate) struct ServerState {
     namespace_config: NamespaceConfig,
     runtime: Arc<dyn Runtime>,
     namespaces: RwLock<HashMap<String, Arc<NamespaceShared>>>,
+    /// The dynamic namespaces, in registration order.
+    parents: RwLock<Vec<Arc<ParentNamespace>>>,
 }
 
 impl ServerState {
     pub(crate) fn namespace(&self, name: &str) -> Option<Arc<NamespaceShared>> {
         self.namespaces.read().unwrap_or_else(PoisonError::into_inner).get(name).cloned()
+    }
+
+    /// Makes namespace `name` and starts its timer task.
+    fn create_namespace(&self, name: &str, on_connection: ConnectionHandler) -> Arc<NamespaceShared> {
+        let runtime = Arc::clone(&self.runtime);
+        let (shared, timers) = NamespaceShared::new(name, &self.namespace_config, on_connection, runtime);
+        self.runtime.spawn(timers);
+        shared
+    }
+
+    /// The child of the first dynamic namespace that accepts the CONNECT of
+    /// `handshake`, created on first use (the reference `_checkNamespace`).
+    fn dynamic_namespace(&self, handshake: &Handshake) -> Option<Arc<NamespaceShared>> {
+        let name = handshake.namespace();
+        let parents = self.parents.read().unwrap_or_else(PoisonError::into_inner).clone();
+        let parent = parents.into_iter().find(|parent| (parent.predicate)(name, handshake))?;
+        let mut namespaces = self.namespaces.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = namespaces.get(name) {
+            // Created meanwhile by another connection.
+            return Some(Arc::clone(existing));
+        }
+        let child = self.create_namespace(name, Arc::clone(&parent.on_connection));
+        child.extend_middlewares(parent.middlewares());
+        namespaces.insert(name.to_owned(), Arc::clone(&child));
+        parent.adopt(Arc::clone(&child));
+        Some(child)
     }
 
     fn all_namespaces(&self) -> Vec<Arc<NamespaceShared>> {
@@ -182,10 +214,6 @@ impl HandlerTask {
     /// Runs the namespace's middlewares, then admits or refuses the socket
     /// (only keeps its handshake when the machine `admitted` it already).
     async fn connect(&mut self, namespace: Str, auth: Option<Json>, namespace_query: Option<Str>, admitted: bool) {
-        let Some(shared) = self.server.namespace(namespace.as_str()) else {
-            self.send(Command::Reject { namespace, message: INVALID_NAMESPACE.to_owned(), data: None });
-            return;
-        };
         let handshake = Arc::new(Handshake {
             namespace: namespace.clone(),
             auth,
@@ -193,6 +221,11 @@ impl HandlerTask {
             query: self.origin.query.clone(),
             namespace_query,
         });
+        let shared = self.server.namespace(namespace.as_str()).or_else(|| self.server.dynamic_namespace(&handshake));
+        let Some(shared) = shared else {
+            self.send(Command::Reject { namespace, message: INVALID_NAMESPACE.to_owned(), data: None });
+            return;
+        };
         self.handshakes.insert(namespace.clone(), Arc::clone(&handshake));
         if admitted {
             return;
@@ -330,6 +363,7 @@ impl SocketIoBuilder {
             namespace_config: self.namespace_config,
             runtime: Arc::clone(&runtime),
             namespaces: RwLock::new(HashMap::new()),
+            parents: RwLock::new(Vec::new()),
         });
         let engine = EngineServer::for_socketio(self.engine, runtime, Arc::clone(&state));
         SocketIo { engine, state }
@@ -364,12 +398,64 @@ impl SocketIo {
         Fut: Future<Output = ()> + Send + 'static,
     {
         let handler: ConnectionHandler = Arc::new(move |socket| Box::pin(on_connection(socket)));
-        let runtime = Arc::clone(&self.state.runtime);
-        let (shared, timers) = NamespaceShared::new(name, &self.state.namespace_config, handler, runtime);
-        self.state.runtime.spawn(timers);
+        let shared = self.state.create_namespace(name, handler);
         let mut namespaces = self.state.namespaces.write().unwrap_or_else(PoisonError::into_inner);
         namespaces.insert(name.to_owned(), Arc::clone(&shared));
         NamespaceRef { shared }
+    }
+
+    /// Registers a dynamic namespace (the reference `io.of(/^\/dynamic-\d+$/)`
+    /// or `io.of((name, auth, next) => …)`): a CONNECT to a namespace nobody
+    /// registered is offered to the dynamic namespaces in registration
+    /// order; the first whose `predicate` accepts the name (and the
+    /// [`Handshake`]) creates that child namespace on first use, with
+    /// `on_connection` and the parent's middlewares. A name no predicate
+    /// accepts is refused with CONNECT_ERROR "Invalid namespace". Children
+    /// stay registered ([`SocketIo::of`] finds them); broadcasts on the
+    /// returned [`ParentNamespaceRef`] reach every child.
+    pub fn dynamic_ns<P, F, Fut>(&self, predicate: P, on_connection: F) -> ParentNamespaceRef
+    where
+        P: Fn(&str, &Handshake) -> bool + Send + Sync + 'static,
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let handler: ConnectionHandler = Arc::new(move |socket| Box::pin(on_connection(socket)));
+        let predicate: NamespacePredicate = Arc::new(predicate);
+        let parent = Arc::new(ParentNamespace::new(predicate, handler));
+        self.state.parents.write().unwrap_or_else(PoisonError::into_inner).push(Arc::clone(&parent));
+        ParentNamespaceRef { parent }
+    }
+
+    /// The main namespace `/` (the reference `io.sockets`); until `/` is
+    /// registered, a namespace nobody can connect to (broadcasts on it reach
+    /// nobody).
+    pub fn sockets(&self) -> NamespaceRef {
+        let shared = self.state.namespace("/").unwrap_or_else(|| {
+            // Its timer task is never started: it can have no socket, hence no deadline.
+            let handler: ConnectionHandler = Arc::new(|_socket| Box::pin(async {}));
+            NamespaceShared::new("/", &self.state.namespace_config, handler, Arc::clone(&self.state.runtime)).0
+        });
+        NamespaceRef { shared }
+    }
+
+    /// Emits `event` with one argument to every socket of `/` (the reference `io.emit`).
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), EmitError> {
+        self.sockets().emit(event, value)
+    }
+
+    /// A broadcast to the sockets of `/` in `room` (the reference `io.to`).
+    pub fn to(&self, room: &str) -> BroadcastOperator {
+        self.sockets().to(room)
+    }
+
+    /// A broadcast to the sockets of `/` not in `room` (the reference `io.except`).
+    pub fn except(&self, room: &str) -> BroadcastOperator {
+        self.sockets().except(room)
+    }
+
+    /// Handles on every socket of `/` (the reference `io.fetchSockets`).
+    pub fn fetch_sockets(&self) -> Vec<RemoteSocket> {
+        self.sockets().fetch_sockets()
     }
 
     /// The namespace `name`, if registered.

@@ -177,6 +177,11 @@ impl NamespaceShared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Adds `middlewares` after the namespace's own.
+    pub(crate) fn extend_middlewares(&self, middlewares: Vec<Middleware>) {
+        self.middlewares.write().unwrap_or_else(PoisonError::into_inner).extend(middlewares);
+    }
+
     pub(crate) fn middlewares(&self) -> Vec<Middleware> {
         self.middlewares.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
