@@ -22,15 +22,22 @@
 //! made.
 //!
 //! The application's surface, after the reference server:
-//! [`SocketIo::ns`] with [`NamespaceRef::middleware`]; [`Socket`] (`on`,
-//! `on_any`, `on_any_outgoing`, `emit`, `emit_with_ack`, rooms,
+//! [`SocketIo::ns`] with [`NamespaceRef::middleware`]; dynamic namespaces
+//! ([`SocketIo::dynamic_ns`] → [`ParentNamespaceRef`]); the main-namespace
+//! shortcuts [`SocketIo::emit`], [`SocketIo::to`], [`SocketIo::except`],
+//! [`SocketIo::fetch_sockets`]; [`Socket`] (`on`, `on_any`,
+//! `on_any_outgoing`, `emit`, `emit_with_ack`, [`Socket::volatile`] and
+//! [`Socket::timeout`] ([`SocketOperator`]), rooms,
 //! [`Socket::handshake`], typed data, `on_disconnecting`/`on_disconnect`);
 //! broadcasts through [`BroadcastOperator`] (`to`, `except`, `volatile`,
 //! `local`, `timeout` + `emit_with_ack`, `fetch_sockets` → [`RemoteSocket`],
 //! `sockets_join`/`sockets_leave`, `disconnect_sockets`); opt-in
 //! connection state recovery ([`SocketIoBuilder::connection_state_recovery`]);
-//! [`SocketIo::close`]. Each namespace has a timer task (broadcast ack
-//! deadlines, recovery expiry) next to the per-connection tasks.
+//! [`SocketIo::close`]. Socket.IO v2 clients (Engine.IO 3) are served with
+//! [`SocketIoBuilder::allow_eio3`]: they join `/` implicitly and their
+//! namespace query is their [`Handshake::auth`]. Each namespace has a
+//! timer task (broadcast ack deadlines, recovery expiry) next to the
+//! per-connection tasks.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
