@@ -9,6 +9,8 @@
 //   shortcuts  two sockets `a` and `b` (separate connections) on `/` record
 //              every event in arrival order until `done`; `a` answers `ask`
 //              acks, `b` never does.
+//   bare       one socket on `/` (which the server did not register)
+//              records the `hi` the server emits once it sees the socket.
 //   order <n>  one socket on `/` records the `seq` numbers until it has <n>
 //              of them; the report says whether they came as 0, 1, 2, …
 //
@@ -23,8 +25,8 @@ const { io } = require("socket.io-client");
 const TIMEOUT_MS = 15000;
 const [url, scenario, mode = "polling", count = "1000"] = process.argv.slice(2);
 const transports = { polling: ["polling"], websocket: ["websocket"] }[mode];
-if (!url || !transports || !["dynamic", "shortcuts", "order"].includes(scenario)) {
-  console.error("usage: node socketio_more_client.js <url> <dynamic|shortcuts|order> <polling|websocket> [n]");
+if (!url || !transports || !["dynamic", "shortcuts", "bare", "order"].includes(scenario)) {
+  console.error("usage: node socketio_more_client.js <url> <dynamic|shortcuts|bare|order> <polling|websocket> [n]");
   process.exit(2);
 }
 
@@ -97,6 +99,16 @@ function shortcuts() {
   }
 }
 
+function bare() {
+  const socket = open("/", {});
+  socket.on("connect", () => (result.connected = true));
+  socket.on("hi", (text) => {
+    result.hi = text;
+    finish(null);
+  });
+  socket.on("connect_error", (error) => finish("connect_error: " + error.message));
+}
+
 function order() {
   const wanted = Number(count);
   result.received = 0;
@@ -112,4 +124,4 @@ function order() {
   socket.on("connect_error", (error) => finish("connect_error: " + error.message));
 }
 
-({ dynamic, shortcuts, order })[scenario]();
+({ dynamic, shortcuts, bare, order })[scenario]();

@@ -12,7 +12,10 @@
 //   /private refused by its middleware: an `error` event with the message;
 //   /nowhere never registered: an `error` event "Invalid namespace".
 //
-//   node socketio_more_v2_client.js <url> <polling|websocket|upgrade>
+//   node socketio_more_v2_client.js <url> <polling|websocket|upgrade> [bare]
+//
+// With `bare` (a server that registered only `/admin`), the client only
+// checks that `/` (implicit) and `/admin` both connect.
 //
 // Prints one JSON line ({"ok":true,...} or {"ok":false,"error":...}) and
 // exits 0 or 1. Never runs longer than TIMEOUT_MS.
@@ -21,7 +24,7 @@
 const io = require("socket.io-client-v2");
 
 const TIMEOUT_MS = 10000;
-const [url, mode = "polling"] = process.argv.slice(2);
+const [url, mode = "polling", variant] = process.argv.slice(2);
 const transports = { polling: ["polling"], websocket: ["websocket"], upgrade: ["polling", "websocket"] }[mode];
 if (!url || !transports) {
   console.error("usage: node socketio_more_v2_client.js <url> <polling|websocket|upgrade>");
@@ -29,6 +32,11 @@ if (!url || !transports) {
 }
 
 const options = { transports, upgrade: mode === "upgrade", reconnection: false };
+if (variant === "bare") {
+  bare();
+  // Node runs a CommonJS file as a function body: the full scenario below is skipped.
+  return;
+}
 const root = io(url, options);
 const admin = io(url + "/admin", Object.assign({ query: { token: "secret" } }, options));
 const privateNs = io(url + "/private", options);
@@ -111,3 +119,20 @@ root.io.on("upgrade", () => maybeDone());
 root.on("disconnect", (reason) => {
   if (!result.ok) finish("disconnected: " + reason);
 });
+
+function bare() {
+  const connected = new Set();
+  const finishBare = (error) => {
+    console.log(JSON.stringify({ ok: !error, error: error || undefined, connected: Array.from(connected).sort() }));
+    process.exit(error ? 1 : 0);
+  };
+  setTimeout(() => finishBare("timed out; connected: " + Array.from(connected)), TIMEOUT_MS);
+  for (const path of ["/", "/admin"]) {
+    const socket = io(url + path, options);
+    socket.on("connect", () => {
+      connected.add(path);
+      if (connected.size === 2) finishBare(null);
+    });
+    socket.on("error", (error) => finishBare("error on " + path + ": " + JSON.stringify(error)));
+  }
+}

@@ -122,3 +122,21 @@ async fn io_emit_without_a_main_namespace_reaches_nobody() {
     assert!(io.fetch_sockets().is_empty());
     assert!(io.of("/").is_none(), "the shortcuts do not register `/`");
 }
+
+#[tokio::test]
+async fn a_client_joins_the_main_namespace_nobody_registered_and_io_emit_reaches_it() {
+    let (addr, io) =
+        runtime_tokio::tokio::bind_socketio("127.0.0.1:0", SocketIo::builder()).await.expect("bind 127.0.0.1:0");
+    let url = format!("http://{addr}");
+    let client = tokio::spawn(async move { run_client(&url, "bare", "websocket", &[]).await });
+    let joined = async {
+        while io.fetch_sockets().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), joined).await.expect("the client joins `/`");
+    io.emit("hi", "there").expect("strings serialize");
+    let report = client.await.expect("the client task ran");
+    assert_eq!(report["hi"], "there", "{report}");
+    assert!(io.of("/").is_some(), "`/` exists once a client joined it");
+}

@@ -132,3 +132,28 @@ async fn v2_client_over_websocket_joins_root_implicitly_and_admin_with_query_aut
 async fn v2_client_upgrading_to_websocket_keeps_its_namespaces() {
     v2_scenario("upgrade").await;
 }
+
+#[tokio::test]
+async fn v2_client_joins_the_main_namespace_the_server_did_not_register() {
+    let builder = SocketIo::builder().allow_eio3(true);
+    let (addr, io) = runtime_tokio::tokio::bind_socketio("127.0.0.1:0", builder).await.expect("bind 127.0.0.1:0");
+    io.ns("/admin", |_socket: Socket| async {});
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop");
+    let child = Command::new("node")
+        .arg(dir.join("socketio_more_v2_client.js"))
+        .args([&format!("http://{addr}"), "websocket", "bare"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node is on the PATH");
+    let output = tokio::time::timeout(CLIENT_TIMEOUT, child.wait_with_output())
+        .await
+        .expect("the node client ends in time")
+        .expect("the node client ran");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|error| panic!("no JSON report ({error}); stdout: {stdout}"));
+    assert_eq!(report, json!({ "ok": true, "connected": ["/", "/admin"] }));
+}

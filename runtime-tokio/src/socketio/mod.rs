@@ -123,6 +123,21 @@ impl ServerState {
         shared
     }
 
+    /// The main namespace `/`, registered with no connection handler when
+    /// the application did not register it: as in the reference, where
+    /// `io.sockets` always exists, a client may always join `/` (a v2
+    /// client always does).
+    fn main_namespace(&self) -> Arc<NamespaceShared> {
+        let mut namespaces = self.namespaces.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = namespaces.get("/") {
+            return Arc::clone(existing);
+        }
+        let handler: ConnectionHandler = Arc::new(|_socket| Box::pin(async {}));
+        let main = self.create_namespace("/", handler);
+        namespaces.insert("/".to_owned(), Arc::clone(&main));
+        main
+    }
+
     /// The child of the first dynamic namespace that accepts the CONNECT of
     /// `handshake`, created on first use (the reference `_checkNamespace`).
     fn dynamic_namespace(&self, handshake: &Handshake) -> Option<Arc<NamespaceShared>> {
@@ -228,7 +243,11 @@ impl HandlerTask {
             query: self.origin.query.clone(),
             namespace_query,
         });
-        let shared = self.server.namespace(namespace.as_str()).or_else(|| self.server.dynamic_namespace(&handshake));
+        let shared = self
+            .server
+            .namespace(namespace.as_str())
+            .or_else(|| (namespace.as_str() == "/").then(|| self.server.main_namespace()))
+            .or_else(|| self.server.dynamic_namespace(&handshake));
         let Some(shared) = shared else {
             self.send(Command::Reject { namespace, message: INVALID_NAMESPACE.to_owned(), data: None });
             return;
@@ -398,7 +417,9 @@ impl SocketIo {
 
     /// Registers namespace `name` (`/`, `/admin`) with the handler each new
     /// socket goes through (register its event handlers there: events wait
-    /// for it). Registering a name again replaces it for new sockets.
+    /// for it). Registering a name again replaces it for new sockets. A
+    /// client may join `/` even when it is not registered (as in the
+    /// reference, where it always exists): its sockets have no handler.
     pub fn ns<F, Fut>(&self, name: &str, on_connection: F) -> NamespaceRef
     where
         F: Fn(Socket) -> Fut + Send + Sync + 'static,
@@ -434,8 +455,8 @@ impl SocketIo {
     }
 
     /// The main namespace `/` (the reference `io.sockets`); until `/` is
-    /// registered, a namespace nobody can connect to (broadcasts on it reach
-    /// nobody).
+    /// registered or a client joined it, an empty namespace (broadcasts on
+    /// it reach nobody).
     pub fn sockets(&self) -> NamespaceRef {
         let shared = self.state.namespace("/").unwrap_or_else(|| {
             // Its timer task is never started: it can have no socket, hence no deadline.
