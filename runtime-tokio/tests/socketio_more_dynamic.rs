@@ -4,6 +4,8 @@
 
 mod socketio_more_support;
 
+use std::time::Duration;
+
 use runtime_tokio::socketio::{AckSender, ConnectError, Handshake, ParentNamespaceRef, Socket, SocketIo};
 use serde_json::{json, Value};
 use socketio_proto::Args;
@@ -18,10 +20,11 @@ fn is_dynamic(name: &str, _handshake: &Handshake) -> bool {
 
 /// A server with the dynamic namespace `/dynamic-<digits>` (whose
 /// middleware refuses `/dynamic-666`); each child socket is welcomed with
-/// its namespace name and reports `ready` on the receiver.
-async fn start_server() -> (String, SocketIo, ParentNamespaceRef, mpsc::UnboundedReceiver<String>) {
-    let (addr, io) =
-        runtime_tokio::tokio::bind_socketio("127.0.0.1:0", SocketIo::builder()).await.expect("bind 127.0.0.1:0");
+/// its namespace name and reports `ready` on the receiver; `cleanup`: empty
+/// children are forgotten.
+async fn start_server(cleanup: bool) -> (String, SocketIo, ParentNamespaceRef, mpsc::UnboundedReceiver<String>) {
+    let builder = SocketIo::builder().cleanup_empty_child_namespaces(cleanup);
+    let (addr, io) = runtime_tokio::tokio::bind_socketio("127.0.0.1:0", builder).await.expect("bind 127.0.0.1:0");
     let (ready, readies) = mpsc::unbounded_channel();
     let parent = io
         .dynamic_ns(is_dynamic, move |socket: Socket| {
@@ -49,7 +52,16 @@ async fn start_server() -> (String, SocketIo, ParentNamespaceRef, mpsc::Unbounde
 /// says `hello` on the parent. Returns the client's report and the
 /// children's names as the parent lists them.
 async fn dynamic_scenario(mode: &'static str) -> (Value, Vec<String>, SocketIo) {
-    let (url, io, parent, mut readies) = start_server().await;
+    let (report, children, io, _) = dynamic_scenario_with(mode, false).await;
+    (report, children, io)
+}
+
+/// [`dynamic_scenario`], optionally cleaning up empty children, also giving the parent.
+async fn dynamic_scenario_with(
+    mode: &'static str,
+    cleanup: bool,
+) -> (Value, Vec<String>, SocketIo, ParentNamespaceRef) {
+    let (url, io, parent, mut readies) = start_server(cleanup).await;
     let client = tokio::spawn(async move { run_client(&url, "dynamic", mode, &[]).await });
     let mut ready = vec![next(&mut readies).await, next(&mut readies).await];
     ready.sort();
@@ -58,7 +70,7 @@ async fn dynamic_scenario(mode: &'static str) -> (Value, Vec<String>, SocketIo) 
     let report = client.await.expect("the client task ran");
     let mut children: Vec<String> = parent.children().iter().map(|child| child.name().to_owned()).collect();
     children.sort();
-    (report, children, io)
+    (report, children, io, parent)
 }
 
 #[tokio::test]
@@ -88,4 +100,45 @@ async fn a_namespace_no_predicate_accepts_is_an_invalid_namespace() {
     assert_eq!(report["errors"]["/static"], "Invalid namespace", "{report}");
     assert!(!children.contains(&"/static".to_owned()));
     assert!(io.of("/static").is_none());
+}
+
+#[tokio::test]
+async fn children_are_kept_once_empty_by_default() {
+    let (_, _, io, parent) = dynamic_scenario_with("websocket", false).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(parent.children().len(), 3);
+    assert!(io.of("/dynamic-1").is_some());
+}
+
+#[tokio::test]
+async fn with_cleanup_a_child_is_forgotten_once_its_last_socket_left() {
+    let (_, _, io, parent) = dynamic_scenario_with("websocket", true).await;
+    let emptied = async {
+        while !parent.children().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), emptied).await.expect("the children are forgotten");
+    assert!(io.of("/dynamic-1").is_none());
+    assert!(io.of("/dynamic-666").is_none(), "a child whose only CONNECT was refused is forgotten too");
+}
+
+#[tokio::test]
+async fn with_cleanup_a_forgotten_child_is_created_afresh_for_its_next_client() {
+    let (url, io, parent, mut readies) = start_server(true).await;
+    for _ in 0..2 {
+        let url = url.clone();
+        let client = tokio::spawn(async move { run_client(&url, "dynamic", "websocket", &[]).await });
+        next(&mut readies).await;
+        next(&mut readies).await;
+        parent.emit("hello", "all").expect("strings serialize");
+        let report = client.await.expect("the client task ran");
+        assert_eq!(report["hello"], json!({ "/dynamic-1": "all", "/dynamic-22": "all" }), "{report}");
+        let emptied = async {
+            while io.of("/dynamic-1").is_some() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), emptied).await.expect("the child is forgotten");
+    }
 }

@@ -51,6 +51,16 @@ impl ParentNamespace {
         self.children.lock().unwrap_or_else(PoisonError::into_inner).push(child);
     }
 
+    /// Whether `child` is one of this parent's children.
+    pub(crate) fn is_parent_of(&self, child: &Arc<NamespaceShared>) -> bool {
+        self.children.lock().unwrap_or_else(PoisonError::into_inner).iter().any(|known| Arc::ptr_eq(known, child))
+    }
+
+    /// Forgets `child`.
+    pub(crate) fn disown(&self, child: &Arc<NamespaceShared>) {
+        self.children.lock().unwrap_or_else(PoisonError::into_inner).retain(|known| !Arc::ptr_eq(known, child));
+    }
+
     fn children(&self) -> Vec<Arc<NamespaceShared>> {
         self.children.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }

@@ -29,7 +29,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::data::SharedData;
 use super::error::AckError;
-use super::namespace::{NamespaceState, SocketEntry};
+use super::namespace::{NamespaceShared, NamespaceState, SocketEntry};
 use super::ServerState;
 use crate::engine::{Command as SessionCommand, Machine};
 
@@ -130,11 +130,18 @@ impl SocketIoMachine {
     }
 
     /// Admits the socket the middlewares let through: its restored session
-    /// if it has one, else a fresh one with `socket_id`.
+    /// if it has one, else a fresh one with `socket_id`. The CONNECT counted
+    /// on the namespace is decided then.
     fn accept(&mut self, now: Instant, namespace: &Str, socket_id: Sid) {
+        // The pending CONNECT keeps the namespace registered until decided.
         let Some(shared) = self.server.namespace(namespace.as_str()) else {
             return;
         };
+        self.register(now, namespace, socket_id, &shared);
+        self.server.connect_decided(&shared);
+    }
+
+    fn register(&mut self, now: Instant, namespace: &Str, socket_id: Sid, shared: &NamespaceShared) {
         // Registered under the namespace lock together with the accept, so a
         // broadcast reaches the socket from its first packet on.
         let mut state = shared.lock();
@@ -275,6 +282,7 @@ impl Machine for SocketIoMachine {
                         // A kept session expires later; `SocketIo::close` waits for sockets to leave.
                         shared.wake_timer();
                         shared.socket_left.notify_waiters();
+                        self.server.forget_if_empty_child(&shared);
                     }
                     let _ = self.app.send(AppEvent::Disconnected { namespace, reason });
                 }

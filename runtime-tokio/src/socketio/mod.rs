@@ -65,6 +65,7 @@ mod socket;
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -108,6 +109,8 @@ pub(crate) struct ServerState {
     namespaces: RwLock<HashMap<String, Arc<NamespaceShared>>>,
     /// The dynamic namespaces, in registration order.
     parents: RwLock<Vec<Arc<ParentNamespace>>>,
+    /// Whether a child namespace is forgotten once it has no socket.
+    cleanup_empty_children: bool,
 }
 
 impl ServerState {
@@ -123,19 +126,76 @@ impl ServerState {
         shared
     }
 
-    /// The main namespace `/`, registered with no connection handler when
-    /// the application did not register it: as in the reference, where
-    /// `io.sockets` always exists, a client may always join `/` (a v2
-    /// client always does).
-    fn main_namespace(&self) -> Arc<NamespaceShared> {
-        let mut namespaces = self.namespaces.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(existing) = namespaces.get("/") {
-            return Arc::clone(existing);
+    /// The namespace a CONNECT goes to, with the CONNECT counted on it
+    /// until [`ServerState::connect_decided`]: a registered one, else `/`
+    /// (registered with no connection handler when the application did not
+    /// register it: as in the reference, where `io.sockets` always exists, a
+    /// client may always join `/`, and a v2 client always does), else the
+    /// child of the first dynamic namespace that accepts it.
+    fn namespace_for_connect(&self, handshake: &Handshake) -> Option<Arc<NamespaceShared>> {
+        let name = handshake.namespace();
+        if let Some(existing) = self.namespaces.read().unwrap_or_else(PoisonError::into_inner).get(name) {
+            // Counted under the map's lock, so no cleanup falls in between.
+            existing.connecting.fetch_add(1, Ordering::SeqCst);
+            return Some(Arc::clone(existing));
         }
-        let handler: ConnectionHandler = Arc::new(|_socket| Box::pin(async {}));
-        let main = self.create_namespace("/", handler);
-        namespaces.insert("/".to_owned(), Arc::clone(&main));
-        main
+        if name == "/" {
+            let handler: ConnectionHandler = Arc::new(|_socket| Box::pin(async {}));
+            return Some(self.get_or_create(name, handler, None));
+        }
+        self.dynamic_namespace(handshake)
+    }
+
+    /// Namespace `name`, created with `on_connection` (and `parent`'s
+    /// middlewares, as its child) when missing; its CONNECT counted.
+    fn get_or_create(
+        &self,
+        name: &str,
+        on_connection: ConnectionHandler,
+        parent: Option<&Arc<ParentNamespace>>,
+    ) -> Arc<NamespaceShared> {
+        let mut namespaces = self.namespaces.write().unwrap_or_else(PoisonError::into_inner);
+        let shared = match namespaces.get(name) {
+            // Created meanwhile by another connection.
+            Some(existing) => Arc::clone(existing),
+            None => {
+                let created = self.create_namespace(name, on_connection);
+                if let Some(parent) = parent {
+                    created.extend_middlewares(parent.middlewares());
+                    parent.adopt(Arc::clone(&created));
+                }
+                namespaces.insert(name.to_owned(), Arc::clone(&created));
+                created
+            }
+        };
+        shared.connecting.fetch_add(1, Ordering::SeqCst);
+        shared
+    }
+
+    /// The CONNECT counted by [`ServerState::namespace_for_connect`] is
+    /// decided (the socket registered, or refused).
+    pub(crate) fn connect_decided(&self, shared: &Arc<NamespaceShared>) {
+        shared.connecting.fetch_sub(1, Ordering::SeqCst);
+        self.forget_if_empty_child(shared);
+    }
+
+    /// Forgets `shared` when it is a child namespace with no socket and no
+    /// CONNECT pending, and the server cleans up empty children (the
+    /// reference `cleanupEmptyChildNamespaces`).
+    pub(crate) fn forget_if_empty_child(&self, shared: &Arc<NamespaceShared>) {
+        if !self.cleanup_empty_children {
+            return;
+        }
+        let parents = self.parents.read().unwrap_or_else(PoisonError::into_inner).clone();
+        let Some(parent) = parents.iter().find(|parent| parent.is_parent_of(shared)) else {
+            return;
+        };
+        let mut namespaces = self.namespaces.write().unwrap_or_else(PoisonError::into_inner);
+        let current = namespaces.get(shared.name.as_str()).is_some_and(|known| Arc::ptr_eq(known, shared));
+        if current && shared.connecting.load(Ordering::SeqCst) == 0 && shared.lock().sockets.is_empty() {
+            namespaces.remove(shared.name.as_str());
+            parent.disown(shared);
+        }
     }
 
     /// The child of the first dynamic namespace that accepts the CONNECT of
@@ -144,16 +204,7 @@ impl ServerState {
         let name = handshake.namespace();
         let parents = self.parents.read().unwrap_or_else(PoisonError::into_inner).clone();
         let parent = parents.into_iter().find(|parent| (parent.predicate)(name, handshake))?;
-        let mut namespaces = self.namespaces.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(existing) = namespaces.get(name) {
-            // Created meanwhile by another connection.
-            return Some(Arc::clone(existing));
-        }
-        let child = self.create_namespace(name, Arc::clone(&parent.on_connection));
-        child.extend_middlewares(parent.middlewares());
-        namespaces.insert(name.to_owned(), Arc::clone(&child));
-        parent.adopt(Arc::clone(&child));
-        Some(child)
+        Some(self.get_or_create(name, Arc::clone(&parent.on_connection), Some(&parent)))
     }
 
     fn all_namespaces(&self) -> Vec<Arc<NamespaceShared>> {
@@ -243,17 +294,13 @@ impl HandlerTask {
             query: self.origin.query.clone(),
             namespace_query,
         });
-        let shared = self
-            .server
-            .namespace(namespace.as_str())
-            .or_else(|| (namespace.as_str() == "/").then(|| self.server.main_namespace()))
-            .or_else(|| self.server.dynamic_namespace(&handshake));
-        let Some(shared) = shared else {
+        let Some(shared) = self.server.namespace_for_connect(&handshake) else {
             self.send(Command::Reject { namespace, message: INVALID_NAMESPACE.to_owned(), data: None });
             return;
         };
         self.handshakes.insert(namespace.clone(), Arc::clone(&handshake));
         if admitted {
+            self.server.connect_decided(&shared);
             return;
         }
         for middleware in shared.middlewares() {
@@ -261,6 +308,7 @@ impl HandlerTask {
                 let data = refusal.data.as_ref().and_then(|data| Json::from_serialize(data).ok());
                 self.handshakes.remove(&namespace);
                 self.send(Command::Reject { namespace, message: refusal.message, data });
+                self.server.connect_decided(&shared);
                 return;
             }
         }
@@ -268,13 +316,18 @@ impl HandlerTask {
         if getrandom::fill(&mut random).is_err() {
             self.handshakes.remove(&namespace);
             self.send(Command::Reject { namespace, message: "no randomness".to_owned(), data: None });
+            self.server.connect_decided(&shared);
             return;
         }
-        self.send(Command::Accept { namespace, socket_id: Sid::from_random(random) });
+        // The session task decides the CONNECT when it registers the socket.
+        if !self.send(Command::Accept { namespace, socket_id: Sid::from_random(random) }) {
+            self.server.connect_decided(&shared);
+        }
     }
 
-    fn send(&self, command: Command) {
-        let _ = self.commands.send(SessionCommand::SocketIo(command));
+    /// Hands `command` to the session task; false when it is gone.
+    fn send(&self, command: Command) -> bool {
+        self.commands.send(SessionCommand::SocketIo(command)).is_ok()
     }
 }
 
@@ -285,6 +338,7 @@ pub struct SocketIoBuilder {
     engine: EngineOptions,
     config: ServerConfig,
     namespace_config: NamespaceConfig,
+    cleanup_empty_children: bool,
 }
 
 impl Default for SocketIoBuilder {
@@ -293,6 +347,7 @@ impl Default for SocketIoBuilder {
             engine: EngineOptions::default().with_path(DEFAULT_PATH),
             config: ServerConfig::default(),
             namespace_config: NamespaceConfig::default(),
+            cleanup_empty_children: false,
         }
     }
 }
@@ -354,6 +409,15 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Whether a child of a dynamic namespace ([`SocketIo::dynamic_ns`]) is
+    /// forgotten once its last socket left (the reference
+    /// `cleanupEmptyChildNamespaces`; default no): the next client of its
+    /// name creates it afresh.
+    pub fn cleanup_empty_child_namespaces(mut self, cleanup: bool) -> SocketIoBuilder {
+        self.cleanup_empty_children = cleanup;
+        self
+    }
+
     /// Cross-origin rules for browsers (default: any origin, no credentials).
     pub fn cors(mut self, cors: crate::engine::Cors) -> SocketIoBuilder {
         self.engine = self.engine.with_cors(cors);
@@ -390,6 +454,7 @@ impl SocketIoBuilder {
             runtime: Arc::clone(&runtime),
             namespaces: RwLock::new(HashMap::new()),
             parents: RwLock::new(Vec::new()),
+            cleanup_empty_children: self.cleanup_empty_children,
         });
         let engine = EngineServer::for_socketio(self.engine, runtime, Arc::clone(&state));
         SocketIo { engine, state }

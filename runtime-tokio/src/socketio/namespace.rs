@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
@@ -131,6 +132,9 @@ pub(crate) struct NamespaceShared {
     timer: Arc<Notify>,
     /// Told whenever a socket leaves (for [`SocketIo::close`](super::SocketIo::close)).
     pub(crate) socket_left: Notify,
+    /// How many CONNECTs were routed here and are not decided yet: an empty
+    /// child namespace is only forgotten when none is.
+    pub(crate) connecting: AtomicUsize,
 }
 
 impl std::fmt::Debug for NamespaceShared {
@@ -168,6 +172,7 @@ impl NamespaceShared {
             runtime: Arc::clone(&runtime),
             timer: Arc::clone(&timer),
             socket_left: Notify::new(),
+            connecting: AtomicUsize::new(0),
         });
         let task = Box::pin(run_timers(Arc::downgrade(&shared), timer, runtime));
         (shared, task)

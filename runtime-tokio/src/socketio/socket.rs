@@ -439,7 +439,8 @@ impl SocketOperator {
 
     /// Emits `event` with one argument and waits for the client's answer:
     /// at most the [`SocketOperator::timeout`] ([`AckError::Timeout`]), or
-    /// without one until the answer comes or the socket disconnects.
+    /// without one until the answer comes or the socket disconnects. An
+    /// emit with ack is never volatile: it is sent even when the operator is.
     pub async fn emit_with_ack<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<Args, AckError> {
         let args = Args::from_tuple(&(value,)).map_err(|error| AckError::Send(EmitError::Serialize(error)))?;
         self.emit_args_with_ack(event, args).await
