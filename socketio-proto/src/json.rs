@@ -98,6 +98,30 @@ impl Json {
         }
     }
 
+    /// The auth of a v4 (Socket.IO v2 client) CONNECT, as the reference
+    /// server makes it from the namespace query (`url.parse(nsp, true).query`):
+    /// an object of the query's parameters (`token=1&a=b` →
+    /// `{"a":"b","token":"1"}`), `+` and `%XX` decoded, a repeated key giving
+    /// an array of its values; `{}` without a query (the implicit `/`).
+    pub fn from_v4_query(query: Option<&str>) -> Json {
+        let mut object = serde_json::Map::new();
+        for pair in query.unwrap_or_default().split('&').filter(|pair| !pair.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let (key, value) = (decode_query_component(key), decode_query_component(value));
+            match object.get_mut(&key) {
+                None => {
+                    object.insert(key, serde_json::Value::String(value));
+                }
+                Some(serde_json::Value::Array(values)) => values.push(serde_json::Value::String(value)),
+                Some(first) => {
+                    let first = core::mem::take(first);
+                    object.insert(key, serde_json::Value::Array(alloc::vec![first, serde_json::Value::String(value)]));
+                }
+            }
+        }
+        Json::from_serialize(&object).unwrap_or_else(|_| Json(Str::from_static("{}")))
+    }
+
     /// The text as bytes.
     pub(crate) fn bytes(&self) -> &Bytes {
         self.0.as_bytes()
@@ -122,4 +146,37 @@ pub(crate) fn write_compact<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T)
 pub(crate) fn write_compact<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), serde_json::Error> {
     out.extend_from_slice(&serde_json::to_vec(value)?);
     Ok(())
+}
+
+/// A query component decoded as Node's `querystring` does: `+` is a space,
+/// `%XX` a byte, a malformed escape stays as it is; invalid UTF-8 is replaced.
+fn decode_query_component(component: &str) -> String {
+    let bytes = component.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while let Some(&byte) = bytes.get(index) {
+        let escaped = match (byte, bytes.get(index + 1..index + 3)) {
+            (b'%', Some(&[high, low])) => hex_value(high).zip(hex_value(low)).map(|(high, low)| high << 4 | low),
+            _ => None,
+        };
+        match (escaped, byte) {
+            (Some(value), _) => {
+                decoded.push(value);
+                index += 3;
+            }
+            (None, b'+') => {
+                decoded.push(b' ');
+                index += 1;
+            }
+            (None, other) => {
+                decoded.push(other);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+fn hex_value(digit: u8) -> Option<u8> {
+    char::from(digit).to_digit(16).and_then(|value| u8::try_from(value).ok())
 }

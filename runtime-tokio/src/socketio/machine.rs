@@ -24,12 +24,12 @@ use engineio_proto::server::{
 use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::{Frame, Instant, Message, Sid, Str};
 use socketio_proto::server::{AckToken, ConnectDecision, Connection, DisconnectReason, Output, RecoveredSession};
-use socketio_proto::{Args, Encoded, Event, Json};
+use socketio_proto::{Args, Encoded, Event, Json, ProtocolVersion};
 use tokio::sync::{mpsc, oneshot};
 
 use super::data::SharedData;
 use super::error::AckError;
-use super::namespace::{NamespaceState, SocketEntry};
+use super::namespace::{NamespaceShared, NamespaceState, SocketEntry};
 use super::ServerState;
 use crate::engine::{Command as SessionCommand, Machine};
 
@@ -52,7 +52,7 @@ pub(crate) enum Command {
         namespace: Str,
         encoded: Encoded,
         ack_id: u64,
-        timeout: Duration,
+        timeout: Option<Duration>,
         responder: oneshot::Sender<Result<Args, AckError>>,
     },
     /// Answer the client's event `ack_id`.
@@ -130,11 +130,18 @@ impl SocketIoMachine {
     }
 
     /// Admits the socket the middlewares let through: its restored session
-    /// if it has one, else a fresh one with `socket_id`.
+    /// if it has one, else a fresh one with `socket_id`. The CONNECT counted
+    /// on the namespace is decided then.
     fn accept(&mut self, now: Instant, namespace: &Str, socket_id: Sid) {
+        // The pending CONNECT keeps the namespace registered until decided.
         let Some(shared) = self.server.namespace(namespace.as_str()) else {
             return;
         };
+        self.register(now, namespace, socket_id, &shared);
+        self.server.connect_decided(&shared);
+    }
+
+    fn register(&mut self, now: Instant, namespace: &Str, socket_id: Sid, shared: &NamespaceShared) {
         // Registered under the namespace lock together with the accept, so a
         // broadcast reaches the socket from its first packet on.
         let mut state = shared.lock();
@@ -235,6 +242,12 @@ impl Machine for SocketIoMachine {
                 Output::Engine(EngineOutput::Event(_)) => {}
                 Output::Engine(transport) => return Some(transport),
                 Output::ConnectRequest { namespace, auth, query } => {
+                    // A v4 client (Socket.IO v2) carries its auth in the
+                    // namespace query: the reference hands it over as `auth`.
+                    let auth = match self.connection.protocol() {
+                        ProtocolVersion::V4 => auth.or_else(|| Some(Json::from_v4_query(query.as_deref()))),
+                        ProtocolVersion::V5 => auth,
+                    };
                     let admitted = self.on_connect_request(now, &namespace, auth.as_ref());
                     let _ = self.app.send(AppEvent::ConnectRequest { namespace, auth, query, admitted });
                 }
@@ -269,6 +282,7 @@ impl Machine for SocketIoMachine {
                         // A kept session expires later; `SocketIo::close` waits for sockets to leave.
                         shared.wake_timer();
                         shared.socket_left.notify_waiters();
+                        self.server.forget_if_empty_child(&shared);
                     }
                     let _ = self.app.send(AppEvent::Disconnected { namespace, reason });
                 }
@@ -303,7 +317,7 @@ impl Machine for SocketIoMachine {
                 let _ = self.connection.emit_encoded_with_ack(now, namespace.as_str(), &encoded, ack_id, Some(timeout));
             }
             Command::EmitWithAck { namespace, encoded, ack_id, timeout, responder } => {
-                match self.connection.emit_encoded_with_ack(now, namespace.as_str(), &encoded, ack_id, Some(timeout)) {
+                match self.connection.emit_encoded_with_ack(now, namespace.as_str(), &encoded, ack_id, timeout) {
                     Ok(token) => {
                         self.acks.insert(token, responder);
                     }

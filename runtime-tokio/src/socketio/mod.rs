@@ -22,15 +22,22 @@
 //! made.
 //!
 //! The application's surface, after the reference server:
-//! [`SocketIo::ns`] with [`NamespaceRef::middleware`]; [`Socket`] (`on`,
-//! `on_any`, `on_any_outgoing`, `emit`, `emit_with_ack`, rooms,
+//! [`SocketIo::ns`] with [`NamespaceRef::middleware`]; dynamic namespaces
+//! ([`SocketIo::dynamic_ns`] → [`ParentNamespaceRef`]); the main-namespace
+//! shortcuts [`SocketIo::emit`], [`SocketIo::to`], [`SocketIo::except`],
+//! [`SocketIo::fetch_sockets`]; [`Socket`] (`on`, `on_any`,
+//! `on_any_outgoing`, `emit`, `emit_with_ack`, [`Socket::volatile`] and
+//! [`Socket::timeout`] ([`SocketOperator`]), rooms,
 //! [`Socket::handshake`], typed data, `on_disconnecting`/`on_disconnect`);
 //! broadcasts through [`BroadcastOperator`] (`to`, `except`, `volatile`,
 //! `local`, `timeout` + `emit_with_ack`, `fetch_sockets` → [`RemoteSocket`],
 //! `sockets_join`/`sockets_leave`, `disconnect_sockets`); opt-in
 //! connection state recovery ([`SocketIoBuilder::connection_state_recovery`]);
-//! [`SocketIo::close`]. Each namespace has a timer task (broadcast ack
-//! deadlines, recovery expiry) next to the per-connection tasks.
+//! [`SocketIo::close`]. Socket.IO v2 clients (Engine.IO 3) are served with
+//! [`SocketIoBuilder::allow_eio3`]: they join `/` implicitly and their
+//! namespace query is their [`Handshake::auth`]. Each namespace has a
+//! timer task (broadcast ack deadlines, recovery expiry) next to the
+//! per-connection tasks.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -50,6 +57,7 @@
 
 mod broadcast;
 mod data;
+mod dynamic;
 mod error;
 mod machine;
 mod namespace;
@@ -57,23 +65,27 @@ mod socket;
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use engineio_proto::server::Session;
 use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::{Instant, Sid, Str};
+use serde::Serialize;
 use socketio_proto::server::{Connection, NamespaceConfig, ServerConfig};
 use socketio_proto::Json;
 use tokio::sync::mpsc;
 
 pub use broadcast::{BroadcastOperator, RemoteSocket};
+pub use dynamic::{ParentBroadcastOperator, ParentNamespaceRef};
 pub use error::{AckError, BroadcastAckError, ConnectError, EmitError};
 pub use namespace::{Handshake, NamespaceRef};
-pub use socket::{AckSender, Data, FromArgs, Socket};
+pub use socket::{AckSender, Data, FromArgs, Socket, SocketOperator};
 pub use socketio_proto::recovery::RecoveryConfig;
 pub use socketio_proto::server::DisconnectReason;
 
+use dynamic::{NamespacePredicate, ParentNamespace};
 pub(crate) use machine::Command;
 use machine::{AppEvent, SocketIoMachine};
 use namespace::{ConnectionHandler, NamespaceShared};
@@ -95,11 +107,104 @@ pub(crate) struct ServerState {
     namespace_config: NamespaceConfig,
     runtime: Arc<dyn Runtime>,
     namespaces: RwLock<HashMap<String, Arc<NamespaceShared>>>,
+    /// The dynamic namespaces, in registration order.
+    parents: RwLock<Vec<Arc<ParentNamespace>>>,
+    /// Whether a child namespace is forgotten once it has no socket.
+    cleanup_empty_children: bool,
 }
 
 impl ServerState {
     pub(crate) fn namespace(&self, name: &str) -> Option<Arc<NamespaceShared>> {
         self.namespaces.read().unwrap_or_else(PoisonError::into_inner).get(name).cloned()
+    }
+
+    /// Makes namespace `name` and starts its timer task.
+    fn create_namespace(&self, name: &str, on_connection: ConnectionHandler) -> Arc<NamespaceShared> {
+        let runtime = Arc::clone(&self.runtime);
+        let (shared, timers) = NamespaceShared::new(name, &self.namespace_config, on_connection, runtime);
+        self.runtime.spawn(timers);
+        shared
+    }
+
+    /// The namespace a CONNECT goes to, with the CONNECT counted on it
+    /// until [`ServerState::connect_decided`]: a registered one, else `/`
+    /// (registered with no connection handler when the application did not
+    /// register it: as in the reference, where `io.sockets` always exists, a
+    /// client may always join `/`, and a v2 client always does), else the
+    /// child of the first dynamic namespace that accepts it.
+    fn namespace_for_connect(&self, handshake: &Handshake) -> Option<Arc<NamespaceShared>> {
+        let name = handshake.namespace();
+        if let Some(existing) = self.namespaces.read().unwrap_or_else(PoisonError::into_inner).get(name) {
+            // Counted under the map's lock, so no cleanup falls in between.
+            existing.connecting.fetch_add(1, Ordering::SeqCst);
+            return Some(Arc::clone(existing));
+        }
+        if name == "/" {
+            let handler: ConnectionHandler = Arc::new(|_socket| Box::pin(async {}));
+            return Some(self.get_or_create(name, handler, None));
+        }
+        self.dynamic_namespace(handshake)
+    }
+
+    /// Namespace `name`, created with `on_connection` (and `parent`'s
+    /// middlewares, as its child) when missing; its CONNECT counted.
+    fn get_or_create(
+        &self,
+        name: &str,
+        on_connection: ConnectionHandler,
+        parent: Option<&Arc<ParentNamespace>>,
+    ) -> Arc<NamespaceShared> {
+        let mut namespaces = self.namespaces.write().unwrap_or_else(PoisonError::into_inner);
+        let shared = match namespaces.get(name) {
+            // Created meanwhile by another connection.
+            Some(existing) => Arc::clone(existing),
+            None => {
+                let created = self.create_namespace(name, on_connection);
+                if let Some(parent) = parent {
+                    created.extend_middlewares(parent.middlewares());
+                    parent.adopt(Arc::clone(&created));
+                }
+                namespaces.insert(name.to_owned(), Arc::clone(&created));
+                created
+            }
+        };
+        shared.connecting.fetch_add(1, Ordering::SeqCst);
+        shared
+    }
+
+    /// The CONNECT counted by [`ServerState::namespace_for_connect`] is
+    /// decided (the socket registered, or refused).
+    pub(crate) fn connect_decided(&self, shared: &Arc<NamespaceShared>) {
+        shared.connecting.fetch_sub(1, Ordering::SeqCst);
+        self.forget_if_empty_child(shared);
+    }
+
+    /// Forgets `shared` when it is a child namespace with no socket and no
+    /// CONNECT pending, and the server cleans up empty children (the
+    /// reference `cleanupEmptyChildNamespaces`).
+    pub(crate) fn forget_if_empty_child(&self, shared: &Arc<NamespaceShared>) {
+        if !self.cleanup_empty_children {
+            return;
+        }
+        let parents = self.parents.read().unwrap_or_else(PoisonError::into_inner).clone();
+        let Some(parent) = parents.iter().find(|parent| parent.is_parent_of(shared)) else {
+            return;
+        };
+        let mut namespaces = self.namespaces.write().unwrap_or_else(PoisonError::into_inner);
+        let current = namespaces.get(shared.name.as_str()).is_some_and(|known| Arc::ptr_eq(known, shared));
+        if current && shared.connecting.load(Ordering::SeqCst) == 0 && shared.lock().sockets.is_empty() {
+            namespaces.remove(shared.name.as_str());
+            parent.disown(shared);
+        }
+    }
+
+    /// The child of the first dynamic namespace that accepts the CONNECT of
+    /// `handshake`, created on first use (the reference `_checkNamespace`).
+    fn dynamic_namespace(&self, handshake: &Handshake) -> Option<Arc<NamespaceShared>> {
+        let name = handshake.namespace();
+        let parents = self.parents.read().unwrap_or_else(PoisonError::into_inner).clone();
+        let parent = parents.into_iter().find(|parent| (parent.predicate)(name, handshake))?;
+        Some(self.get_or_create(name, Arc::clone(&parent.on_connection), Some(&parent)))
     }
 
     fn all_namespaces(&self) -> Vec<Arc<NamespaceShared>> {
@@ -182,10 +287,6 @@ impl HandlerTask {
     /// Runs the namespace's middlewares, then admits or refuses the socket
     /// (only keeps its handshake when the machine `admitted` it already).
     async fn connect(&mut self, namespace: Str, auth: Option<Json>, namespace_query: Option<Str>, admitted: bool) {
-        let Some(shared) = self.server.namespace(namespace.as_str()) else {
-            self.send(Command::Reject { namespace, message: INVALID_NAMESPACE.to_owned(), data: None });
-            return;
-        };
         let handshake = Arc::new(Handshake {
             namespace: namespace.clone(),
             auth,
@@ -193,8 +294,13 @@ impl HandlerTask {
             query: self.origin.query.clone(),
             namespace_query,
         });
+        let Some(shared) = self.server.namespace_for_connect(&handshake) else {
+            self.send(Command::Reject { namespace, message: INVALID_NAMESPACE.to_owned(), data: None });
+            return;
+        };
         self.handshakes.insert(namespace.clone(), Arc::clone(&handshake));
         if admitted {
+            self.server.connect_decided(&shared);
             return;
         }
         for middleware in shared.middlewares() {
@@ -202,6 +308,7 @@ impl HandlerTask {
                 let data = refusal.data.as_ref().and_then(|data| Json::from_serialize(data).ok());
                 self.handshakes.remove(&namespace);
                 self.send(Command::Reject { namespace, message: refusal.message, data });
+                self.server.connect_decided(&shared);
                 return;
             }
         }
@@ -209,13 +316,18 @@ impl HandlerTask {
         if getrandom::fill(&mut random).is_err() {
             self.handshakes.remove(&namespace);
             self.send(Command::Reject { namespace, message: "no randomness".to_owned(), data: None });
+            self.server.connect_decided(&shared);
             return;
         }
-        self.send(Command::Accept { namespace, socket_id: Sid::from_random(random) });
+        // The session task decides the CONNECT when it registers the socket.
+        if !self.send(Command::Accept { namespace, socket_id: Sid::from_random(random) }) {
+            self.server.connect_decided(&shared);
+        }
     }
 
-    fn send(&self, command: Command) {
-        let _ = self.commands.send(SessionCommand::SocketIo(command));
+    /// Hands `command` to the session task; false when it is gone.
+    fn send(&self, command: Command) -> bool {
+        self.commands.send(SessionCommand::SocketIo(command)).is_ok()
     }
 }
 
@@ -226,6 +338,7 @@ pub struct SocketIoBuilder {
     engine: EngineOptions,
     config: ServerConfig,
     namespace_config: NamespaceConfig,
+    cleanup_empty_children: bool,
 }
 
 impl Default for SocketIoBuilder {
@@ -234,6 +347,7 @@ impl Default for SocketIoBuilder {
             engine: EngineOptions::default().with_path(DEFAULT_PATH),
             config: ServerConfig::default(),
             namespace_config: NamespaceConfig::default(),
+            cleanup_empty_children: false,
         }
     }
 }
@@ -295,6 +409,15 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Whether a child of a dynamic namespace ([`SocketIo::dynamic_ns`]) is
+    /// forgotten once its last socket left (the reference
+    /// `cleanupEmptyChildNamespaces`; default no): the next client of its
+    /// name creates it afresh.
+    pub fn cleanup_empty_child_namespaces(mut self, cleanup: bool) -> SocketIoBuilder {
+        self.cleanup_empty_children = cleanup;
+        self
+    }
+
     /// Cross-origin rules for browsers (default: any origin, no credentials).
     pub fn cors(mut self, cors: crate::engine::Cors) -> SocketIoBuilder {
         self.engine = self.engine.with_cors(cors);
@@ -330,6 +453,8 @@ impl SocketIoBuilder {
             namespace_config: self.namespace_config,
             runtime: Arc::clone(&runtime),
             namespaces: RwLock::new(HashMap::new()),
+            parents: RwLock::new(Vec::new()),
+            cleanup_empty_children: self.cleanup_empty_children,
         });
         let engine = EngineServer::for_socketio(self.engine, runtime, Arc::clone(&state));
         SocketIo { engine, state }
@@ -357,19 +482,73 @@ impl SocketIo {
 
     /// Registers namespace `name` (`/`, `/admin`) with the handler each new
     /// socket goes through (register its event handlers there: events wait
-    /// for it). Registering a name again replaces it for new sockets.
+    /// for it). Registering a name again replaces it for new sockets. A
+    /// client may join `/` even when it is not registered (as in the
+    /// reference, where it always exists): its sockets have no handler.
     pub fn ns<F, Fut>(&self, name: &str, on_connection: F) -> NamespaceRef
     where
         F: Fn(Socket) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let handler: ConnectionHandler = Arc::new(move |socket| Box::pin(on_connection(socket)));
-        let runtime = Arc::clone(&self.state.runtime);
-        let (shared, timers) = NamespaceShared::new(name, &self.state.namespace_config, handler, runtime);
-        self.state.runtime.spawn(timers);
+        let shared = self.state.create_namespace(name, handler);
         let mut namespaces = self.state.namespaces.write().unwrap_or_else(PoisonError::into_inner);
         namespaces.insert(name.to_owned(), Arc::clone(&shared));
         NamespaceRef { shared }
+    }
+
+    /// Registers a dynamic namespace (the reference `io.of(/^\/dynamic-\d+$/)`
+    /// or `io.of((name, auth, next) => …)`): a CONNECT to a namespace nobody
+    /// registered is offered to the dynamic namespaces in registration
+    /// order; the first whose `predicate` accepts the name (and the
+    /// [`Handshake`]) creates that child namespace on first use, with
+    /// `on_connection` and the parent's middlewares. A name no predicate
+    /// accepts is refused with CONNECT_ERROR "Invalid namespace". Children
+    /// stay registered ([`SocketIo::of`] finds them); broadcasts on the
+    /// returned [`ParentNamespaceRef`] reach every child.
+    pub fn dynamic_ns<P, F, Fut>(&self, predicate: P, on_connection: F) -> ParentNamespaceRef
+    where
+        P: Fn(&str, &Handshake) -> bool + Send + Sync + 'static,
+        F: Fn(Socket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let handler: ConnectionHandler = Arc::new(move |socket| Box::pin(on_connection(socket)));
+        let predicate: NamespacePredicate = Arc::new(predicate);
+        let parent = Arc::new(ParentNamespace::new(predicate, handler));
+        self.state.parents.write().unwrap_or_else(PoisonError::into_inner).push(Arc::clone(&parent));
+        ParentNamespaceRef { parent }
+    }
+
+    /// The main namespace `/` (the reference `io.sockets`); until `/` is
+    /// registered or a client joined it, an empty namespace (broadcasts on
+    /// it reach nobody).
+    pub fn sockets(&self) -> NamespaceRef {
+        let shared = self.state.namespace("/").unwrap_or_else(|| {
+            // Its timer task is never started: it can have no socket, hence no deadline.
+            let handler: ConnectionHandler = Arc::new(|_socket| Box::pin(async {}));
+            NamespaceShared::new("/", &self.state.namespace_config, handler, Arc::clone(&self.state.runtime)).0
+        });
+        NamespaceRef { shared }
+    }
+
+    /// Emits `event` with one argument to every socket of `/` (the reference `io.emit`).
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), EmitError> {
+        self.sockets().emit(event, value)
+    }
+
+    /// A broadcast to the sockets of `/` in `room` (the reference `io.to`).
+    pub fn to(&self, room: &str) -> BroadcastOperator {
+        self.sockets().to(room)
+    }
+
+    /// A broadcast to the sockets of `/` not in `room` (the reference `io.except`).
+    pub fn except(&self, room: &str) -> BroadcastOperator {
+        self.sockets().except(room)
+    }
+
+    /// Handles on every socket of `/` (the reference `io.fetchSockets`).
+    pub fn fetch_sockets(&self) -> Vec<RemoteSocket> {
+        self.sockets().fetch_sockets()
     }
 
     /// The namespace `name`, if registered.

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
@@ -51,7 +52,10 @@ impl Handshake {
         self.namespace.as_str()
     }
 
-    /// The CONNECT payload (the client's `auth` option), as JSON text.
+    /// The CONNECT payload (the client's `auth` option), as JSON text. For a
+    /// Socket.IO v2 client (Engine.IO 3, [`SocketIoBuilder::allow_eio3`](super::SocketIoBuilder::allow_eio3)),
+    /// as in the reference: the namespace query as an object of strings
+    /// (`/admin?token=1` → `{"token":"1"}`; `{}` for the implicit `/`).
     pub fn auth_json(&self) -> Option<&Json> {
         self.auth.as_ref()
     }
@@ -128,6 +132,9 @@ pub(crate) struct NamespaceShared {
     timer: Arc<Notify>,
     /// Told whenever a socket leaves (for [`SocketIo::close`](super::SocketIo::close)).
     pub(crate) socket_left: Notify,
+    /// How many CONNECTs were routed here and are not decided yet: an empty
+    /// child namespace is only forgotten when none is.
+    pub(crate) connecting: AtomicUsize,
 }
 
 impl std::fmt::Debug for NamespaceShared {
@@ -165,6 +172,7 @@ impl NamespaceShared {
             runtime: Arc::clone(&runtime),
             timer: Arc::clone(&timer),
             socket_left: Notify::new(),
+            connecting: AtomicUsize::new(0),
         });
         let task = Box::pin(run_timers(Arc::downgrade(&shared), timer, runtime));
         (shared, task)
@@ -172,6 +180,11 @@ impl NamespaceShared {
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, NamespaceState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds `middlewares` after the namespace's own.
+    pub(crate) fn extend_middlewares(&self, middlewares: Vec<Middleware>) {
+        self.middlewares.write().unwrap_or_else(PoisonError::into_inner).extend(middlewares);
     }
 
     pub(crate) fn middlewares(&self) -> Vec<Middleware> {

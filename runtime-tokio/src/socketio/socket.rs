@@ -277,6 +277,19 @@ impl Socket {
         }
     }
 
+    /// An emit to this client only if its transport can write it at once
+    /// (the reference `socket.volatile.emit`): dropped otherwise, and never
+    /// kept for connection state recovery.
+    pub fn volatile(&self) -> SocketOperator {
+        SocketOperator { socket: self.clone(), volatile: false, timeout: None }.volatile()
+    }
+
+    /// An emit with ack to this client that waits at most `timeout` (the
+    /// reference `socket.timeout(ms).emit(…, callback)`).
+    pub fn timeout(&self, timeout: Duration) -> SocketOperator {
+        SocketOperator { socket: self.clone(), volatile: false, timeout: None }.timeout(timeout)
+    }
+
     /// Emits `event` with one argument and waits for the client's answer
     /// (its arguments), at most `timeout`.
     pub async fn emit_with_ack<T: Serialize + ?Sized>(
@@ -291,6 +304,16 @@ impl Socket {
 
     /// Emits `event` with `args` as they are and waits for the answer, at most `timeout`.
     pub async fn emit_args_with_ack(&self, event: &str, args: Args, timeout: Duration) -> Result<Args, AckError> {
+        self.emit_args_with_optional_timeout(event, args, Some(timeout)).await
+    }
+
+    /// Emits with an ack that waits at most `timeout`, or until answered or disconnected.
+    async fn emit_args_with_optional_timeout(
+        &self,
+        event: &str,
+        args: Args,
+        timeout: Option<Duration>,
+    ) -> Result<Args, AckError> {
         self.notify_outgoing(event, &args);
         let namespace = self.inner.parts.namespace.name.clone();
         let (ack_id, encoded) = self.inner.parts.namespace.lock().rooms.socket_emit_with_ack(event.to_owned(), args);
@@ -368,6 +391,64 @@ impl Socket {
         if let Some(handler) = handler {
             handler(self.clone(), reason).await;
         }
+    }
+}
+
+/// An emit to one socket with flags (the reference `socket.volatile`,
+/// `socket.timeout(ms)`), made by [`Socket::volatile`] and [`Socket::timeout`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SocketOperator {
+    socket: Socket,
+    volatile: bool,
+    timeout: Option<Duration>,
+}
+
+impl SocketOperator {
+    /// Drops the packet when the transport cannot write it at once (see [`Socket::volatile`]).
+    pub fn volatile(mut self) -> SocketOperator {
+        self.volatile = true;
+        self
+    }
+
+    /// How long [`SocketOperator::emit_with_ack`] waits for the answer.
+    pub fn timeout(mut self, timeout: Duration) -> SocketOperator {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Emits `event` with one argument.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), EmitError> {
+        let args = Args::from_tuple(&(value,)).map_err(EmitError::Serialize)?;
+        self.emit_args(event, args)
+    }
+
+    /// Emits `event` with `args` as they are.
+    pub fn emit_args(&self, event: &str, args: Args) -> Result<(), EmitError> {
+        if !self.volatile {
+            return self.socket.emit_args(event, args);
+        }
+        self.socket.notify_outgoing(event, &args);
+        let parts = &self.socket.inner.parts;
+        let options = BroadcastOptions::everyone().to(&parts.id).volatile();
+        let now = parts.namespace.runtime.now();
+        // Encoded (and not recorded, being volatile) by the namespace, under its lock.
+        let encoded = parts.namespace.lock().rooms.broadcast(now, event.to_owned(), args, &options).encoded;
+        self.socket.command(Command::EmitVolatile { namespace: parts.namespace.name.clone(), encoded })
+    }
+
+    /// Emits `event` with one argument and waits for the client's answer:
+    /// at most the [`SocketOperator::timeout`] ([`AckError::Timeout`]), or
+    /// without one until the answer comes or the socket disconnects. An
+    /// emit with ack is never volatile: it is sent even when the operator is.
+    pub async fn emit_with_ack<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<Args, AckError> {
+        let args = Args::from_tuple(&(value,)).map_err(|error| AckError::Send(EmitError::Serialize(error)))?;
+        self.emit_args_with_ack(event, args).await
+    }
+
+    /// [`SocketOperator::emit_with_ack`] with `args` as they are.
+    pub async fn emit_args_with_ack(&self, event: &str, args: Args) -> Result<Args, AckError> {
+        self.socket.emit_args_with_optional_timeout(event, args, self.timeout).await
     }
 }
 
