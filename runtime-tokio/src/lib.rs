@@ -43,6 +43,7 @@
 
 pub mod client;
 pub mod engine;
+mod io_compat;
 pub mod runtime;
 pub mod socketio;
 #[cfg(feature = "tokio")]

@@ -13,8 +13,9 @@ use socketio_proto::client::EngineId;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 
-use crate::client::io::{Connector, TokioIoCompat};
+use crate::client::io::Connector;
 use crate::client::url::ServerUrl;
+use crate::io_compat::HyperIoCompat;
 use crate::runtime::Runtime;
 
 /// What an I/O task reports to the driver.
@@ -119,7 +120,7 @@ async fn run_websocket(
         return;
     };
     let uri = format!("ws://{}{}", endpoint.url.host_header(), endpoint.url.target(&query));
-    let Ok((websocket, _response)) = tokio_tungstenite::client_async(uri, TokioIoCompat::new(stream)).await else {
+    let Ok((websocket, _response)) = tokio_tungstenite::client_async(uri, HyperIoCompat::new(stream)).await else {
         return;
     };
     let (mut sink, mut stream) = websocket.split();

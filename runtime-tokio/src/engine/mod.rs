@@ -59,7 +59,6 @@ mod http;
 mod session_task;
 mod socket;
 mod timer;
-mod upgraded_io;
 mod websocket;
 
 use std::net::SocketAddr;

@@ -1,5 +1,5 @@
 //! The WebSocket side of the driver: the HTTP upgrade handshake, the stream
-//! type (tokio-tungstenite over [`UpgradedIo`]), frame conversions, and the
+//! type (tokio-tungstenite over `HyperIoCompat<Upgraded>`), frame conversions, and the
 //! writer task that keeps slow WebSocket peers from blocking a session.
 
 use bytes::Bytes;
@@ -16,10 +16,10 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
-use super::upgraded_io::UpgradedIo;
+use crate::io_compat::HyperIoCompat;
 
 /// A server WebSocket on an upgraded hyper connection.
-pub(crate) type WsStream = WebSocketStream<UpgradedIo>;
+pub(crate) type WsStream = WebSocketStream<HyperIoCompat<hyper::upgrade::Upgraded>>;
 
 /// What the session task asks of its WebSocket writer.
 #[derive(Debug)]
@@ -77,7 +77,7 @@ pub(crate) fn config(config: &ServerConfig) -> WebSocketConfig {
 
 /// Makes the server end of a WebSocket on an upgraded connection.
 pub(crate) async fn accept(upgraded: hyper::upgrade::Upgraded, server_config: &ServerConfig) -> WsStream {
-    WebSocketStream::from_raw_socket(UpgradedIo::new(upgraded), Role::Server, Some(config(server_config))).await
+    WebSocketStream::from_raw_socket(HyperIoCompat::new(upgraded), Role::Server, Some(config(server_config))).await
 }
 
 /// An Engine.IO frame as a WebSocket message.

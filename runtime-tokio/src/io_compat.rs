@@ -1,5 +1,7 @@
-//! [`UpgradedIo`]: hyper's I/O traits seen through the `tokio::io` traits,
-//! so tokio-tungstenite can run on an upgraded hyper connection on any executor.
+//! [`HyperIoCompat`]: a stream with hyper's executor-neutral I/O traits seen
+//! through the `tokio::io` traits (which need no tokio runtime), so
+//! tokio-tungstenite can run over it on any executor: an upgraded server
+//! connection, or a client stream from a `Connector`.
 //!
 //! hyper-util's `TokioIo` does the same, but it lives behind hyper-util's
 //! `tokio` feature (which compiles tokio's runtime); this adapter keeps the
@@ -10,21 +12,19 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use hyper::upgrade::Upgraded;
-
-/// An upgraded hyper connection implementing `tokio::io::{AsyncRead, AsyncWrite}`.
+/// `T` (hyper's `Read` + `Write`) implementing `tokio::io::{AsyncRead, AsyncWrite}`.
 #[derive(Debug)]
-pub(crate) struct UpgradedIo {
-    inner: Upgraded,
+pub(crate) struct HyperIoCompat<T> {
+    inner: T,
 }
 
-impl UpgradedIo {
-    pub(crate) fn new(inner: Upgraded) -> UpgradedIo {
-        UpgradedIo { inner }
+impl<T> HyperIoCompat<T> {
+    pub(crate) fn new(inner: T) -> HyperIoCompat<T> {
+        HyperIoCompat { inner }
     }
 }
 
-impl tokio::io::AsyncRead for UpgradedIo {
+impl<T: hyper::rt::Read + Unpin> tokio::io::AsyncRead for HyperIoCompat<T> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -38,7 +38,7 @@ impl tokio::io::AsyncRead for UpgradedIo {
     }
 }
 
-impl tokio::io::AsyncWrite for UpgradedIo {
+impl<T: hyper::rt::Write + Unpin> tokio::io::AsyncWrite for HyperIoCompat<T> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         hyper::rt::Write::poll_write(Pin::new(&mut self.inner), cx, buf)
     }
