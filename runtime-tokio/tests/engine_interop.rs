@@ -8,21 +8,16 @@
 //! killed when the test ends, so a broken server fails the test instead of
 //! hanging it.
 
-use std::path::PathBuf;
-use std::process::Stdio;
+mod peers;
+
 use std::time::Duration;
 
 use engineio_proto::server::{CloseReason, ServerConfig};
 use runtime_tokio::engine::{EngineOptions, EngineSocket, Event};
 use serde_json::Value;
-use tokio::process::Command;
 use tokio::sync::mpsc;
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
-
-fn interop_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop")
-}
 
 /// Starts an echo server; every server-side event arrives on the receiver.
 async fn start_echo_server() -> (String, mpsc::UnboundedReceiver<Event>) {
@@ -49,31 +44,8 @@ async fn echo(mut socket: EngineSocket, events: mpsc::UnboundedSender<Event>) {
 
 /// Runs the node client and returns its JSON report.
 async fn run_client(url: &str, mode: &str, version: &str) -> Value {
-    let dir = interop_dir();
-    assert!(
-        dir.join("node_modules").join("engine.io-client").exists(),
-        "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
-    );
-    let child = Command::new("node")
-        .arg(dir.join("engine_client.js"))
-        .args([url, mode, version])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node is on the PATH");
-    let output = tokio::time::timeout(CLIENT_TIMEOUT, child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| panic!("the node client ({mode}, {version}) ran over {CLIENT_TIMEOUT:?}"))
-        .expect("the node client ran");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let line = stdout.lines().last().unwrap_or_default();
-    let report: Value = serde_json::from_str(line)
-        .unwrap_or_else(|error| panic!("no JSON report ({error}); stdout: {stdout}; stderr: {stderr}"));
-    assert_eq!(report["ok"], true, "client report: {report}; stderr: {stderr}");
-    report
+    peers::require_npm("engine.io-client");
+    peers::node("engine_client.js", &[url, mode, version], CLIENT_TIMEOUT).await.ok_report()
 }
 
 fn assert_echoes(report: &Value) {

@@ -7,9 +7,10 @@
 //! so it finds `node_modules`); it has a timeout, and the child is killed
 //! when the test ends.
 
+mod peers;
+
+use std::ffi::OsString;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,7 +24,6 @@ use serde_json::{json, Value};
 use socketio_proto::Args;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::process::Command;
 use tower_service::Service;
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -44,10 +44,6 @@ socket.on("connect_error", (error) => { result.error = String(error && error.mes
 socket.on("welcome", (text) => { result.welcome = text; done(); });
 socket.on("connect", () => socket.emit("echo", "ping", 7, (...args) => { result.ack = args; done(); }));
 "#;
-
-fn interop_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop")
-}
 
 /// An axum app with a `/hello` route and the Socket.IO server under
 /// `/socket.io/`, served on 127.0.0.1:0.
@@ -86,29 +82,9 @@ async fn get(addr: SocketAddr, path: &str) -> (String, String) {
 }
 
 async fn run_client(addr: SocketAddr, transport: &str) -> Value {
-    let dir = interop_dir();
-    assert!(
-        dir.join("node_modules").join("socket.io-client").exists(),
-        "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
-    );
-    let child = Command::new("node")
-        .current_dir(&dir)
-        .args(["-e", CLIENT, &format!("http://{addr}"), transport])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node is on the PATH");
-    let output = tokio::time::timeout(CLIENT_TIMEOUT, child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| panic!("the node client ({transport}) ran over {CLIENT_TIMEOUT:?}"))
-        .expect("the node client ran");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let line = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(line)
-        .unwrap_or_else(|error| panic!("no JSON report ({error}); stdout: {stdout}; stderr: {stderr}"))
+    peers::require_npm("socket.io-client");
+    let args = ["-e", CLIENT, &format!("http://{addr}"), transport].map(OsString::from).to_vec();
+    peers::run("node", args, CLIENT_TIMEOUT).await.report()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

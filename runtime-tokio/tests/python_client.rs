@@ -9,6 +9,8 @@
 //! the JSON line it prints, plus the client's answer to `welcome`.
 //! Everything has a timeout and the python child is killed when the test ends.
 
+mod peers;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -66,26 +68,8 @@ async fn run_client(url: &str, transport: &str) -> Value {
         "the python peers are missing: run `python3 -m pip install -r interop/python/requirements.txt` \
          (scripts/test-all.sh does)"
     );
-    let child = Command::new("python3")
-        .arg(client_script())
-        .args([url, transport])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("python3 is on the PATH");
-    let output = tokio::time::timeout(CLIENT_TIMEOUT, child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| panic!("the python client ({transport}) ran over {CLIENT_TIMEOUT:?}"))
-        .expect("the python client ran");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let line = stdout.lines().last().unwrap_or_default();
-    let report: Value = serde_json::from_str(line)
-        .unwrap_or_else(|error| panic!("no JSON report ({error}); stdout: {stdout}; stderr: {stderr}"));
-    assert_eq!(report["ok"], true, "client report: {report}; stderr: {stderr}");
-    report
+    let script = client_script().into_os_string();
+    peers::run("python3", vec![script, url.into(), transport.into()], CLIENT_TIMEOUT).await.ok_report()
 }
 
 /// Runs one session over `transport` and checks the contract of the module docs.

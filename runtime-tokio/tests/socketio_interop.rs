@@ -10,8 +10,8 @@
 //! client. Everything has a timeout and the node child is killed when the
 //! test ends.
 
-use std::path::PathBuf;
-use std::process::Stdio;
+mod peers;
+
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,15 +19,10 @@ use runtime_tokio::socketio::{AckSender, ConnectError, Data, Handshake, Socket, 
 use serde_json::Value;
 use socketio_proto::{Args, Binary};
 use std::sync::Arc;
-use tokio::process::Command;
 use tokio::sync::mpsc;
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
 const ACK_TIMEOUT: Duration = Duration::from_secs(5);
-
-fn interop_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop")
-}
 
 async fn require_token(handshake: Arc<Handshake>) -> Result<(), ConnectError> {
     match handshake.auth::<Value>() {
@@ -102,31 +97,8 @@ async fn start_server() -> (String, mpsc::UnboundedReceiver<String>) {
 
 /// Runs the node client and returns its JSON report.
 async fn run_client(url: &str, mode: &str) -> Value {
-    let dir = interop_dir();
-    assert!(
-        dir.join("node_modules").join("socket.io-client").exists(),
-        "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
-    );
-    let child = Command::new("node")
-        .arg(dir.join("socketio_client.js"))
-        .args([url, mode])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node is on the PATH");
-    let output = tokio::time::timeout(CLIENT_TIMEOUT, child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| panic!("the node client ({mode}) ran over {CLIENT_TIMEOUT:?}"))
-        .expect("the node client ran");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let line = stdout.lines().last().unwrap_or_default();
-    let report: Value = serde_json::from_str(line)
-        .unwrap_or_else(|error| panic!("no JSON report ({error}); stdout: {stdout}; stderr: {stderr}"));
-    assert_eq!(report["ok"], true, "client report: {report}; stderr: {stderr}");
-    report
+    peers::require_npm("socket.io-client");
+    peers::node("socketio_client.js", &[url, mode], CLIENT_TIMEOUT).await.ok_report()
 }
 
 /// Runs one session over `mode` and checks the whole contract.
@@ -191,20 +163,8 @@ async fn middleware_sees_the_auth_payload_and_refuses_a_wrong_token() {
         }
     });
     io.ns("/admin", |_socket: Socket| async {});
-    let dir = interop_dir();
-    let child = Command::new("node")
-        .arg(dir.join("socketio_client.js"))
-        .args([format!("http://{addr}").as_str(), "websocket"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node is on the PATH");
-    let output = tokio::time::timeout(CLIENT_TIMEOUT, child.wait_with_output())
-        .await
-        .expect("the node client ends in time")
-        .expect("the node client ran");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let url = format!("http://{addr}");
+    let stdout = peers::node("socketio_client.js", &[&url, "websocket"], CLIENT_TIMEOUT).await.stdout;
     assert!(stdout.contains("connect_error on /: bad token"), "stdout: {stdout}");
 }
 

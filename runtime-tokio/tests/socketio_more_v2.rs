@@ -5,15 +5,14 @@
 //! their auth in the namespace query. See `interop/socketio_more_v2_client.js`
 //! for the scenario.
 
-use std::path::PathBuf;
-use std::process::Stdio;
+mod peers;
+
 use std::time::Duration;
 
 use bytes::Bytes;
 use runtime_tokio::socketio::{AckSender, ConnectError, Socket, SocketIo};
 use serde_json::{json, Value};
 use socketio_proto::{Args, Binary};
-use tokio::process::Command;
 use tokio::sync::mpsc;
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -66,31 +65,8 @@ async fn start_server() -> (String, mpsc::UnboundedReceiver<String>) {
 
 /// Runs the v2 node client and returns its JSON report (`ok` checked).
 async fn run_v2_client(url: &str, mode: &str) -> Value {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop");
-    assert!(
-        dir.join("node_modules").join("socket.io-client-v2").exists(),
-        "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
-    );
-    let child = Command::new("node")
-        .arg(dir.join("socketio_more_v2_client.js"))
-        .args([url, mode])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node is on the PATH");
-    let output = tokio::time::timeout(CLIENT_TIMEOUT, child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| panic!("the node client ({mode}) ran over {CLIENT_TIMEOUT:?}"))
-        .expect("the node client ran");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let line = stdout.lines().last().unwrap_or_default();
-    let report: Value = serde_json::from_str(line)
-        .unwrap_or_else(|error| panic!("no JSON report ({error}); stdout: {stdout}; stderr: {stderr}"));
-    assert_eq!(report["ok"], true, "client report: {report}; stderr: {stderr}");
-    report
+    peers::require_npm("socket.io-client-v2");
+    peers::node("socketio_more_v2_client.js", &[url, mode], CLIENT_TIMEOUT).await.ok_report()
 }
 
 /// Runs the scenario over `mode` and checks everything the client and the server saw.
@@ -138,22 +114,7 @@ async fn v2_client_joins_the_main_namespace_the_server_did_not_register() {
     let builder = SocketIo::builder().allow_eio3(true);
     let (addr, io) = runtime_tokio::tokio::bind_socketio("127.0.0.1:0", builder).await.expect("bind 127.0.0.1:0");
     io.ns("/admin", |_socket: Socket| async {});
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop");
-    let child = Command::new("node")
-        .arg(dir.join("socketio_more_v2_client.js"))
-        .args([&format!("http://{addr}"), "websocket", "bare"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node is on the PATH");
-    let output = tokio::time::timeout(CLIENT_TIMEOUT, child.wait_with_output())
-        .await
-        .expect("the node client ends in time")
-        .expect("the node client ran");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|error| panic!("no JSON report ({error}); stdout: {stdout}"));
+    let url = format!("http://{addr}");
+    let report = peers::node("socketio_more_v2_client.js", &[&url, "websocket", "bare"], CLIENT_TIMEOUT).await.report();
     assert_eq!(report, json!({ "ok": true, "connected": ["/", "/admin"] }));
 }

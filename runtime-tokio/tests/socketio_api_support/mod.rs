@@ -4,9 +4,10 @@
 
 #![allow(dead_code)]
 
+#[path = "../peers/mod.rs"]
+mod peers;
+
 use std::future::Future;
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +15,6 @@ use std::time::Duration;
 use runtime_tokio::socketio::{NamespaceRef, Socket, SocketIo};
 use serde_json::{json, Value};
 use socketio_proto::Args;
-use tokio::process::Command;
 use tokio::sync::mpsc;
 
 /// How long a node client may run.
@@ -25,32 +25,9 @@ pub const REPORT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs `socketio_api_client.js <url> <args…>` and returns its JSON report (`ok` checked).
 pub async fn run_client(url: &str, args: &[&str]) -> Value {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop");
-    assert!(
-        dir.join("node_modules").join("socket.io-client").exists(),
-        "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
-    );
-    let child = Command::new("node")
-        .arg(dir.join("socketio_api_client.js"))
-        .arg(url)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node is on the PATH");
-    let output = tokio::time::timeout(CLIENT_TIMEOUT, child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| panic!("the node client ({args:?}) ran over {CLIENT_TIMEOUT:?}"))
-        .expect("the node client ran");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let line = stdout.lines().last().unwrap_or_default();
-    let report: Value = serde_json::from_str(line)
-        .unwrap_or_else(|error| panic!("no JSON report ({error}); stdout: {stdout}; stderr: {stderr}"));
-    assert_eq!(report["ok"], true, "client report: {report}; stderr: {stderr}");
-    report
+    peers::require_npm("socket.io-client");
+    let all: Vec<&str> = std::iter::once(url).chain(args.iter().copied()).collect();
+    peers::node("socketio_api_client.js", &all, CLIENT_TIMEOUT).await.ok_report()
 }
 
 /// The next thing the server side reports.

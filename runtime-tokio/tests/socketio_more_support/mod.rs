@@ -4,12 +4,12 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-use std::process::Stdio;
+#[path = "../peers/mod.rs"]
+mod peers;
+
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::process::Command;
 use tokio::sync::mpsc;
 
 /// How long a node client may run.
@@ -20,32 +20,9 @@ pub const REPORT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs `socketio_more_client.js <url> <scenario> <mode> <extra…>` and returns its JSON report (`ok` checked).
 pub async fn run_client(url: &str, scenario: &str, mode: &str, extra: &[&str]) -> Value {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop");
-    assert!(
-        dir.join("node_modules").join("socket.io-client").exists(),
-        "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
-    );
-    let child = Command::new("node")
-        .arg(dir.join("socketio_more_client.js"))
-        .args([url, scenario, mode])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node is on the PATH");
-    let output = tokio::time::timeout(CLIENT_TIMEOUT, child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| panic!("the node client ({scenario} {mode}) ran over {CLIENT_TIMEOUT:?}"))
-        .expect("the node client ran");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let line = stdout.lines().last().unwrap_or_default();
-    let report: Value = serde_json::from_str(line)
-        .unwrap_or_else(|error| panic!("no JSON report ({error}); stdout: {stdout}; stderr: {stderr}"));
-    assert_eq!(report["ok"], true, "client report: {report}; stderr: {stderr}");
-    report
+    peers::require_npm("socket.io-client");
+    let all: Vec<&str> = [url, scenario, mode].into_iter().chain(extra.iter().copied()).collect();
+    peers::node("socketio_more_client.js", &all, CLIENT_TIMEOUT).await.ok_report()
 }
 
 /// The next thing the server side reports.
