@@ -665,13 +665,47 @@ mod websocket {
     }
 
     #[test]
-    fn websocket_sessions_are_not_bound_by_the_polling_buffer() {
+    fn websocket_send_buffer_counts_frames_until_the_driver_reports_them_written() {
         let mut session = websocket();
-        let config_bound = ServerConfig::default().max_buffered_packets;
-        for _ in 0..=config_bound {
-            session.send(Message::from("x")).unwrap();
+        drain(&mut session);
+        session.handle_frames_written(1); // the open packet
+        session.send(Message::from("a")).unwrap();
+        session.send(Message::from("b")).unwrap();
+        assert_eq!(session.unwritten_frames(), 2);
+        session.handle_frames_written(2);
+        assert_eq!(session.unwritten_frames(), 0);
+    }
+
+    #[test]
+    fn websocket_refuses_sends_once_max_buffered_packets_frames_are_unwritten() {
+        let config = ServerConfig::default().with_max_buffered_packets(3);
+        let mut session = new_session(&config, ProtocolVersion::V4, TransportKind::WebSocket);
+        session.handle_frames_written(1); // the open packet
+        for text in ["a", "b", "c"] {
+            session.send(Message::from(text)).unwrap();
         }
-        assert_eq!(drain(&mut session).len(), config_bound + 1);
+        assert_eq!(session.send(Message::from("d")), Err(SendError::BufferFull(Message::from("d"))));
+        session.handle_frames_written(1);
+        assert_eq!(session.send(Message::from("d")), Ok(()));
+    }
+
+    #[test]
+    fn websocket_is_writable_only_while_nothing_is_unwritten() {
+        let mut session = websocket();
+        assert!(!session.is_writable(), "the open packet is not written yet");
+        session.handle_frames_written(1);
+        assert!(session.is_writable());
+        session.send(Message::from("a")).unwrap();
+        assert!(!session.is_writable());
+    }
+
+    #[test]
+    fn frames_reported_written_beyond_those_transmitted_are_ignored() {
+        let mut session = websocket();
+        session.handle_frames_written(5);
+        assert_eq!(session.unwritten_frames(), 0);
+        session.send(Message::from("a")).unwrap();
+        assert_eq!(session.unwritten_frames(), 1);
     }
 }
 

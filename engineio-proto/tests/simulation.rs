@@ -209,6 +209,8 @@ impl Pair {
                 if let Some(socket) = self.websocket {
                     self.client.handle_frame(now, socket, frame);
                 }
+                // Delivered is written, as far as the server's send buffer goes.
+                self.server().handle_frames_written(1);
             }
             Output::CloseWebSocket { .. } => {
                 if let Some(socket) = self.websocket.take() {

@@ -144,6 +144,62 @@ fn binary_emit_that_does_not_fit_whole_sends_nothing() {
 }
 
 #[test]
+fn a_full_polling_buffer_disconnects_with_send_buffer_full() {
+    let mut connection = polling_connected(1);
+    let encoded = Packet::event("/", "hey", Args::empty(), None).encode();
+    connection.emit("/", &encoded).unwrap();
+    assert_eq!(connection.emit("/", &encoded), Err(EmitError::BufferFull));
+    let outputs = drain(&mut connection);
+    assert_eq!(disconnected(&outputs), [("/".to_owned(), DisconnectReason::SendBufferFull)]);
+    assert_eq!(connection.emit("/", &encoded), Err(EmitError::Closed));
+}
+
+/// A v5 WebSocket connection with `/` connected and every frame so far
+/// reported written; the engine's send buffer holds `max_buffered_packets`.
+fn websocket_connected(max_buffered_packets: usize) -> Connection {
+    let engine_config = engine::ServerConfig::default().with_max_buffered_packets(max_buffered_packets);
+    let session = engine_session(&engine_config, "EIO=4&transport=websocket", true);
+    let mut connection = Connection::new(&ServerConfig::default(), session, T0);
+    connection.handle_frame(T0, Frame::Text(Str::from("40")));
+    connection.accept(T0, "/", Sid::new("s1"), None).unwrap();
+    drain(&mut connection);
+    connection.handle_frames_written(connection.engine().unwritten_frames());
+    connection
+}
+
+#[test]
+fn websocket_emits_wait_in_the_send_buffer_until_written() {
+    let mut connection = websocket_connected(2);
+    let encoded = Packet::event("/", "hey", Args::empty(), None).encode();
+    connection.emit("/", &encoded).unwrap();
+    connection.emit("/", &encoded).unwrap();
+    connection.handle_frames_written(2);
+    assert_eq!(connection.emit("/", &encoded), Ok(()));
+}
+
+#[test]
+fn a_websocket_client_that_stops_reading_is_disconnected_with_send_buffer_full() {
+    let mut connection = websocket_connected(2);
+    let encoded = Packet::event("/", "hey", Args::empty(), None).encode();
+    connection.emit("/", &encoded).unwrap();
+    connection.emit("/", &encoded).unwrap();
+    assert_eq!(connection.emit("/", &encoded), Err(EmitError::BufferFull));
+    let outputs = drain(&mut connection);
+    assert_eq!(disconnected(&outputs), [("/".to_owned(), DisconnectReason::SendBufferFull)]);
+    assert_eq!(closed(&outputs), Some(CloseReason::ForcedClose));
+}
+
+#[test]
+fn volatile_emit_is_dropped_while_websocket_frames_are_unwritten() {
+    let mut connection = websocket_connected(10);
+    let encoded = Packet::event("/", "tick", Args::empty(), None).encode();
+    assert_eq!(connection.emit_volatile("/", &encoded), Ok(true));
+    assert_eq!(connection.emit_volatile("/", &encoded), Ok(false));
+    connection.handle_frames_written(1);
+    assert_eq!(connection.emit_volatile("/", &encoded), Ok(true));
+}
+
+#[test]
 fn volatile_emit_is_dropped_while_no_poll_is_parked() {
     let mut connection = polling_connected(10);
     let encoded = Packet::event("/", "tick", Args::empty(), None).encode();

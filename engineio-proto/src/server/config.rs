@@ -28,9 +28,13 @@ pub struct ServerConfig {
     pub allow_upgrades: bool,
     /// Whether Engine.IO v3 clients (Socket.IO 1.x/2.x) are accepted (default false).
     pub allow_eio3: bool,
-    /// Most application messages a polling session holds while no GET takes
-    /// them (default 1024). [`Session::send`](super::Session::send) refuses
-    /// beyond it; heartbeat packets are not counted (at most one is queued).
+    /// The send buffer of a session: most application messages a polling
+    /// session holds while no GET takes them, and most frames a WebSocket
+    /// session has handed to its driver that are not yet written (default
+    /// 1024). [`Session::send`](super::Session::send) refuses beyond it
+    /// (`SendError::BufferFull`), so a client that stops reading costs at most
+    /// this many messages of memory. On polling, heartbeat packets are not
+    /// counted (at most one is queued).
     pub max_buffered_packets: usize,
 }
 

@@ -128,8 +128,10 @@ pub enum SendError {
     /// The session is closed or closing.
     #[error("the session is closed")]
     Closed(Message),
-    /// `max_buffered_packets` messages already wait for the client's next GET.
-    #[error("the outgoing buffer is full")]
+    /// `max_buffered_packets` messages already wait for the client: for its
+    /// next GET on polling, to be written to its WebSocket otherwise (a
+    /// client that does not read).
+    #[error("the outgoing buffer is full: the client is not taking what is sent")]
     BufferFull(Message),
 }
 
@@ -182,6 +184,9 @@ pub struct Session {
     /// Packets for the polling transport, waiting for a GET.
     queue: VecDeque<Packet>,
     queued_messages: usize,
+    /// Frames handed to the driver for the WebSocket and not yet reported
+    /// written ([`Session::handle_frames_written`]).
+    unwritten_frames: usize,
     parked: Option<RequestId>,
     probe: Option<Probe>,
     /// v4: when the next ping goes out.
@@ -207,6 +212,7 @@ impl Session {
             lifecycle: Lifecycle::Open,
             queue: VecDeque::new(),
             queued_messages: 0,
+            unwritten_frames: 0,
             parked: None,
             probe: None,
             next_ping: None,
@@ -267,25 +273,47 @@ impl Session {
         self.queue.len()
     }
 
+    /// Frames transmitted on the WebSocket that the driver has not yet
+    /// reported written (see [`Session::handle_frames_written`]).
+    pub fn unwritten_frames(&self) -> usize {
+        self.unwritten_frames
+    }
+
     /// Whether a message sent now leaves at once (the reference
-    /// `transport.writable`): always on WebSocket, on polling only while a GET
-    /// is parked. Volatile messages are dropped when this is false.
+    /// `transport.writable`): on WebSocket while every frame handed to the
+    /// driver has been written, on polling only while a GET is parked.
+    /// Volatile messages are dropped when this is false.
     pub fn is_writable(&self) -> bool {
-        self.lifecycle == Lifecycle::Open && (self.transport == TransportKind::WebSocket || self.parked.is_some())
+        self.lifecycle == Lifecycle::Open
+            && match self.transport {
+                TransportKind::WebSocket => self.unwritten_frames == 0,
+                TransportKind::Polling => self.parked.is_some(),
+            }
     }
 
     /// How many more application messages [`Session::send`] accepts now: 0
-    /// once closing, unbounded on WebSocket, the room left under
-    /// `max_buffered_packets` on polling. Lets a caller queue a group of
-    /// messages (a packet and its attachments) all or nothing.
+    /// once closing, else the room left under `max_buffered_packets` (on
+    /// polling the messages waiting for a GET, on WebSocket the frames not
+    /// yet written). Lets a caller queue a group of messages (a packet and
+    /// its attachments) all or nothing.
     pub fn send_capacity(&self) -> usize {
         match (self.lifecycle, self.transport) {
-            (Lifecycle::Open, TransportKind::WebSocket) => usize::MAX,
+            (Lifecycle::Open, TransportKind::WebSocket) => {
+                self.config.max_buffered_packets.saturating_sub(self.unwritten_frames)
+            }
             (Lifecycle::Open, TransportKind::Polling) => {
                 self.config.max_buffered_packets.saturating_sub(self.queued_messages)
             }
             _ => 0,
         }
+    }
+
+    /// The driver wrote `count` more of the frames it was given
+    /// ([`Output::Transmit`]) to the WebSocket: that much of the send buffer
+    /// is free again. A driver that never calls this sees the WebSocket fill
+    /// up after `max_buffered_packets` frames ([`SendError::BufferFull`]).
+    pub fn handle_frames_written(&mut self, count: usize) {
+        self.unwritten_frames = self.unwritten_frames.saturating_sub(count);
     }
 
     /// Whether a request on `transport` (with `websocket_upgrade` as the
@@ -435,7 +463,7 @@ impl Session {
             Ok(Packet::PingProbe) => {
                 let first_probe = !probe.probed;
                 probe.probed = true;
-                self.outputs.push_back(Output::Transmit(Packet::PongProbe.into_frame(self.protocol)));
+                self.transmit(Packet::PongProbe);
                 if first_probe {
                     self.outputs.push_back(Output::Event(Event::Upgrading));
                 }
@@ -482,6 +510,8 @@ impl Session {
         if self.is_closed() {
             return;
         }
+        // What was not written to the gone WebSocket never will be.
+        self.unwritten_frames = 0;
         if self.transport == TransportKind::WebSocket {
             self.shut(reason, Farewell::WebSocketGone);
         } else {
@@ -495,7 +525,7 @@ impl Session {
         if self.lifecycle != Lifecycle::Open {
             return Err(SendError::Closed(message));
         }
-        if self.transport == TransportKind::Polling && self.queued_messages >= self.config.max_buffered_packets {
+        if self.send_capacity() == 0 {
             return Err(SendError::BufferFull(message));
         }
         self.write(Packet::Message(message));
@@ -605,7 +635,7 @@ impl Session {
     /// polling. Heartbeat packets are not queued twice.
     fn write(&mut self, packet: Packet) {
         if self.transport == TransportKind::WebSocket {
-            self.outputs.push_back(Output::Transmit(packet.into_frame(self.protocol)));
+            self.transmit(packet);
             return;
         }
         match packet {
@@ -653,6 +683,7 @@ impl Session {
 
     fn abandon_probe(&mut self, code: u16) {
         if self.probe.take().is_some() {
+            self.unwritten_frames = 0;
             self.outputs.push_back(Output::CloseWebSocket { code });
         }
     }
@@ -668,8 +699,15 @@ impl Session {
         self.outputs.push_back(Output::Event(Event::Upgraded));
         self.queued_messages = 0;
         while let Some(packet) = self.queue.pop_front() {
-            self.outputs.push_back(Output::Transmit(packet.into_frame(self.protocol)));
+            self.transmit(packet);
         }
+    }
+
+    /// Hands `packet` to the driver for the attached WebSocket, counted
+    /// until the driver reports it written.
+    fn transmit(&mut self, packet: Packet) {
+        self.unwritten_frames += 1;
+        self.outputs.push_back(Output::Transmit(packet.into_frame(self.protocol)));
     }
 
     /// Ends the session (reference `Socket.onClose`): timers stop, the queue

@@ -213,6 +213,13 @@ impl Connection {
         self.pump(now);
     }
 
+    /// The driver wrote `count` more of the transmitted frames to the
+    /// WebSocket (see [`Session::handle_frames_written`]): room in the send
+    /// buffer again.
+    pub fn handle_frames_written(&mut self, count: usize) {
+        self.engine.handle_frames_written(count);
+    }
+
     /// A WebSocket message over the size limit was refused (see [`Session::handle_frame_too_large`]).
     pub fn handle_frame_too_large(&mut self, now: Instant) {
         self.engine.handle_frame_too_large(now);
@@ -346,7 +353,7 @@ impl Connection {
     /// packet is no error.
     pub fn emit_volatile(&mut self, namespace: &str, encoded: &Encoded) -> Result<bool, EmitError> {
         self.check_connected(namespace)?;
-        if !self.engine.is_writable() {
+        if !self.engine.is_writable() || self.engine.send_capacity() < encoded.message_count() {
             return Ok(false);
         }
         self.send_encoded(encoded).map(|()| true)
@@ -615,9 +622,19 @@ impl Connection {
     }
 
     /// Queues all messages of `encoded`, or none.
+    /// A packet (and its attachments) that does not fit in the send buffer
+    /// means the client is not taking what it is sent: rather than drop it
+    /// (and every packet after it), the connection is ended with "send
+    /// buffer full" — with connection state recovery, the client gets what
+    /// it missed when it reconnects.
     fn send_encoded(&mut self, encoded: &Encoded) -> Result<(), EmitError> {
+        if self.lifecycle != Lifecycle::Open || self.engine.is_closed() {
+            return Err(EmitError::Closed);
+        }
         if self.engine.send_capacity() < encoded.message_count() {
-            return Err(if self.engine.is_closed() { EmitError::Closed } else { EmitError::BufferFull });
+            let now = self.last_now;
+            self.end(now, DisconnectReason::SendBufferFull, CloseReason::ForcedClose);
+            return Err(EmitError::BufferFull);
         }
         for message in encoded.messages() {
             match self.engine.send(message) {

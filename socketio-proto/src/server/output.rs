@@ -35,6 +35,11 @@ pub enum DisconnectReason {
     /// the connect timeout, or a packet in the wrong state (a second CONNECT,
     /// an EVENT for a namespace never requested).
     ForcedServerClose,
+    /// The client did not take what it was sent: a packet found the send
+    /// buffer (`max_buffered_packets`) full, and the connection was closed
+    /// rather than the packet dropped. Not a reference reason (the reference
+    /// buffers without bound); recoverable.
+    SendBufferFull,
 }
 
 impl DisconnectReason {
@@ -50,6 +55,7 @@ impl DisconnectReason {
             DisconnectReason::ParseError => "parse error",
             DisconnectReason::ForcedClose => "forced close",
             DisconnectReason::ForcedServerClose => "forced server close",
+            DisconnectReason::SendBufferFull => "send buffer full",
         }
     }
 
@@ -205,8 +211,9 @@ pub enum EmitError {
     /// The connection is closed or closing.
     #[error("the connection is closed")]
     Closed,
-    /// The engine's outgoing buffer has no room for the packet (and its
-    /// attachments); nothing was sent.
+    /// The engine's send buffer has no room for the packet (and its
+    /// attachments): nothing was sent, and the connection was closed with
+    /// [`DisconnectReason::SendBufferFull`].
     #[error("the outgoing buffer is full")]
     BufferFull,
     /// An ack with this id is already pending on the namespace.

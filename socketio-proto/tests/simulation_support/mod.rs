@@ -454,6 +454,10 @@ impl Net {
                 }
             }
             ServerOutput::Engine(EngineOutput::Transmit(frame)) => {
+                // Handed to the network is written, as far as the send buffer goes.
+                if let Some(side) = self.connections.get_mut(sid) {
+                    side.connection.handle_frames_written(1);
+                }
                 let socket = self.websockets.iter().find(|(_, _, s)| s == sid).map(|(e, s, _)| (*e, *s));
                 if let (Link::Up, Some((engine, socket))) = (self.link, socket) {
                     self.manager.handle_frame(now, engine, socket, frame);
