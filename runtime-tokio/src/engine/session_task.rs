@@ -8,22 +8,21 @@
 //! transport inputs; this one loop moves the bytes and arms the timer for
 //! either, and each machine hands its application outputs on itself.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::poll_fn;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use engineio_proto::server::{
     CloseReason, ErrorResponse, Event, Output, PostBody, RequestId, Response, SendError, Session,
 };
 use engineio_proto::{Frame, Instant, Message, Sid, TransportKind};
-use futures_util::stream::SplitStream;
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
-use super::websocket::{self, WsOut, WsStream};
+use super::websocket::{self, WsStream};
 use crate::runtime::{BoxFuture, Runtime};
 
 /// What the HTTP side and the application ask of a session task.
@@ -117,6 +116,8 @@ pub(crate) trait Machine: Send + 'static {
     fn handle_frame(&mut self, now: Instant, frame: Frame);
     /// See [`Session::handle_frame_too_large`].
     fn handle_frame_too_large(&mut self, now: Instant);
+    /// See [`Session::handle_frames_written`].
+    fn handle_frames_written(&mut self, count: usize);
     /// See [`Session::handle_websocket_closed`].
     fn handle_websocket_closed(&mut self, now: Instant);
     /// See [`Session::handle_websocket_error`].
@@ -168,6 +169,9 @@ impl Machine for EngineMachine {
     fn handle_frame_too_large(&mut self, now: Instant) {
         self.session.handle_frame_too_large(now);
     }
+    fn handle_frames_written(&mut self, count: usize) {
+        self.session.handle_frames_written(count);
+    }
     fn handle_websocket_closed(&mut self, now: Instant) {
         self.session.handle_websocket_closed(now);
     }
@@ -202,16 +206,59 @@ impl Machine for EngineMachine {
     fn on_socketio(&mut self, _now: Instant, _command: crate::socketio::Command) {}
 }
 
-/// The session's WebSocket: frames are read here, written by a writer task.
+/// The session's WebSocket, read and written by the session task itself:
+/// frames the machine transmits wait in `outgoing` until the socket takes
+/// them (no writer task, no channel, no extra wake per frame).
 struct Attached {
-    reader: SplitStream<WsStream>,
-    writer: mpsc::UnboundedSender<WsOut>,
+    stream: Box<WsStream>,
+    outgoing: VecDeque<WsMessage>,
+    /// Frames were given to the stream since its last flush.
+    unflushed: bool,
+}
+
+impl Attached {
+    fn new(stream: WsStream) -> Attached {
+        Attached { stream: Box::new(stream), outgoing: VecDeque::new(), unflushed: false }
+    }
+
+    /// Gives queued frames to the stream as far as it takes them (it buffers
+    /// up to its write buffer, then waits for the socket); returns how many
+    /// it took, or the write error.
+    fn poll_feed(&mut self, cx: &mut Context<'_>) -> Result<usize, WsError> {
+        let mut taken = 0;
+        while !self.outgoing.is_empty() {
+            match self.stream.poll_ready_unpin(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(error)) => return Err(error),
+                Poll::Pending => break,
+            }
+            if let Some(message) = self.outgoing.pop_front() {
+                self.stream.start_send_unpin(message)?;
+                self.unflushed = true;
+                taken += 1;
+            }
+        }
+        Ok(taken)
+    }
+
+    /// Flushes what the stream holds once everything queued was given to it.
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Result<(), WsError> {
+        if self.unflushed && self.outgoing.is_empty() {
+            if let Poll::Ready(result) = self.stream.poll_flush_unpin(cx) {
+                self.unflushed = false;
+                result?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What woke the task.
 enum Wake {
     Command(Option<Command>),
     WebSocket(Option<Result<WsMessage, WsError>>),
+    /// Writing to the WebSocket failed.
+    WriteFailed,
     Timer,
 }
 
@@ -238,10 +285,18 @@ impl<M: Machine> SessionTask<M> {
 
     /// Gives the session its WebSocket (a WebSocket handshake, or an upgrade).
     pub(crate) fn attach(&mut self, websocket: WsStream) {
-        let (sink, reader) = websocket.split();
-        let (writer, queue) = mpsc::unbounded_channel();
-        self.runtime.spawn(Box::pin(websocket::write_loop(sink, queue)));
-        self.websocket = Some(Attached { reader, writer });
+        if let Some(previous) = self.websocket.replace(Attached::new(websocket)) {
+            self.let_go(previous, None);
+        }
+    }
+
+    /// Hands a WebSocket the session no longer uses to a farewell task that
+    /// writes what is queued (and a close frame with `code`) within
+    /// [`websocket::FAREWELL_LINGER`].
+    fn let_go(&self, websocket: Attached, code: Option<u16>) {
+        let Attached { stream, outgoing, .. } = websocket;
+        let linger = self.runtime.sleep_until(self.runtime.now() + websocket::FAREWELL_LINGER);
+        self.runtime.spawn(Box::pin(websocket::farewell(*stream, outgoing, code, linger)));
     }
 
     /// The run loop: perform the outputs, wait for the next input, feed it.
@@ -258,6 +313,10 @@ impl<M: Machine> SessionTask<M> {
                 // Every sender is gone: nobody can reach the session any more.
                 Wake::Command(None) => self.machine.close(now, CloseReason::ServerShuttingDown),
                 Wake::WebSocket(item) => self.on_websocket(now, item),
+                Wake::WriteFailed => {
+                    self.websocket = None;
+                    self.machine.handle_websocket_error(now);
+                }
                 Wake::Timer => {
                     self.timer = None;
                     self.machine.handle_timeout(now);
@@ -267,6 +326,9 @@ impl<M: Machine> SessionTask<M> {
         // Requests still waiting get "unknown sid" from the HTTP side when
         // their responders drop with the task.
         self.registry.remove(self.machine.engine().sid());
+        if let Some(websocket) = self.websocket.take() {
+            self.let_go(websocket, None);
+        }
     }
 
     fn perform_outputs(&mut self) {
@@ -279,13 +341,13 @@ impl<M: Machine> SessionTask<M> {
                     }
                 }
                 Output::Transmit(frame) => {
-                    if let Some(websocket) = &self.websocket {
-                        let _ = websocket.writer.send(WsOut::Frame(frame));
+                    if let Some(websocket) = self.websocket.as_mut() {
+                        websocket.outgoing.push_back(websocket::to_ws_message(frame));
                     }
                 }
                 Output::CloseWebSocket { code } => {
                     if let Some(websocket) = self.websocket.take() {
-                        let _ = websocket.writer.send(WsOut::Close(code));
+                        self.let_go(websocket, Some(code));
                     }
                 }
                 // Machines hand their events on themselves.
@@ -303,11 +365,24 @@ impl<M: Machine> SessionTask<M> {
             (Some(deadline), _) => self.timer = Some((deadline, self.runtime.sleep_until(deadline))),
         }
         poll_fn(|cx| {
+            // Frames go to the socket first, so a steady stream of commands
+            // cannot hold them back; the flush waits until the inbox is empty,
+            // so a burst of commands goes out in few writes.
+            if let Some(websocket) = self.websocket.as_mut() {
+                match websocket.poll_feed(cx) {
+                    Ok(0) => {}
+                    Ok(taken) => self.machine.handle_frames_written(taken),
+                    Err(_) => return Poll::Ready(Wake::WriteFailed),
+                }
+            }
             if let Poll::Ready(command) = self.inbox.poll_recv(cx) {
                 return Poll::Ready(Wake::Command(command));
             }
             if let Some(websocket) = self.websocket.as_mut() {
-                if let Poll::Ready(item) = websocket.reader.poll_next_unpin(cx) {
+                if websocket.poll_flush(cx).is_err() {
+                    return Poll::Ready(Wake::WriteFailed);
+                }
+                if let Poll::Ready(item) = websocket.stream.poll_next_unpin(cx) {
                     return Poll::Ready(Wake::WebSocket(item));
                 }
             }

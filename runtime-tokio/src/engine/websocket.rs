@@ -1,15 +1,20 @@
 //! The WebSocket side of the driver: the HTTP upgrade handshake, the stream
-//! type (tokio-tungstenite over `HyperIoCompat<Upgraded>`), frame conversions, and the
-//! writer task that keeps slow WebSocket peers from blocking a session.
+//! type (tokio-tungstenite over `HyperIoCompat<Upgraded>`), frame conversions,
+//! and the farewell that writes a detached WebSocket's last frames within a
+//! bounded time. The session task itself reads and writes the WebSocket.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::time::Duration;
 
 use bytes::Bytes;
 use engineio_proto::server::ServerConfig;
 use engineio_proto::{Frame, Str};
-use futures_util::stream::SplitSink;
+use futures_util::future::select;
 use futures_util::SinkExt;
 use http::header::{HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE};
 use http::{HeaderMap, StatusCode};
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
@@ -20,15 +25,6 @@ use crate::io_compat::HyperIoCompat;
 
 /// A server WebSocket on an upgraded hyper connection.
 pub(crate) type WsStream = WebSocketStream<HyperIoCompat<hyper::upgrade::Upgraded>>;
-
-/// What the session task asks of its WebSocket writer.
-#[derive(Debug)]
-pub(crate) enum WsOut {
-    /// Send this frame.
-    Frame(Frame),
-    /// Send a close frame with this code, then end.
-    Close(u16),
-}
 
 /// Whether the request headers ask for a WebSocket upgrade.
 pub(crate) fn is_upgrade_request(headers: &HeaderMap) -> bool {
@@ -81,7 +77,7 @@ pub(crate) async fn accept(upgraded: hyper::upgrade::Upgraded, server_config: &S
 }
 
 /// An Engine.IO frame as a WebSocket message.
-fn to_ws_message(frame: Frame) -> WsMessage {
+pub(crate) fn to_ws_message(frame: Frame) -> WsMessage {
     match frame {
         Frame::Text(text) => {
             let text = match Utf8Bytes::try_from(text.as_bytes().clone()) {
@@ -104,28 +100,29 @@ pub(crate) fn to_frame(message: WsMessage) -> Option<Frame> {
     }
 }
 
-/// Writes what the session queues until it says close or drops the queue.
-/// Frames are flushed whenever the queue runs empty, so a burst goes out in
-/// few writes. A write error ends the writer; the reading half reports the
-/// broken connection to the session.
-pub(crate) async fn write_loop(mut sink: SplitSink<WsStream, WsMessage>, mut queue: mpsc::UnboundedReceiver<WsOut>) {
-    while let Some(out) = queue.recv().await {
-        match out {
-            WsOut::Frame(frame) => {
-                if sink.feed(to_ws_message(frame)).await.is_err() {
-                    return;
-                }
-                if queue.is_empty() && sink.flush().await.is_err() {
-                    return;
-                }
-            }
-            WsOut::Close(code) => {
-                let frame = CloseFrame { code: CloseCode::from(code), reason: Utf8Bytes::default() };
-                let _ = sink.send(WsMessage::Close(Some(frame))).await;
-                let _ = sink.close().await;
+/// How long a WebSocket may take, once its session let go of it (closed it,
+/// or ended), to write its last frames and the close frame: enough for a
+/// reading client; a client that stopped reading has its connection dropped
+/// then, so it holds no task, socket or buffer.
+pub(crate) const FAREWELL_LINGER: Duration = Duration::from_secs(5);
+
+/// Writes the frames a session left queued, then the close frame (with
+/// `code`, if any), and closes — or gives up when `linger` completes first.
+pub(crate) async fn farewell(
+    mut websocket: WsStream,
+    queued: VecDeque<WsMessage>,
+    code: Option<u16>,
+    linger: impl Future<Output = ()>,
+) {
+    let flush_and_close = async move {
+        for message in queued {
+            if websocket.feed(message).await.is_err() {
                 return;
             }
         }
-    }
-    let _ = sink.close().await;
+        let frame = code.map(|code| CloseFrame { code: CloseCode::from(code), reason: Utf8Bytes::default() });
+        let _ = websocket.close(frame).await;
+    };
+    // When the linger wins, the connection is dropped with the stream.
+    let _ = select(pin!(flush_and_close), pin!(linger)).await;
 }

@@ -213,6 +213,9 @@ impl Machine for SocketIoMachine {
     fn handle_frame_too_large(&mut self, now: Instant) {
         self.connection.handle_frame_too_large(now);
     }
+    fn handle_frames_written(&mut self, count: usize) {
+        self.connection.handle_frames_written(count);
+    }
     fn handle_websocket_closed(&mut self, now: Instant) {
         self.connection.handle_websocket_closed(now);
     }

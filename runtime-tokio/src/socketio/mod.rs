@@ -383,6 +383,20 @@ impl SocketIoBuilder {
         self
     }
 
+    /// The send buffer of each connection (default 1024 packets): most
+    /// packets queued for a client and not yet taken by it — waiting for a
+    /// GET on polling, not yet written to the socket on WebSocket. A
+    /// connection whose client leaves it full is closed and its sockets
+    /// disconnect with [`DisconnectReason::SendBufferFull`] (recoverable: with
+    /// [`connection_state_recovery`](Self::connection_state_recovery) the
+    /// client gets what it missed on reconnection), so a client that stops
+    /// reading costs at most this much memory and never slows the others.
+    /// Volatile packets are dropped instead, as soon as anything is waiting.
+    pub fn max_buffered_packets(mut self, packets: usize) -> SocketIoBuilder {
+        self.engine.config = self.engine.config.with_max_buffered_packets(packets);
+        self
+    }
+
     /// Whether Engine.IO 3 (Socket.IO v2) clients are served (default no).
     pub fn allow_eio3(mut self, allow: bool) -> SocketIoBuilder {
         self.engine.config = self.engine.config.with_eio3(allow);

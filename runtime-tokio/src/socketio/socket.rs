@@ -254,10 +254,13 @@ impl Socket {
         *self.inner.on_disconnect.lock().unwrap_or_else(PoisonError::into_inner) = Some(erased);
     }
 
-    /// Emits `event` with one argument to this client. Like the reference,
-    /// the packet is dropped when the socket is gone or a polling client
-    /// leaves `max_buffered_packets` unread; the error only tells a value
-    /// that does not serialize or a closed connection.
+    /// Emits `event` with one argument to this client. The packet waits in
+    /// the connection's send buffer until written; a client that leaves
+    /// `max_buffered_packets` unread is disconnected with
+    /// [`DisconnectReason::SendBufferFull`] (see
+    /// [`SocketIoBuilder::max_buffered_packets`](super::SocketIoBuilder::max_buffered_packets)).
+    /// The error only tells a value that does not serialize or a closed
+    /// connection.
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), EmitError> {
         let args = Args::from_tuple(&(value,)).map_err(EmitError::Serialize)?;
         self.emit_args(event, args)

@@ -1,0 +1,188 @@
+//! Backpressure (issue #4 item 5): each connection has a bounded send buffer
+//! (`max_buffered_packets`). A client that stops reading while the server
+//! broadcasts to it is disconnected with "send buffer full" once its buffer
+//! is full — its memory stays bounded — while a client that reads keeps
+//! getting every broadcast, in order.
+//!
+//! The clients are raw WebSockets written here, so the test controls exactly
+//! when each one reads.
+
+use std::time::Duration;
+
+use runtime_tokio::socketio::{DisconnectReason, Socket, SocketIo};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+type Ws = WebSocketStream<TcpStream>;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A broadcast payload large enough that the kernel's socket buffers fill
+/// after a few hundred of them.
+const PAYLOAD_BYTES: usize = 64 * 1024;
+
+/// Most broadcasts the test makes before giving up on the disconnection.
+const MAX_BROADCASTS: u32 = 2000;
+
+async fn next_text(ws: &mut Ws) -> String {
+    use futures_util::StreamExt;
+    loop {
+        let message = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("the server answers in time")
+            .expect("the WebSocket stays open")
+            .expect("the WebSocket reads");
+        if let Message::Text(text) = message {
+            return text.to_string();
+        }
+    }
+}
+
+/// Opens a Socket.IO v5 WebSocket connection and joins `/`; returns the
+/// socket id from the CONNECT reply.
+async fn connect(addr: std::net::SocketAddr) -> (Ws, String) {
+    use futures_util::SinkExt;
+    let stream = TcpStream::connect(addr).await.expect("connect to the server");
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.expect("WebSocket handshake");
+    assert!(next_text(&mut ws).await.starts_with('0'), "the open packet comes first");
+    ws.send(Message::text("40")).await.expect("send CONNECT");
+    let reply = next_text(&mut ws).await;
+    let json: serde_json::Value =
+        serde_json::from_str(reply.strip_prefix("40").expect("a CONNECT reply")).expect("JSON CONNECT reply");
+    (ws, json["sid"].as_str().expect("a socket id").to_owned())
+}
+
+/// One HTTP/1.1 request on its own connection; returns the body.
+async fn http(addr: std::net::SocketAddr, method: &str, query: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.expect("connect to the server");
+    let request = format!(
+        "{method} /socket.io/?{query} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("send the request");
+    let mut response = Vec::new();
+    tokio::time::timeout(WAIT, stream.read_to_end(&mut response))
+        .await
+        .expect("the server answers in time")
+        .expect("read the answer");
+    let response = String::from_utf8(response).expect("a text answer");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()
+}
+
+/// Opens a Socket.IO v5 polling connection and joins `/`; returns the
+/// Engine.IO sid and the socket id.
+async fn connect_polling(addr: std::net::SocketAddr) -> (String, String) {
+    let open = http(addr, "GET", "EIO=4&transport=polling", "").await;
+    let open: serde_json::Value = serde_json::from_str(open.strip_prefix('0').expect("an open packet")).expect("JSON");
+    let sid = open["sid"].as_str().expect("a sid").to_owned();
+    let query = format!("EIO=4&transport=polling&sid={sid}");
+    assert_eq!(http(addr, "POST", &query, "40").await, "ok");
+    let reply = http(addr, "GET", &query, "").await;
+    let reply: serde_json::Value =
+        serde_json::from_str(reply.strip_prefix("40").expect("a CONNECT reply")).expect("JSON CONNECT reply");
+    (sid, reply["sid"].as_str().expect("a socket id").to_owned())
+}
+
+/// The `seq` of a `42["big",[seq,"…"]]` frame.
+fn broadcast_seq(frame: &str) -> Option<u32> {
+    let json: serde_json::Value = serde_json::from_str(frame.strip_prefix("42")?).ok()?;
+    (json[0] == "big").then(|| json[1][0].as_u64().and_then(|seq| u32::try_from(seq).ok()))?
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_disconnected_while_a_reading_client_gets_every_broadcast() {
+    let (disconnects_tx, mut disconnects) = mpsc::unbounded_channel::<(String, DisconnectReason)>();
+    let (joined_tx, mut joined) = mpsc::unbounded_channel::<()>();
+    let builder = SocketIo::builder().max_buffered_packets(16);
+    let (addr, io) = runtime_tokio::tokio::bind_socketio("127.0.0.1:0", builder).await.expect("bind 127.0.0.1:0");
+    io.ns("/", move |socket: Socket| {
+        let disconnects = disconnects_tx.clone();
+        let joined = joined_tx.clone();
+        async move {
+            socket.join("all");
+            let _ = joined.send(());
+            socket.on_disconnect(move |socket: Socket, reason| {
+                let _ = disconnects.send((socket.id().as_str().to_owned(), reason));
+                async {}
+            });
+        }
+    });
+
+    // Connected, then never read again.
+    let (_stuck, stuck_id) = connect(addr).await;
+    let (mut reader, _) = connect(addr).await;
+    let (seen_tx, mut seen) = mpsc::unbounded_channel::<u32>();
+    tokio::spawn(async move {
+        loop {
+            let frame = next_text(&mut reader).await;
+            if let Some(seq) = broadcast_seq(&frame) {
+                if seen_tx.send(seq).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+
+    for _ in 0..2 {
+        tokio::time::timeout(WAIT, joined.recv()).await.expect("both sockets join in time");
+    }
+
+    let payload = "x".repeat(PAYLOAD_BYTES);
+    let mut disconnected = None;
+    let mut broadcasts = 0;
+    while broadcasts < MAX_BROADCASTS && disconnected.is_none() {
+        io.to("all").emit("big", &(broadcasts, &payload)).expect("broadcast");
+        let got = tokio::time::timeout(WAIT, seen.recv()).await.expect("the reading client keeps up");
+        assert_eq!(got, Some(broadcasts), "the reading client gets every broadcast, in order");
+        broadcasts += 1;
+        disconnected = disconnects.try_recv().ok();
+    }
+
+    let (id, reason) = disconnected.expect("the client that stopped reading was disconnected");
+    assert_eq!((id.as_str(), reason), (stuck_id.as_str(), DisconnectReason::SendBufferFull));
+    assert_eq!(reason.as_str(), "send buffer full");
+    // The reading client is unaffected and still served.
+    io.to("all").emit("big", &(broadcasts, "after")).expect("broadcast");
+    let got = tokio::time::timeout(WAIT, seen.recv()).await.expect("the reading client is still served");
+    assert_eq!(got, Some(broadcasts));
+    assert_eq!(io.fetch_sockets().len(), 1, "only the reading client is left");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_polling_client_that_stops_polling_is_disconnected_and_its_next_get_drains_the_buffer_and_closes() {
+    let (disconnects_tx, mut disconnects) = mpsc::unbounded_channel::<(String, DisconnectReason)>();
+    let (joined_tx, mut joined) = mpsc::unbounded_channel::<()>();
+    let builder = SocketIo::builder().max_buffered_packets(4);
+    let (addr, io) = runtime_tokio::tokio::bind_socketio("127.0.0.1:0", builder).await.expect("bind 127.0.0.1:0");
+    io.ns("/", move |socket: Socket| {
+        let disconnects = disconnects_tx.clone();
+        let joined = joined_tx.clone();
+        async move {
+            socket.join("all");
+            let _ = joined.send(());
+            socket.on_disconnect(move |socket: Socket, reason| {
+                let _ = disconnects.send((socket.id().as_str().to_owned(), reason));
+                async {}
+            });
+        }
+    });
+    let (sid, socket_id) = connect_polling(addr).await;
+    tokio::time::timeout(WAIT, joined.recv()).await.expect("the socket joins in time");
+
+    for seq in 0..5 {
+        io.to("all").emit("small", &seq).expect("broadcast");
+    }
+
+    let (id, reason) = tokio::time::timeout(WAIT, disconnects.recv()).await.expect("disconnected in time").unwrap();
+    assert_eq!((id.as_str(), reason), (socket_id.as_str(), DisconnectReason::SendBufferFull));
+    // What fitted is still delivered, then the close packet.
+    let body = http(addr, "GET", &format!("EIO=4&transport=polling&sid={sid}"), "").await;
+    let packets: Vec<&str> = body.split('\u{1e}').collect();
+    assert_eq!(packets, [r#"42["small",0]"#, r#"42["small",1]"#, r#"42["small",2]"#, r#"42["small",3]"#, "1"]);
+}
