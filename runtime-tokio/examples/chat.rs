@@ -47,7 +47,7 @@ const MAX_TEXT_CHARS: usize = 500;
 /// The chat page.
 const PAGE: &str = include_str!("chat/index.html");
 
-/// Where the page loads the browser client from.
+/// Where the page loads the browser client from (its `<script src>`).
 pub const CLIENT_JS_ROUTE: &str = "/vendor/socket.io.min.js";
 
 /// The official browser client's bundle in the npm package.

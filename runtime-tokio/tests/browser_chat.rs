@@ -156,6 +156,10 @@ async fn two_chat_pages_talk_both_ways_and_survive_a_server_restart() {
             assert_eq!(shown["transport"], transport, "{page} page {phase} the restart: {shown}");
         }
     }
+    // What each page said while the server was down was kept by the
+    // reference client (socket.io-client 4.8 buffers emits made while
+    // disconnected and sends them right after the next CONNECT), so it shows
+    // in both pages after the restart, with everything said before and after.
     for page in ["polling", "websocket"] {
         assert_eq!(report["seen"]["outage"][page]["state"], "disconnected", "{page} page during the outage: {report}");
         let messages = texts(&report["seen"]["after"][page]["messages"]);
