@@ -105,6 +105,9 @@ fn serve_chat(port: &str) -> ExitCode {
     }
 }
 
+/// A polling-only page and an upgrading page chat both ways, keep what they
+/// say during a server outage, reconnect by themselves once the server is
+/// back on the same port, and chat again.
 async fn two_chat_pages_talk_both_ways_and_survive_a_server_restart() {
     assert!(
         Path::new(CHROMIUM).exists(),
