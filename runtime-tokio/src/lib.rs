@@ -44,6 +44,7 @@
 pub mod client;
 pub mod engine;
 mod io_compat;
+mod queue;
 pub mod runtime;
 pub mod socketio;
 #[cfg(feature = "tokio")]

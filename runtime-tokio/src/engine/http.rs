@@ -15,7 +15,9 @@ use http::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 use http::StatusCode;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Body;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
+
+use crate::queue;
 
 use super::session_task::{Command, EngineMachine, SessionTask};
 use super::socket::EngineSocket;
@@ -144,19 +146,19 @@ async fn open_session(
     handshake: &Handshake,
     origin: HandshakeOrigin,
     websocket: Option<websocket::WsStream>,
-) -> Option<mpsc::UnboundedSender<Command>> {
+) -> Option<queue::UnboundedSender<Command>> {
     let mut random = [0u8; SID_RANDOM_BYTES];
     getrandom::fill(&mut random).ok()?;
     let sid = Sid::from_random(random);
     let now = shared.runtime.now();
     let session = Session::new(&shared.options.config, handshake, sid.clone(), now);
-    let (commands, inbox) = mpsc::unbounded_channel();
+    let (commands, inbox) = queue::unbounded_channel();
     let runtime = Arc::clone(&shared.runtime);
     let registry = Arc::clone(&shared.registry);
     shared.registry.insert(sid.clone(), commands.clone());
     match &shared.application {
         Application::Engine(connections) => {
-            let (events, event_receiver) = mpsc::unbounded_channel();
+            let (events, event_receiver) = queue::unbounded_channel();
             let mut task = SessionTask::new(EngineMachine { session, events }, runtime, registry, inbox);
             if let Some(websocket) = websocket {
                 task.attach(websocket);
@@ -181,7 +183,7 @@ async fn open_session(
 /// request's future when the client's connection closes), the session hears
 /// of it and closes, as the reference does for an aborted poll.
 struct ParkedPoll<'a> {
-    commands: &'a mpsc::UnboundedSender<Command>,
+    commands: &'a queue::UnboundedSender<Command>,
     request: RequestId,
     answered: bool,
 }
@@ -196,7 +198,7 @@ impl Drop for ParkedPoll<'_> {
 
 async fn poll(
     shared: &Shared,
-    commands: &mpsc::UnboundedSender<Command>,
+    commands: &queue::UnboundedSender<Command>,
     transport: TransportKind,
 ) -> http::Response<ResponseBody> {
     let request = RequestId(shared.next_request.fetch_add(1, Ordering::Relaxed));
@@ -212,7 +214,7 @@ async fn poll(
 
 async fn post<B>(
     shared: &Shared,
-    commands: &mpsc::UnboundedSender<Command>,
+    commands: &queue::UnboundedSender<Command>,
     transport: TransportKind,
     request: http::Request<B>,
 ) -> http::Response<ResponseBody>
@@ -244,7 +246,7 @@ where
 /// over the connection.
 async fn upgrade<B>(
     shared: &Arc<Shared>,
-    commands: mpsc::UnboundedSender<Command>,
+    commands: queue::UnboundedSender<Command>,
     mut request: http::Request<B>,
 ) -> http::Response<ResponseBody> {
     let Some(accept) = websocket::accept_key(request.headers()) else {

@@ -18,7 +18,9 @@ use engineio_proto::server::{
 };
 use engineio_proto::{Frame, Instant, Message, Sid, TransportKind};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
+
+use crate::queue;
 use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
@@ -66,19 +68,19 @@ impl std::fmt::Debug for Command {
 /// The live sessions: sid → the inbox of its task.
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
-    sessions: Mutex<HashMap<Sid, mpsc::UnboundedSender<Command>>>,
+    sessions: Mutex<HashMap<Sid, queue::UnboundedSender<Command>>>,
 }
 
 impl Registry {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Sid, mpsc::UnboundedSender<Command>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Sid, queue::UnboundedSender<Command>>> {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn insert(&self, sid: Sid, commands: mpsc::UnboundedSender<Command>) {
+    pub(crate) fn insert(&self, sid: Sid, commands: queue::UnboundedSender<Command>) {
         self.lock().insert(sid, commands);
     }
 
-    pub(crate) fn get(&self, sid: &Sid) -> Option<mpsc::UnboundedSender<Command>> {
+    pub(crate) fn get(&self, sid: &Sid) -> Option<queue::UnboundedSender<Command>> {
         self.lock().get(sid).cloned()
     }
 
@@ -144,7 +146,7 @@ pub(crate) trait Machine: Send + 'static {
 /// [`EngineSocket`](super::EngineSocket).
 pub(crate) struct EngineMachine {
     pub(crate) session: Session,
-    pub(crate) events: mpsc::UnboundedSender<Event>,
+    pub(crate) events: queue::UnboundedSender<Event>,
 }
 
 impl Machine for EngineMachine {
@@ -267,7 +269,7 @@ pub(crate) struct SessionTask<M> {
     machine: M,
     runtime: Arc<dyn Runtime>,
     registry: Arc<Registry>,
-    inbox: mpsc::UnboundedReceiver<Command>,
+    inbox: queue::UnboundedReceiver<Command>,
     parked_polls: HashMap<RequestId, oneshot::Sender<Response>>,
     websocket: Option<Attached>,
     timer: Option<(Instant, BoxFuture)>,
@@ -278,7 +280,7 @@ impl<M: Machine> SessionTask<M> {
         machine: M,
         runtime: Arc<dyn Runtime>,
         registry: Arc<Registry>,
-        inbox: mpsc::UnboundedReceiver<Command>,
+        inbox: queue::UnboundedReceiver<Command>,
     ) -> SessionTask<M> {
         SessionTask { machine, runtime, registry, inbox, parked_polls: HashMap::new(), websocket: None, timer: None }
     }

@@ -9,6 +9,8 @@ use engineio_proto::{Message, Sid};
 use futures_util::Stream;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::queue;
+
 use super::session_task::Command;
 
 /// One Engine.IO session, as the application sees it: its id, a way to send
@@ -19,15 +21,15 @@ use super::session_task::Command;
 #[derive(Debug)]
 pub struct EngineSocket {
     sid: Sid,
-    commands: mpsc::UnboundedSender<Command>,
-    events: mpsc::UnboundedReceiver<Event>,
+    commands: queue::UnboundedSender<Command>,
+    events: queue::UnboundedReceiver<Event>,
 }
 
 impl EngineSocket {
     pub(crate) fn new(
         sid: Sid,
-        commands: mpsc::UnboundedSender<Command>,
-        events: mpsc::UnboundedReceiver<Event>,
+        commands: queue::UnboundedSender<Command>,
+        events: queue::UnboundedReceiver<Event>,
     ) -> EngineSocket {
         EngineSocket { sid, commands, events }
     }

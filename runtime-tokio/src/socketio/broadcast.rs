@@ -5,13 +5,13 @@ use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::queue;
 use engineio_proto::Sid;
 use serde::Serialize;
 use socketio_proto::broadcast::BroadcastOptions;
 use socketio_proto::broadcast_ack::AckOutcome;
 use socketio_proto::rooms::Room;
 use socketio_proto::Args;
-use tokio::sync::mpsc;
 
 use super::data::SharedData;
 use super::error::{BroadcastAckError, EmitError};
@@ -135,7 +135,7 @@ pub struct RemoteSocket {
     pub(crate) id: Sid,
     pub(crate) rooms: Vec<String>,
     pub(crate) data: SharedData,
-    pub(crate) commands: mpsc::UnboundedSender<SessionCommand>,
+    pub(crate) commands: queue::UnboundedSender<SessionCommand>,
     pub(crate) namespace: Arc<NamespaceShared>,
 }
 

@@ -25,7 +25,9 @@ use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::{Frame, Instant, Message, Sid, Str};
 use socketio_proto::server::{AckToken, ConnectDecision, Connection, DisconnectReason, Output, RecoveredSession};
 use socketio_proto::{Args, Encoded, Event, Json, ProtocolVersion};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
+
+use crate::queue;
 
 use super::data::SharedData;
 use super::error::AckError;
@@ -86,8 +88,8 @@ pub(crate) struct SocketIoMachine {
     server: Arc<ServerState>,
     /// The inbox of this connection's session task (the namespaces keep it
     /// to send broadcasts to the socket).
-    commands: mpsc::UnboundedSender<SessionCommand>,
-    app: mpsc::UnboundedSender<AppEvent>,
+    commands: queue::UnboundedSender<SessionCommand>,
+    app: queue::UnboundedSender<AppEvent>,
     acks: HashMap<AckToken, oneshot::Sender<Result<Args, AckError>>>,
     /// The restored sessions waiting for their middlewares, by namespace.
     recoveries: HashMap<Str, RecoveredSession<SharedData>>,
@@ -97,8 +99,8 @@ impl SocketIoMachine {
     pub(crate) fn new(
         connection: Connection,
         server: Arc<ServerState>,
-        commands: mpsc::UnboundedSender<SessionCommand>,
-        app: mpsc::UnboundedSender<AppEvent>,
+        commands: queue::UnboundedSender<SessionCommand>,
+        app: queue::UnboundedSender<AppEvent>,
     ) -> SocketIoMachine {
         SocketIoMachine { connection, server, commands, app, acks: HashMap::new(), recoveries: HashMap::new() }
     }

@@ -69,13 +69,13 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use crate::queue;
 use engineio_proto::server::Session;
 use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::{Instant, Sid, Str};
 use serde::Serialize;
 use socketio_proto::server::{Connection, NamespaceConfig, ServerConfig};
 use socketio_proto::Json;
-use tokio::sync::mpsc;
 
 pub use broadcast::{BroadcastOperator, RemoteSocket};
 pub use dynamic::{ParentBroadcastOperator, ParentNamespaceRef};
@@ -218,10 +218,10 @@ pub(crate) fn open_connection(
     session: Session,
     now: Instant,
     origin: HandshakeOrigin,
-    commands: mpsc::UnboundedSender<SessionCommand>,
+    commands: queue::UnboundedSender<SessionCommand>,
 ) -> SocketIoMachine {
     let connection = Connection::new(&server.config, session, now);
-    let (app, events) = mpsc::unbounded_channel();
+    let (app, events) = queue::unbounded_channel();
     let handlers = HandlerTask {
         server: Arc::clone(server),
         origin,
@@ -237,14 +237,14 @@ pub(crate) fn open_connection(
 struct HandlerTask {
     server: Arc<ServerState>,
     origin: HandshakeOrigin,
-    commands: mpsc::UnboundedSender<SessionCommand>,
+    commands: queue::UnboundedSender<SessionCommand>,
     /// The CONNECT of each namespace asked for, until its socket connects.
     handshakes: HashMap<Str, Arc<Handshake>>,
     sockets: HashMap<Str, Socket>,
 }
 
 impl HandlerTask {
-    async fn run(mut self, mut events: mpsc::UnboundedReceiver<AppEvent>) {
+    async fn run(mut self, mut events: queue::UnboundedReceiver<AppEvent>) {
         while let Some(event) = events.recv().await {
             match event {
                 AppEvent::ConnectRequest { namespace, auth, query, admitted } => {

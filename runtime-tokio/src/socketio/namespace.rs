@@ -17,7 +17,9 @@ use socketio_proto::broadcast::BroadcastOptions;
 use socketio_proto::broadcast_ack::AckOutcome;
 use socketio_proto::server::{Namespace, NamespaceConfig};
 use socketio_proto::{Args, Json};
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{oneshot, Notify};
+
+use crate::queue;
 
 use super::broadcast::{BroadcastOperator, RemoteSocket};
 use super::data::SharedData;
@@ -85,7 +87,7 @@ impl Handshake {
 #[derive(Debug)]
 pub(crate) struct SocketEntry {
     /// The inbox of the socket's session task.
-    pub(crate) commands: mpsc::UnboundedSender<SessionCommand>,
+    pub(crate) commands: queue::UnboundedSender<SessionCommand>,
     /// The socket's data (see [`Socket::set_data`]).
     pub(crate) data: SharedData,
 }
@@ -254,7 +256,7 @@ impl NamespaceShared {
     pub(crate) fn emit_to(
         &self,
         socket: &Sid,
-        commands: &mpsc::UnboundedSender<SessionCommand>,
+        commands: &queue::UnboundedSender<SessionCommand>,
         event: &str,
         args: Args,
     ) -> Result<(), EmitError> {

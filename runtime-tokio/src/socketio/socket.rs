@@ -15,7 +15,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use socketio_proto::broadcast::BroadcastOptions;
 use socketio_proto::server::DisconnectReason;
 use socketio_proto::{Args, Event};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
+
+use crate::queue;
 
 use super::broadcast::BroadcastOperator;
 use super::data::SharedData;
@@ -88,7 +90,7 @@ type DisconnectHandler = Arc<dyn Fn(Socket, DisconnectReason) -> BoxFuture + Sen
 pub(crate) struct SocketParts {
     pub(crate) id: Sid,
     pub(crate) namespace: Arc<NamespaceShared>,
-    pub(crate) commands: mpsc::UnboundedSender<SessionCommand>,
+    pub(crate) commands: queue::UnboundedSender<SessionCommand>,
     pub(crate) handshake: Arc<Handshake>,
     pub(crate) data: SharedData,
     pub(crate) recovered: bool,
@@ -460,7 +462,7 @@ impl SocketOperator {
 pub struct AckSender {
     namespace: Str,
     ack_id: u64,
-    commands: mpsc::UnboundedSender<SessionCommand>,
+    commands: queue::UnboundedSender<SessionCommand>,
 }
 
 impl AckSender {
