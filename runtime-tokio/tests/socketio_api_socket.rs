@@ -12,11 +12,11 @@ use serde_json::json;
 use socketio_api_support::{next_with, run_client, start_group};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn handshake_shows_the_auth_and_the_headers() {
+async fn handshake_shows_the_auth_the_headers_and_the_client_address() {
     let mut group = start_group(1, |_io, _ns, _report| async {}).await;
     run_client(&group.url, &["group", "1", "0"]).await;
     let report = next_with(&mut group.reports, "handshake").await;
-    assert_eq!(report, json!({ "handshake": 0, "auth": { "index": 0 }, "peer": "peer-0" }));
+    assert_eq!(report, json!({ "handshake": 0, "auth": { "index": 0 }, "peer": "peer-0", "address": "127.0.0.1" }));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

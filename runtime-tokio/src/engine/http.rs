@@ -109,7 +109,7 @@ async fn open<B>(
             };
             let upgrade = hyper::upgrade::on(&mut request);
             let task_shared = Arc::clone(shared);
-            let origin = HandshakeOrigin { headers: request.headers().clone(), query };
+            let origin = HandshakeOrigin::of(&request, query);
             shared.runtime.spawn(Box::pin(async move {
                 if let Ok(upgraded) = upgrade.await {
                     let websocket = websocket::accept(upgraded, &task_shared.options.config).await;
@@ -120,7 +120,7 @@ async fn open<B>(
             websocket::switching_protocols(accept)
         }
         TransportKind::Polling => {
-            let origin = HandshakeOrigin { headers: request.headers().clone(), query };
+            let origin = HandshakeOrigin::of(&request, query);
             match open_session(shared, &handshake, origin, None).await {
                 Some(commands) => poll(shared, &commands, TransportKind::Polling).await,
                 None => plain(StatusCode::INTERNAL_SERVER_ERROR),
@@ -137,6 +137,15 @@ pub(crate) struct HandshakeOrigin {
     pub(crate) headers: http::HeaderMap,
     /// The raw query string.
     pub(crate) query: String,
+    /// The client's address, when the server knows it (see [`RemoteAddr`](super::RemoteAddr)).
+    pub(crate) address: Option<std::net::SocketAddr>,
+}
+
+impl HandshakeOrigin {
+    fn of<B>(request: &http::Request<B>, query: String) -> HandshakeOrigin {
+        let address = request.extensions().get::<super::RemoteAddr>().map(|super::RemoteAddr(address)| *address);
+        HandshakeOrigin { headers: request.headers().clone(), query, address }
+    }
 }
 
 /// Creates a session and its task and hands it to the application; returns

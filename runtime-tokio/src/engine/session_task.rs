@@ -10,13 +10,15 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll, Waker};
 
 use engineio_proto::server::{
     CloseReason, ErrorResponse, Event, Output, PostBody, RequestId, Response, SendError, Session,
 };
 use engineio_proto::{Frame, Instant, Message, Sid, TransportKind};
+use futures_util::task::AtomicWaker;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::oneshot;
 
@@ -216,11 +218,52 @@ struct Attached {
     outgoing: VecDeque<WsMessage>,
     /// Frames were given to the stream since its last flush.
     unflushed: bool,
+    /// Set when the read side may have something: the stream is polled for
+    /// reading only then (each read attempt clears tungstenite's 4 KiB read
+    /// buffer, and most wakes of a busy session are for sending).
+    read_signal: Arc<ReadSignal>,
+    /// The waker given to the stream's read side: sets `read_signal`.
+    read_waker: Waker,
+}
+
+/// See [`Attached::read_signal`]: a waker that notes the read side was
+/// signalled and wakes the session task.
+#[derive(Debug, Default)]
+struct ReadSignal {
+    signalled: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl std::task::Wake for ReadSignal {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.signalled.store(true, Ordering::Release);
+        self.task.wake();
+    }
 }
 
 impl Attached {
     fn new(stream: WsStream) -> Attached {
-        Attached { stream: Box::new(stream), outgoing: VecDeque::new(), unflushed: false }
+        let read_signal = Arc::new(ReadSignal { signalled: AtomicBool::new(true), task: AtomicWaker::new() });
+        let read_waker = Waker::from(read_signal.clone());
+        Attached { stream: Box::new(stream), outgoing: VecDeque::new(), unflushed: false, read_signal, read_waker }
+    }
+
+    /// Reads the next message if the read side was signalled since the
+    /// last read came up empty.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<WsMessage, WsError>>> {
+        self.read_signal.task.register(cx.waker());
+        if !self.read_signal.signalled.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        let mut read_cx = Context::from_waker(&self.read_waker);
+        let item = ready!(self.stream.poll_next_unpin(&mut read_cx));
+        // More may be buffered: read again at the next poll.
+        self.read_signal.signalled.store(true, Ordering::Release);
+        Poll::Ready(item)
     }
 
     /// Gives queued frames to the stream as far as it takes them (it buffers
@@ -384,7 +427,7 @@ impl<M: Machine> SessionTask<M> {
                 if websocket.poll_flush(cx).is_err() {
                     return Poll::Ready(Wake::WriteFailed);
                 }
-                if let Poll::Ready(item) = websocket.stream.poll_next_unpin(cx) {
+                if let Poll::Ready(item) = websocket.poll_read(cx) {
                     return Poll::Ready(Wake::WebSocket(item));
                 }
             }

@@ -61,6 +61,7 @@ mod dynamic;
 mod error;
 mod machine;
 mod namespace;
+mod sid_map;
 mod socket;
 
 use std::collections::HashMap;
@@ -293,6 +294,7 @@ impl HandlerTask {
             headers: self.origin.headers.clone(),
             query: self.origin.query.clone(),
             namespace_query,
+            address: self.origin.address,
         });
         let Some(shared) = self.server.namespace_for_connect(&handshake) else {
             self.send(Command::Reject { namespace, message: INVALID_NAMESPACE.to_owned(), data: None });

@@ -4,6 +4,8 @@
 //! [`NamespaceRef`] and the CONNECT [`Handshake`] the middlewares see.
 
 use std::collections::HashMap;
+
+use super::sid_map::SidMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::AtomicUsize;
@@ -46,6 +48,7 @@ pub struct Handshake {
     pub(crate) headers: http::HeaderMap,
     pub(crate) query: String,
     pub(crate) namespace_query: Option<Str>,
+    pub(crate) address: Option<std::net::SocketAddr>,
 }
 
 impl Handshake {
@@ -77,6 +80,16 @@ impl Handshake {
         &self.query
     }
 
+    /// The client's address (the reference `handshake.address`): the TCP
+    /// peer of the handshake request when the server accepted the connection
+    /// itself (`bind_socketio`, [`EngineServer::serve_connection_from`](crate::engine::EngineServer::serve_connection_from)),
+    /// or a [`RemoteAddr`](crate::engine::RemoteAddr) request extension put there by the
+    /// application's stack; `None` otherwise. Behind a proxy it is the
+    /// proxy's address: read `X-Forwarded-For` from [`Handshake::headers`].
+    pub fn address(&self) -> Option<std::net::SocketAddr> {
+        self.address
+    }
+
     /// The query of the namespace itself (Socket.IO v4 clients: `/admin?token=1`).
     pub fn namespace_query(&self) -> Option<&str> {
         self.namespace_query.as_ref().map(Str::as_str)
@@ -98,21 +111,21 @@ pub(crate) struct NamespaceState {
     /// Rooms, broadcast planning, ack ids, broadcast acks, recovery.
     pub(crate) rooms: Namespace<SharedData>,
     /// Each connected socket.
-    pub(crate) sockets: HashMap<Sid, SocketEntry>,
+    pub(crate) sockets: SidMap<SocketEntry>,
     /// Who waits for the outcome of each broadcast with ack.
     ack_waiters: HashMap<u64, oneshot::Sender<AckOutcome>>,
 }
 
-impl NamespaceState {
-    /// Sends what `command` makes to each of `targets`, in order.
-    fn send_to<'a>(&self, targets: impl Iterator<Item = &'a Sid>, command: impl Fn() -> Command) {
-        for target in targets {
-            if let Some(entry) = self.sockets.get(target) {
-                let _ = entry.commands.send(SessionCommand::SocketIo(command()));
-            }
+/// Sends what `command` makes to each of `targets`, in order.
+fn send_to<'a>(sockets: &SidMap<SocketEntry>, targets: impl Iterator<Item = &'a Sid>, command: impl Fn() -> Command) {
+    for target in targets {
+        if let Some(entry) = sockets.get(target) {
+            let _ = entry.commands.send(SessionCommand::SocketIo(command()));
         }
     }
+}
 
+impl NamespaceState {
     /// Hands every decided broadcast ack outcome to its waiter.
     pub(crate) fn drain_outcomes(&mut self) {
         while let Some((ack_id, outcome)) = self.rooms.poll_outcome() {
@@ -165,7 +178,7 @@ impl NamespaceShared {
         let shared = Arc::new(NamespaceShared {
             state: Mutex::new(NamespaceState {
                 rooms: Namespace::new(name.clone(), config),
-                sockets: HashMap::new(),
+                sockets: SidMap::default(),
                 ack_waiters: HashMap::new(),
             }),
             name,
@@ -206,11 +219,9 @@ impl NamespaceShared {
         let state = &mut *guard;
         let plan = state.rooms.broadcast(now, event.to_owned(), args, options);
         let volatile = plan.flags.volatile;
-        let targets: Vec<Sid> = plan.target_ids().cloned().collect();
-        let encoded = plan.encoded;
         let namespace = &self.name;
-        state.send_to(targets.iter(), || {
-            let (namespace, encoded) = (namespace.clone(), encoded.clone());
+        send_to(&state.sockets, plan.target_ids(), || {
+            let (namespace, encoded) = (namespace.clone(), plan.encoded.clone());
             if volatile {
                 Command::EmitVolatile { namespace, encoded }
             } else {
@@ -236,10 +247,9 @@ impl NamespaceShared {
         let mut guard = self.lock();
         let state = &mut *guard;
         let plan = state.rooms.broadcast_with_ack(now, event.to_owned(), args, options, timeout);
-        let targets: Vec<Sid> = plan.target_ids().cloned().collect();
-        let (encoded, ack_id) = (plan.encoded, plan.ack_id.unwrap_or_default());
+        let (encoded, ack_id) = (&plan.encoded, plan.ack_id.unwrap_or_default());
         let namespace = &self.name;
-        state.send_to(targets.iter(), || Command::EmitBroadcastWithAck {
+        send_to(&state.sockets, plan.target_ids(), || Command::EmitBroadcastWithAck {
             namespace: namespace.clone(),
             encoded: encoded.clone(),
             ack_id,
@@ -293,7 +303,7 @@ impl NamespaceShared {
         let state = &mut *guard;
         let plan = state.rooms.disconnect_sockets(options, close);
         let namespace = &self.name;
-        state.send_to(plan.targets.iter(), || {
+        send_to(&state.sockets, plan.targets.iter(), || {
             if plan.close {
                 Command::DisconnectAll
             } else {

@@ -49,7 +49,7 @@ pub struct Group {
 
 /// Starts a server whose `/` namespace gives each socket the data `index`
 /// (its auth), joins it to `group-<index % 2>` (and `vip` for index 0),
-/// reports `{"handshake","auth","peer"}`, `{"rooms"}`, every incoming event
+/// reports `{"handshake","auth","peer","address"}`, `{"rooms"}`, every incoming event
 /// (`{"any","args"}`), every outgoing emit (`{"outgoing"}`),
 /// `{"disconnecting","rooms"}` and `{"disconnect","reason"}`, emits
 /// `welcome` <index>, and once `clients` sockets are set up runs `scenario`,
@@ -73,7 +73,8 @@ where
             let index = auth["index"].as_u64().unwrap_or_default();
             let peer =
                 socket.handshake().headers().get("x-peer").and_then(|value| value.to_str().ok()).map(String::from);
-            let _ = report.send(json!({ "handshake": index, "auth": auth, "peer": peer }));
+            let address = socket.handshake().address().map(|address| address.ip().to_string());
+            let _ = report.send(json!({ "handshake": index, "auth": auth, "peer": peer, "address": address }));
             socket.set_data(index);
             socket.join(&format!("group-{}", index % 2));
             if index == 0 {
