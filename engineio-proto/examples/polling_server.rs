@@ -107,12 +107,12 @@ impl Server {
 
     fn handle(&self, request: Request) -> Response {
         if !request.path.starts_with(PATH) {
-            return Response { status: 404, content_type: None, body: Default::default() };
+            return Response::new(404, None, Default::default());
         }
         let now = self.now();
         let mut state = self.lock();
         let sid = match classify(&self.config, request.method, &request.query, request.websocket_upgrade) {
-            Route::Preflight => return Response { status: 204, content_type: None, body: Default::default() },
+            Route::Preflight => return Response::new(204, None, Default::default()),
             Route::Reject(error) => return error.to_response(),
             Route::Handshake(handshake) => {
                 state.next_request += 1;

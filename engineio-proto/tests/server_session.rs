@@ -63,7 +63,7 @@ fn respond(request: u64, status: u16, body: &str) -> Output {
     let content_type = Some("text/plain; charset=UTF-8");
     Output::Respond {
         request: RequestId(request),
-        response: Response { status, content_type, body: Bytes::copy_from_slice(body.as_bytes()) },
+        response: Response { status, content_type, body: Bytes::copy_from_slice(body.as_bytes()), compressible: true },
     }
 }
 
@@ -358,7 +358,7 @@ mod polling {
     fn post_is_answered_ok_and_its_messages_become_events_in_order() {
         let mut session = polling();
         let response = post(&mut session, at(1), "4hello\x1ebAQIDBA==\x1e4world");
-        assert_eq!(response, Response { status: 200, content_type: Some("text/html"), body: "ok".into() });
+        assert_eq!(response, Response::ok());
         assert_eq!(
             drain(&mut session),
             [
@@ -823,5 +823,40 @@ mod buffer {
         assert_eq!(session.send(Message::from("3")), Err(SendError::BufferFull(Message::from("3"))));
         session.handle_poll(at(1), RequestId(1));
         assert!(session.send(Message::from("3")).is_ok(), "a GET makes room");
+    }
+}
+
+mod compress_option {
+    use super::*;
+
+    fn answer(session: &mut Session) -> Response {
+        session.handle_poll(at(1), RequestId(7));
+        match drain(session).pop() {
+            Some(Output::Respond { response, .. }) => response,
+            other => panic!("expected an answer, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_polling_answer_is_compressible_by_default() {
+        let mut session = polling();
+        session.send(Message::from("a")).unwrap();
+        assert!(answer(&mut session).compressible);
+    }
+
+    #[test]
+    fn a_polling_answer_of_only_uncompressed_packets_is_not_compressible() {
+        let mut session = polling();
+        session.send_with(Message::from("a"), false).unwrap();
+        session.send_with(Message::from("b"), false).unwrap();
+        assert!(!answer(&mut session).compressible);
+    }
+
+    #[test]
+    fn one_compressible_packet_makes_the_whole_answer_compressible() {
+        let mut session = polling();
+        session.send_with(Message::from("a"), false).unwrap();
+        session.send_with(Message::from("b"), true).unwrap();
+        assert!(answer(&mut session).compressible);
     }
 }

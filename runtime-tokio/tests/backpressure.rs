@@ -7,10 +7,13 @@
 //! The clients are raw WebSockets written here, so the test controls exactly
 //! when each one reads.
 
+mod raw_client;
+
 use std::time::Duration;
 
+use raw_client::{connect_polling, http};
+
 use runtime_tokio::socketio::{DisconnectReason, Socket, SocketIo};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -18,7 +21,7 @@ use tokio_tungstenite::WebSocketStream;
 
 type Ws = WebSocketStream<TcpStream>;
 
-const WAIT: Duration = Duration::from_secs(20);
+const WAIT: Duration = raw_client::WAIT;
 
 /// A broadcast payload large enough that the kernel's socket buffers fill
 /// after a few hundred of them.
@@ -54,39 +57,6 @@ async fn connect(addr: std::net::SocketAddr) -> (Ws, String) {
     let json: serde_json::Value =
         serde_json::from_str(reply.strip_prefix("40").expect("a CONNECT reply")).expect("JSON CONNECT reply");
     (ws, json["sid"].as_str().expect("a socket id").to_owned())
-}
-
-/// One HTTP/1.1 request on its own connection; returns the body.
-async fn http(addr: std::net::SocketAddr, method: &str, query: &str, body: &str) -> String {
-    let mut stream = TcpStream::connect(addr).await.expect("connect to the server");
-    let request = format!(
-        "{method} /socket.io/?{query} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.expect("send the request");
-    let mut response = Vec::new();
-    tokio::time::timeout(WAIT, stream.read_to_end(&mut response))
-        .await
-        .expect("the server answers in time")
-        .expect("read the answer");
-    let response = String::from_utf8(response).expect("a text answer");
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()
-}
-
-/// Opens a Socket.IO v5 polling connection and joins `/`; returns the
-/// Engine.IO sid and the socket id.
-async fn connect_polling(addr: std::net::SocketAddr) -> (String, String) {
-    let open = http(addr, "GET", "EIO=4&transport=polling", "").await;
-    let open: serde_json::Value = serde_json::from_str(open.strip_prefix('0').expect("an open packet")).expect("JSON");
-    let sid = open["sid"].as_str().expect("a sid").to_owned();
-    let query = format!("EIO=4&transport=polling&sid={sid}");
-    assert_eq!(http(addr, "POST", &query, "40").await, "ok");
-    let reply = http(addr, "GET", &query, "").await;
-    let reply: serde_json::Value =
-        serde_json::from_str(reply.strip_prefix("40").expect("a CONNECT reply")).expect("JSON CONNECT reply");
-    (sid, reply["sid"].as_str().expect("a socket id").to_owned())
 }
 
 /// The `seq` of a `42["big",[seq,"…"]]` frame.

@@ -86,6 +86,12 @@ impl BroadcastOptions {
         self
     }
 
+    /// Sets the compress flag (see `Encoded::with_compress`).
+    pub fn compress(mut self, compress: bool) -> BroadcastOptions {
+        self.flags.compress = Some(compress);
+        self
+    }
+
     /// Sets the acknowledgement timeout.
     pub fn timeout(mut self, timeout: Duration) -> BroadcastOptions {
         self.flags.timeout = Some(timeout);

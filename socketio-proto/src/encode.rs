@@ -21,6 +21,8 @@ pub struct Encoded {
     text: Str,
     /// `None` when there are none, so a text-only packet costs no extra allocation.
     attachments: Option<Arc<[Bytes]>>,
+    /// The reference `compress` flag (default true): see [`Encoded::with_compress`].
+    compress: bool,
 }
 
 impl Encoded {
@@ -32,6 +34,19 @@ impl Encoded {
     /// The binary attachments, sent after the text in this order.
     pub fn attachments(&self) -> &[Bytes] {
         self.attachments.as_deref().unwrap_or_default()
+    }
+
+    /// Whether the packet may be sent compressed (default true).
+    pub fn compress(&self) -> bool {
+        self.compress
+    }
+
+    /// The packet with the reference `compress` flag set: a polling answer
+    /// made only of packets with `compress` false is not HTTP-compressed
+    /// (engineio-proto `Session::send_with`).
+    pub fn with_compress(mut self, compress: bool) -> Encoded {
+        self.compress = compress;
+        self
     }
 
     /// How many Engine.IO messages this packet takes (1 + attachments).
@@ -205,7 +220,7 @@ impl PacketWriter {
         let mut bytes = Bytes::from(self.text);
         bytes.advance(start);
         let attachments = if attachments.is_empty() { None } else { Some(Arc::from(attachments)) };
-        Encoded { text: Str::from_utf8(bytes).unwrap_or_default(), attachments }
+        Encoded { text: Str::from_utf8(bytes).unwrap_or_default(), attachments, compress: true }
     }
 }
 
@@ -259,7 +274,7 @@ impl Packet {
             PacketData::ConnectError(json) => out.push_str(json.as_str()),
         }
         let attachments = if attachments.is_empty() { None } else { Some(Arc::from(attachments)) };
-        Encoded { text: Str::from(out), attachments }
+        Encoded { text: Str::from(out), attachments, compress: true }
     }
 
     /// The exact encoded length when the event name needs no escaping (a

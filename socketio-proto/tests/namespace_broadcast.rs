@@ -169,3 +169,13 @@ fn the_same_ack_id_may_be_pending_on_two_namespaces_of_one_connection() {
     );
     assert_eq!(connection.pending_acks(), 1);
 }
+
+#[test]
+fn a_broadcast_with_compress_false_carries_the_flag_on_its_packet() {
+    let (mut server, ..) = three_clients();
+    let mut options = BroadcastOptions::everyone();
+    options.flags.compress = Some(false);
+    assert!(!server.namespace.broadcast(at(0), "ping", Args::empty(), &options).encoded.compress());
+    let default = BroadcastOptions::everyone();
+    assert!(server.namespace.broadcast(at(0), "ping", Args::empty(), &default).encoded.compress());
+}

@@ -232,3 +232,16 @@ fn events_of_one_polling_post_are_delivered_in_order() {
         .collect();
     assert_eq!(names, vec!["hello", "world"]);
 }
+
+#[test]
+fn a_packet_emitted_with_compress_false_makes_an_uncompressible_polling_answer() {
+    let mut connection = polling_connected(10);
+    let encoded = Packet::event("/", "raw", Args::empty(), None).encode().with_compress(false);
+    connection.emit("/", &encoded).unwrap();
+    connection.handle_poll(T0, RequestId(2));
+    let answer = drain(&mut connection).into_iter().find_map(|output| match output {
+        Output::Engine(engine::Output::Respond { response, .. }) => Some(response),
+        _ => None,
+    });
+    assert_eq!(answer.map(|response| response.compressible), Some(false));
+}

@@ -36,6 +36,11 @@ pub struct ServerConfig {
     /// this many messages of memory. On polling, heartbeat packets are not
     /// counted (at most one is queued).
     pub max_buffered_packets: usize,
+    /// The smallest polling answer the driver compresses, in bytes, when the
+    /// client accepts gzip or deflate (the reference `httpCompression`,
+    /// default 1024); `None` turns HTTP compression off. See
+    /// [`ContentEncoding::negotiate`](super::ContentEncoding::negotiate).
+    pub http_compression_threshold: Option<usize>,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +55,7 @@ impl Default for ServerConfig {
             allow_upgrades: true,
             allow_eio3: false,
             max_buffered_packets: 1024,
+            http_compression_threshold: Some(1024),
         }
     }
 }
@@ -106,6 +112,12 @@ impl ServerConfig {
     /// Sets [`ServerConfig::max_buffered_packets`].
     pub fn with_max_buffered_packets(mut self, packets: usize) -> Self {
         self.max_buffered_packets = packets;
+        self
+    }
+
+    /// Sets [`ServerConfig::http_compression_threshold`].
+    pub fn with_http_compression_threshold(mut self, threshold: Option<usize>) -> Self {
+        self.http_compression_threshold = threshold;
         self
     }
 

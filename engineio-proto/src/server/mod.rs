@@ -31,7 +31,7 @@ mod session;
 
 pub use config::ServerConfig;
 pub use request::{classify, percent_decode, EngineQuery, Handshake, Method, Route, SessionRequest};
-pub use response::{ErrorCode, ErrorResponse, Response, HTML_CONTENT_TYPE, JSON_CONTENT_TYPE};
+pub use response::{ContentEncoding, ErrorCode, ErrorResponse, Response, HTML_CONTENT_TYPE, JSON_CONTENT_TYPE};
 pub use session::{
     CloseReason, Event, Output, PostBody, RequestId, SendError, Session, POLLING_CLOSE_TIMEOUT, WS_CLOSE_NORMAL,
     WS_CLOSE_TOO_BIG,

@@ -183,6 +183,8 @@ pub struct Session {
     lifecycle: Lifecycle,
     /// Packets for the polling transport, waiting for a GET.
     queue: VecDeque<Packet>,
+    /// For each packet of `queue`: whether it may be sent compressed.
+    queue_compress: VecDeque<bool>,
     queued_messages: usize,
     /// Frames handed to the driver for the WebSocket and not yet reported
     /// written ([`Session::handle_frames_written`]).
@@ -211,6 +213,7 @@ impl Session {
             transport: handshake.transport,
             lifecycle: Lifecycle::Open,
             queue: VecDeque::new(),
+            queue_compress: VecDeque::new(),
             queued_messages: 0,
             unwritten_frames: 0,
             parked: None,
@@ -522,13 +525,22 @@ impl Session {
     /// Queues `message` for the client: transmitted at once on WebSocket,
     /// otherwise given to the next (or the parked) GET.
     pub fn send(&mut self, message: Message) -> Result<(), SendError> {
+        self.send_with(message, true)
+    }
+
+    /// [`Session::send`] with the reference `compress` option: a polling
+    /// answer may be compressed (see [`Response::compressible`]) unless every
+    /// packet in it was sent with `compress` false. (WebSocket frames are
+    /// never compressed: the driver has no per-message deflate, which the
+    /// reference also leaves off by default.)
+    pub fn send_with(&mut self, message: Message, compress: bool) -> Result<(), SendError> {
         if self.lifecycle != Lifecycle::Open {
             return Err(SendError::Closed(message));
         }
         if self.send_capacity() == 0 {
             return Err(SendError::BufferFull(message));
         }
-        self.write(Packet::Message(message));
+        self.write_with(Packet::Message(message), compress);
         Ok(())
     }
 
@@ -557,6 +569,7 @@ impl Session {
         self.next_ping = None;
         self.ping_deadline = None;
         self.queue.push_back(Packet::Close);
+        self.queue_compress.push_back(true);
         self.lifecycle = Lifecycle::Closing { deadline: now + POLLING_CLOSE_TIMEOUT };
         self.flush_polling();
     }
@@ -634,6 +647,10 @@ impl Session {
     /// Puts a server packet on the way: transmitted on WebSocket, queued for
     /// polling. Heartbeat packets are not queued twice.
     fn write(&mut self, packet: Packet) {
+        self.write_with(packet, true);
+    }
+
+    fn write_with(&mut self, packet: Packet, compress: bool) {
         if self.transport == TransportKind::WebSocket {
             self.transmit(packet);
             return;
@@ -644,6 +661,7 @@ impl Session {
             _ => {}
         }
         self.queue.push_back(packet);
+        self.queue_compress.push_back(compress);
         self.flush_polling();
     }
 
@@ -662,19 +680,26 @@ impl Session {
         let format = PayloadFormat::for_sending(self.protocol, self.supports_binary, packets);
         let count = payload::fitting_prefix(format, packets, self.config.max_http_buffer_size);
         let batch: Vec<Packet> = self.queue.drain(..count).collect();
+        // Dropping the drain removes the whole range, even where `any` stops early.
+        let compressible = self.queue_compress.drain(..count).any(|compress| compress);
         let sent_messages = batch.iter().filter(|packet| matches!(packet, Packet::Message(_))).count();
         self.queued_messages = self.queued_messages.saturating_sub(sent_messages);
         let closes = batch.contains(&Packet::Close);
-        self.respond_with_packets(request, &batch);
+        self.respond_with_packets_compressible(request, &batch, compressible);
         if closes {
             self.shut(CloseReason::ForcedClose, Farewell::ClosePacket);
         }
     }
 
     fn respond_with_packets(&mut self, request: RequestId, packets: &[Packet]) {
+        self.respond_with_packets_compressible(request, packets, true);
+    }
+
+    fn respond_with_packets_compressible(&mut self, request: RequestId, packets: &[Packet], compressible: bool) {
         let format = PayloadFormat::for_sending(self.protocol, self.supports_binary, packets);
         let body = payload::encode(format, packets);
-        self.respond(request, Response { status: 200, content_type: Some(format.content_type()), body });
+        let content_type = Some(format.content_type());
+        self.respond(request, Response { status: 200, content_type, body, compressible });
     }
 
     fn respond(&mut self, request: RequestId, response: Response) {
@@ -698,6 +723,7 @@ impl Session {
         self.transport = TransportKind::WebSocket;
         self.outputs.push_back(Output::Event(Event::Upgraded));
         self.queued_messages = 0;
+        self.queue_compress.clear();
         while let Some(packet) = self.queue.pop_front() {
             self.transmit(packet);
         }
@@ -720,6 +746,7 @@ impl Session {
         self.next_ping = None;
         self.ping_deadline = None;
         self.queue.clear();
+        self.queue_compress.clear();
         self.queued_messages = 0;
         self.abandon_probe(WS_CLOSE_NORMAL);
         match self.transport {

@@ -2,16 +2,18 @@
 //! classified by `engineio_proto::server::classify`; those for a session
 //! become [`Command`]s to its task, and the answer comes back on a oneshot.
 
+use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use engineio_proto::server::{
-    classify, ErrorResponse, Handshake, Method, PostBody, RequestId, Response, Route, Session, SessionRequest,
+    classify, ContentEncoding, ErrorResponse, Handshake, Method, PostBody, RequestId, Response, Route, Session,
+    SessionRequest,
 };
 use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::{Sid, TransportKind};
-use http::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+use http::header::{HeaderMap, HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
 use http::StatusCode;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Body;
@@ -75,7 +77,7 @@ where
                 return refuse(ErrorResponse::unknown_sid());
             };
             match kind {
-                SessionRequest::Poll => poll(shared, &commands, transport).await,
+                SessionRequest::Poll => poll(shared, &commands, transport, accept_encoding(&request)).await,
                 SessionRequest::Post => post(shared, &commands, transport, request).await,
                 SessionRequest::WebSocket => upgrade(shared, commands, request).await,
             }
@@ -122,7 +124,7 @@ async fn open<B>(
         TransportKind::Polling => {
             let origin = HandshakeOrigin::of(&request, query);
             match open_session(shared, &handshake, origin, None).await {
-                Some(commands) => poll(shared, &commands, TransportKind::Polling).await,
+                Some(commands) => poll(shared, &commands, TransportKind::Polling, accept_encoding(&request)).await,
                 None => plain(StatusCode::INTERNAL_SERVER_ERROR),
             }
         }
@@ -205,10 +207,16 @@ impl Drop for ParkedPoll<'_> {
     }
 }
 
+/// The request's `Accept-Encoding`, for the compression of its answer.
+fn accept_encoding<B>(request: &http::Request<B>) -> Option<HeaderValue> {
+    request.headers().get(ACCEPT_ENCODING).cloned()
+}
+
 async fn poll(
     shared: &Shared,
     commands: &queue::UnboundedSender<Command>,
     transport: TransportKind,
+    accept_encoding: Option<HeaderValue>,
 ) -> http::Response<ResponseBody> {
     let request = RequestId(shared.next_request.fetch_add(1, Ordering::Relaxed));
     let (responder, answer) = oneshot::channel();
@@ -218,7 +226,35 @@ async fn poll(
     let mut parked = ParkedPoll { commands, request, answered: false };
     let answer = answer.await;
     parked.answered = true;
-    respond(answer.unwrap_or_else(|_| ErrorResponse::unknown_sid().to_response()))
+    let answer = answer.unwrap_or_else(|_| ErrorResponse::unknown_sid().to_response());
+    let accept_encoding = accept_encoding.as_ref().and_then(|value| value.to_str().ok());
+    let threshold = shared.options.config.http_compression_threshold;
+    match ContentEncoding::negotiate(accept_encoding, &answer, threshold) {
+        Some(coding) => respond_compressed(answer, coding),
+        None => respond(answer),
+    }
+}
+
+/// A polling answer compressed with `coding` (the reference
+/// `httpCompression`); sent as is if compressing fails.
+fn respond_compressed(mut answer: Response, coding: ContentEncoding) -> http::Response<ResponseBody> {
+    let compressed = match coding {
+        ContentEncoding::Gzip => {
+            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(&answer.body).and_then(|()| encoder.finish())
+        }
+        ContentEncoding::Deflate => {
+            let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(&answer.body).and_then(|()| encoder.finish())
+        }
+    };
+    let Ok(compressed) = compressed else {
+        return respond(answer);
+    };
+    answer.body = Bytes::from(compressed);
+    let mut response = respond(answer);
+    response.headers_mut().insert(CONTENT_ENCODING, HeaderValue::from_static(coding.as_str()));
+    response
 }
 
 async fn post<B>(
@@ -289,7 +325,7 @@ async fn upgrade<B>(
 fn refusal(error: &ErrorResponse, websocket_upgrade: bool) -> http::Response<ResponseBody> {
     if websocket_upgrade {
         let body = Bytes::copy_from_slice(error.message().as_bytes());
-        respond(Response { status: 400, content_type: Some("text/html"), body })
+        respond(Response::new(400, Some("text/html"), body))
     } else {
         respond(error.to_response())
     }
@@ -298,7 +334,7 @@ fn refusal(error: &ErrorResponse, websocket_upgrade: bool) -> http::Response<Res
 /// The CORS preflight answer: `204` with the allowed origin, the Engine.IO
 /// methods, and the headers the browser asked for.
 fn preflight<B>(shared: &Shared, request: &http::Request<B>) -> http::Response<ResponseBody> {
-    let mut response = respond(Response { status: 204, content_type: None, body: Bytes::new() });
+    let mut response = respond(Response::new(204, None, Bytes::new()));
     shared.options.cors.apply_preflight(request.headers(), response.headers_mut());
     response
 }

@@ -61,6 +61,17 @@ impl BroadcastOperator {
         self
     }
 
+    /// Whether the packet may be compressed (the reference `compress`,
+    /// default true): a polling answer made only of packets with `false` is
+    /// sent without HTTP compression (see
+    /// [`SocketIoBuilder::http_compression_threshold`](super::SocketIoBuilder::http_compression_threshold)).
+    /// WebSocket frames are never compressed (no per-message deflate; the
+    /// reference leaves it off by default too).
+    pub fn compress(mut self, compress: bool) -> BroadcastOperator {
+        self.options = self.options.compress(compress);
+        self
+    }
+
     /// How long [`BroadcastOperator::emit_with_ack`] waits for the answers.
     pub fn timeout(mut self, timeout: Duration) -> BroadcastOperator {
         self.options = self.options.timeout(timeout);
@@ -158,7 +169,7 @@ impl RemoteSocket {
     /// Emits `event` with one argument to the socket.
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), EmitError> {
         let args = Args::from_tuple(&(value,)).map_err(EmitError::Serialize)?;
-        self.namespace.emit_to(&self.id, &self.commands, event, args)
+        self.namespace.emit_to(&self.id, &self.commands, event, args, true)
     }
 
     /// Makes the socket join `room`.

@@ -399,6 +399,15 @@ impl SocketIoBuilder {
         self
     }
 
+    /// The smallest polling answer compressed with gzip or deflate for a
+    /// client that accepts it (the reference `httpCompression.threshold`,
+    /// default 1024 bytes); `None` turns HTTP compression off. Packets sent
+    /// with `compress(false)` do not count toward compressing an answer.
+    pub fn http_compression_threshold(mut self, threshold: Option<usize>) -> SocketIoBuilder {
+        self.engine.config = self.engine.config.with_http_compression_threshold(threshold);
+        self
+    }
+
     /// Whether Engine.IO 3 (Socket.IO v2) clients are served (default no).
     pub fn allow_eio3(mut self, allow: bool) -> SocketIoBuilder {
         self.engine.config = self.engine.config.with_eio3(allow);

@@ -269,10 +269,11 @@ impl NamespaceShared {
         commands: &queue::UnboundedSender<SessionCommand>,
         event: &str,
         args: Args,
+        compress: bool,
     ) -> Result<(), EmitError> {
         let now = self.runtime.now();
         let mut state = self.lock();
-        let encoded = state.rooms.socket_emit(now, socket, event.to_owned(), args);
+        let encoded = state.rooms.socket_emit(now, socket, event.to_owned(), args).with_compress(compress);
         let command = Command::Emit { namespace: self.name.clone(), encoded };
         commands.send(SessionCommand::SocketIo(command)).map_err(|_| EmitError::Closed)
     }

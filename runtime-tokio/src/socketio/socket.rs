@@ -270,9 +270,13 @@ impl Socket {
 
     /// Emits `event` with `args` as they are to this client.
     pub fn emit_args(&self, event: &str, args: Args) -> Result<(), EmitError> {
+        self.emit_args_compressed(event, args, true)
+    }
+
+    fn emit_args_compressed(&self, event: &str, args: Args, compress: bool) -> Result<(), EmitError> {
         self.notify_outgoing(event, &args);
         let parts = &self.inner.parts;
-        parts.namespace.emit_to(&parts.id, &parts.commands, event, args)
+        parts.namespace.emit_to(&parts.id, &parts.commands, event, args, compress)
     }
 
     fn notify_outgoing(&self, event: &str, args: &Args) {
@@ -286,13 +290,23 @@ impl Socket {
     /// (the reference `socket.volatile.emit`): dropped otherwise, and never
     /// kept for connection state recovery.
     pub fn volatile(&self) -> SocketOperator {
-        SocketOperator { socket: self.clone(), volatile: false, timeout: None }.volatile()
+        self.operator().volatile()
     }
 
     /// An emit with ack to this client that waits at most `timeout` (the
     /// reference `socket.timeout(ms).emit(…, callback)`).
     pub fn timeout(&self, timeout: Duration) -> SocketOperator {
-        SocketOperator { socket: self.clone(), volatile: false, timeout: None }.timeout(timeout)
+        self.operator().timeout(timeout)
+    }
+
+    /// An emit to this client with the reference `compress` flag (see
+    /// [`BroadcastOperator::compress`]).
+    pub fn compress(&self, compress: bool) -> SocketOperator {
+        self.operator().compress(compress)
+    }
+
+    fn operator(&self) -> SocketOperator {
+        SocketOperator { socket: self.clone(), volatile: false, timeout: None, compress: true }
     }
 
     /// Emits `event` with one argument and waits for the client's answer
@@ -309,7 +323,7 @@ impl Socket {
 
     /// Emits `event` with `args` as they are and waits for the answer, at most `timeout`.
     pub async fn emit_args_with_ack(&self, event: &str, args: Args, timeout: Duration) -> Result<Args, AckError> {
-        self.emit_args_with_optional_timeout(event, args, Some(timeout)).await
+        self.emit_args_with_optional_timeout(event, args, Some(timeout), true).await
     }
 
     /// Emits with an ack that waits at most `timeout`, or until answered or disconnected.
@@ -318,10 +332,12 @@ impl Socket {
         event: &str,
         args: Args,
         timeout: Option<Duration>,
+        compress: bool,
     ) -> Result<Args, AckError> {
         self.notify_outgoing(event, &args);
         let namespace = self.inner.parts.namespace.name.clone();
         let (ack_id, encoded) = self.inner.parts.namespace.lock().rooms.socket_emit_with_ack(event.to_owned(), args);
+        let encoded = encoded.with_compress(compress);
         let (responder, answer) = oneshot::channel();
         let command = Command::EmitWithAck { namespace, encoded, ack_id, timeout, responder };
         self.command(command).map_err(AckError::Send)?;
@@ -400,13 +416,15 @@ impl Socket {
 }
 
 /// An emit to one socket with flags (the reference `socket.volatile`,
-/// `socket.timeout(ms)`), made by [`Socket::volatile`] and [`Socket::timeout`].
+/// `socket.timeout(ms)`, `socket.compress(bool)`), made by [`Socket::volatile`],
+/// [`Socket::timeout`] and [`Socket::compress`].
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct SocketOperator {
     socket: Socket,
     volatile: bool,
     timeout: Option<Duration>,
+    compress: bool,
 }
 
 impl SocketOperator {
@@ -422,6 +440,12 @@ impl SocketOperator {
         self
     }
 
+    /// Sets the reference `compress` flag (see [`BroadcastOperator::compress`]).
+    pub fn compress(mut self, compress: bool) -> SocketOperator {
+        self.compress = compress;
+        self
+    }
+
     /// Emits `event` with one argument.
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), EmitError> {
         let args = Args::from_tuple(&(value,)).map_err(EmitError::Serialize)?;
@@ -431,11 +455,11 @@ impl SocketOperator {
     /// Emits `event` with `args` as they are.
     pub fn emit_args(&self, event: &str, args: Args) -> Result<(), EmitError> {
         if !self.volatile {
-            return self.socket.emit_args(event, args);
+            return self.socket.emit_args_compressed(event, args, self.compress);
         }
         self.socket.notify_outgoing(event, &args);
         let parts = &self.socket.inner.parts;
-        let options = BroadcastOptions::everyone().to(&parts.id).volatile();
+        let options = BroadcastOptions::everyone().to(&parts.id).volatile().compress(self.compress);
         let now = parts.namespace.runtime.now();
         // Encoded (and not recorded, being volatile) by the namespace, under its lock.
         let encoded = parts.namespace.lock().rooms.broadcast(now, event.to_owned(), args, &options).encoded;
@@ -453,7 +477,7 @@ impl SocketOperator {
 
     /// [`SocketOperator::emit_with_ack`] with `args` as they are.
     pub async fn emit_args_with_ack(&self, event: &str, args: Args) -> Result<Args, AckError> {
-        self.socket.emit_args_with_optional_timeout(event, args, self.timeout).await
+        self.socket.emit_args_with_optional_timeout(event, args, self.timeout, self.compress).await
     }
 }
 

@@ -637,7 +637,7 @@ impl Connection {
             return Err(EmitError::BufferFull);
         }
         for message in encoded.messages() {
-            match self.engine.send(message) {
+            match self.engine.send_with(message, encoded.compress()) {
                 Ok(()) => {}
                 Err(SendError::Closed(_)) => return Err(EmitError::Closed),
                 Err(SendError::BufferFull(_)) => return Err(EmitError::BufferFull),

@@ -334,7 +334,9 @@ impl<D> Namespace<D> {
         timeout: Duration,
     ) -> BroadcastPlan<'_> {
         let ack_id = self.next_ack_id();
-        let encoded = Packet::event(self.name.clone(), name, args, Some(ack_id)).encode();
+        let encoded = Packet::event(self.name.clone(), name, args, Some(ack_id))
+            .encode()
+            .with_compress(options.flags.compress.unwrap_or(true));
         self.planner.select_into(&self.rooms, options, &mut self.targets);
         let target_ids = self.targets.iter().filter_map(|&key| self.rooms.id_of(key)).cloned();
         self.acks.start(ack_id, target_ids, now + timeout);
@@ -423,15 +425,16 @@ impl<D> Namespace<D> {
     /// packet, appends a fresh offset first and stores the result.
     fn encode_event(&mut self, now: Instant, name: EventName, args: Args, options: &BroadcastOptions) -> Encoded {
         let packet = Packet::event(self.name.clone(), name, args, None);
+        let compress = options.flags.compress.unwrap_or(true);
         let Some(store) = self.recovery.as_mut().filter(|_| is_recordable(&packet, &options.flags)) else {
-            return packet.encode();
+            return packet.encode().with_compress(compress);
         };
         let offset = store.next_offset(now);
         let mut packet = packet;
         if let PacketData::Event(event) = &mut packet.data {
             event.arguments = append_offset(&event.arguments, &offset);
         }
-        let encoded = packet.encode();
+        let encoded = packet.encode().with_compress(compress);
         // The generator never repeats an offset within a store; a refusal
         // would only mean the packet is not replayed.
         let _ = store.record_packet(offset, encoded.clone(), options, now);
