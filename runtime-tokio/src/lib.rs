@@ -44,6 +44,8 @@
 pub mod client;
 pub mod engine;
 mod io_compat;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod runtime;
 pub mod socketio;
 #[cfg(feature = "tokio")]

@@ -55,6 +55,7 @@
 //! # }
 //! ```
 
+mod adapter;
 mod broadcast;
 mod data;
 mod dynamic;
@@ -77,6 +78,10 @@ use socketio_proto::server::{Connection, NamespaceConfig, ServerConfig};
 use socketio_proto::Json;
 use tokio::sync::mpsc;
 
+pub use adapter::{
+    Adapter, AdapterError, AdapterFuture, InMemoryAdapter, LocalNamespace, NamespaceAdapter, RemoteAcks,
+    RemoteSocketDetails, ServerSideAck, ServerSideEvent,
+};
 pub use broadcast::{BroadcastOperator, RemoteSocket};
 pub use dynamic::{ParentBroadcastOperator, ParentNamespaceRef};
 pub use error::{AckError, BroadcastAckError, ConnectError, EmitError};
@@ -111,6 +116,8 @@ pub(crate) struct ServerState {
     parents: RwLock<Vec<Arc<ParentNamespace>>>,
     /// Whether a child namespace is forgotten once it has no socket.
     cleanup_empty_children: bool,
+    /// Carries each namespace's operations to the other servers of a cluster.
+    adapter: Arc<dyn Adapter>,
 }
 
 impl ServerState {
@@ -121,7 +128,8 @@ impl ServerState {
     /// Makes namespace `name` and starts its timer task.
     fn create_namespace(&self, name: &str, on_connection: ConnectionHandler) -> Arc<NamespaceShared> {
         let runtime = Arc::clone(&self.runtime);
-        let (shared, timers) = NamespaceShared::new(name, &self.namespace_config, on_connection, runtime);
+        let (shared, timers) =
+            NamespaceShared::new(name, &self.namespace_config, on_connection, runtime, &*self.adapter);
         self.runtime.spawn(timers);
         shared
     }
@@ -253,7 +261,11 @@ impl HandlerTask {
                 AppEvent::Connected { namespace, socket_id, recovered } => {
                     let Some(shared) = self.server.namespace(namespace.as_str()) else { continue };
                     let Some(handshake) = self.handshakes.remove(&namespace) else { continue };
-                    let data = shared.lock().sockets.get(&socket_id).map(|entry| entry.data.clone());
+                    let data = {
+                        let mut state = shared.lock();
+                        state.handshakes.insert(socket_id.clone(), Arc::clone(&handshake));
+                        state.sockets.get(&socket_id).map(|entry| entry.data.clone())
+                    };
                     let socket = Socket::new(SocketParts {
                         id: socket_id,
                         namespace: Arc::clone(&shared),
@@ -277,6 +289,9 @@ impl HandlerTask {
                 }
                 AppEvent::Disconnected { namespace, reason } => {
                     if let Some(socket) = self.sockets.remove(&namespace) {
+                        if let Some(shared) = self.server.namespace(namespace.as_str()) {
+                            shared.lock().handshakes.remove(socket.id());
+                        }
                         socket.disconnected(reason).await;
                     }
                 }
@@ -339,6 +354,7 @@ pub struct SocketIoBuilder {
     config: ServerConfig,
     namespace_config: NamespaceConfig,
     cleanup_empty_children: bool,
+    adapter: Arc<dyn Adapter>,
 }
 
 impl Default for SocketIoBuilder {
@@ -348,6 +364,7 @@ impl Default for SocketIoBuilder {
             config: ServerConfig::default(),
             namespace_config: NamespaceConfig::default(),
             cleanup_empty_children: false,
+            adapter: Arc::new(InMemoryAdapter),
         }
     }
 }
@@ -418,6 +435,17 @@ impl SocketIoBuilder {
         self
     }
 
+    /// The adapter that makes the namespaces of several servers act as one
+    /// (default [`InMemoryAdapter`]: this server only); for instance
+    /// `runtime_tokio::redis::RedisAdapter` (feature `redis`). Broadcasts,
+    /// `sockets_join`/`sockets_leave`, `disconnect_sockets`, broadcast acks,
+    /// [`BroadcastOperator::fetch_sockets_everywhere`] and server-side
+    /// emits then reach every server, unless `local`.
+    pub fn adapter(mut self, adapter: impl Adapter) -> SocketIoBuilder {
+        self.adapter = Arc::new(adapter);
+        self
+    }
+
     /// Cross-origin rules for browsers (default: any origin, no credentials).
     pub fn cors(mut self, cors: crate::engine::Cors) -> SocketIoBuilder {
         self.engine = self.engine.with_cors(cors);
@@ -455,6 +483,7 @@ impl SocketIoBuilder {
             namespaces: RwLock::new(HashMap::new()),
             parents: RwLock::new(Vec::new()),
             cleanup_empty_children: self.cleanup_empty_children,
+            adapter: self.adapter,
         });
         let engine = EngineServer::for_socketio(self.engine, runtime, Arc::clone(&state));
         SocketIo { engine, state }
@@ -526,7 +555,8 @@ impl SocketIo {
         let shared = self.state.namespace("/").unwrap_or_else(|| {
             // Its timer task is never started: it can have no socket, hence no deadline.
             let handler: ConnectionHandler = Arc::new(|_socket| Box::pin(async {}));
-            NamespaceShared::new("/", &self.state.namespace_config, handler, Arc::clone(&self.state.runtime)).0
+            let runtime = Arc::clone(&self.state.runtime);
+            NamespaceShared::new("/", &self.state.namespace_config, handler, runtime, &InMemoryAdapter).0
         });
         NamespaceRef { shared }
     }

@@ -1,0 +1,182 @@
+//! What the cluster tests share: a real `redis-server` of their own on a
+//! free loopback port, our servers with the Redis adapter, our client, and
+//! waiting for conditions.
+
+#![allow(dead_code)]
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::Stdio;
+use std::time::Duration;
+
+use runtime_tokio::client::{AckResponder, Client, ClientSocket};
+use runtime_tokio::redis::{RedisAdapter, RedisAdapterConfig};
+use runtime_tokio::socketio::{Socket, SocketIo};
+use serde::Deserialize;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+use tokio::time::{sleep, timeout, Instant};
+
+/// How long any single wait of these tests may take.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// A port free right now on the loopback interface.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("a bound address").port()
+}
+
+/// A `redis-server` of the test's own (no persistence), killed on drop.
+pub struct RedisServer {
+    child: Child,
+    /// The port it listens on.
+    pub port: u16,
+}
+
+impl RedisServer {
+    /// Starts `redis-server` on a free port and waits until it answers PING.
+    pub async fn start() -> RedisServer {
+        RedisServer::start_on(free_port()).await
+    }
+
+    /// Starts `redis-server` on `port` and waits until it answers PING.
+    pub async fn start_on(port: u16) -> RedisServer {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server is installed (scripts/test-all.sh installs the Debian package)");
+        let server = RedisServer { child, port };
+        wait_for(|| async { ping(port).await }).await;
+        server
+    }
+
+    /// The URL clients connect to.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Kills the server (`kill -9`) and waits until it is gone.
+    pub async fn kill(mut self) -> u16 {
+        self.child.kill().await.expect("redis-server can be killed");
+        self.port
+    }
+}
+
+/// Whether Redis on `port` answers PING.
+async fn ping(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)).await else { return false };
+    if stream.write_all(b"PING\r\n").await.is_err() {
+        return false;
+    }
+    let mut line = String::new();
+    let mut reader = BufReader::new(stream);
+    matches!(timeout(Duration::from_secs(1), reader.read_line(&mut line)).await, Ok(Ok(_)) if line.starts_with("+PONG"))
+}
+
+/// Waits until `condition` holds, checking every 50 ms, at most [`WAIT`].
+pub async fn wait_for<F, Fut>(mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !condition().await {
+        assert!(start.elapsed() < WAIT, "condition not met within {WAIT:?}");
+        sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The CONNECT payload of the test clients: the rooms to join.
+#[derive(Deserialize)]
+struct JoinRooms {
+    rooms: Vec<String>,
+}
+
+/// One of our servers with the Redis adapter at `redis_url`: on `/`, each
+/// socket joins the rooms of its auth `{"rooms": […]}` and keeps
+/// `{"server": name}` as its data.
+pub async fn rust_server(redis_url: &str, name: &str) -> (SocketAddr, SocketIo) {
+    let config = RedisAdapterConfig::default().with_requests_timeout(Duration::from_secs(2));
+    let adapter = RedisAdapter::connect(redis_url, config).await.expect("Redis answers");
+    let builder = SocketIo::builder().adapter(adapter);
+    let (addr, io) = runtime_tokio::tokio::bind_socketio("127.0.0.1:0", builder).await.expect("binds");
+    let server_name = name.to_owned();
+    io.ns("/", move |socket: Socket| {
+        let server_name = server_name.clone();
+        async move {
+            if let Some(auth) = socket.handshake().auth::<JoinRooms>() {
+                for room in auth.rooms {
+                    socket.join(&room);
+                }
+            }
+            socket.set_data(serde_json::json!({ "server": server_name }));
+        }
+    });
+    (addr, io)
+}
+
+/// Waits until `io`'s `/` counts `servers` servers in the cluster.
+pub async fn wait_for_servers(io: &SocketIo, servers: usize) {
+    let namespace = io.sockets();
+    wait_for(|| {
+        let namespace = namespace.clone();
+        async move { namespace.server_count().await.ok() == Some(servers) }
+    })
+    .await;
+}
+
+/// One of our clients on `/` of `addr`, in `rooms`: the `news` it receives
+/// come out of the receiver; it acks `question` with `answer`.
+pub struct TestClient {
+    /// The client (dropped: disconnected).
+    pub client: Client,
+    /// Its socket on `/`.
+    pub socket: ClientSocket,
+    /// Each `news` argument received.
+    pub news: mpsc::UnboundedReceiver<String>,
+}
+
+impl TestClient {
+    /// Connects and waits until `/` is joined.
+    pub async fn connect(addr: SocketAddr, rooms: &[&str], answer: &str) -> TestClient {
+        let client = Client::builder(&format!("http://{addr}"))
+            .auth(serde_json::json!({ "rooms": rooms }))
+            .build()
+            .expect("the client starts");
+        let socket = client.socket("/");
+        let (sender, news) = mpsc::unbounded_channel();
+        socket.on("news", move |(text,): (String,), _ack: Option<AckResponder>| {
+            let _ = sender.send(text);
+        });
+        let answer = answer.to_owned();
+        socket.on("question", move |_: serde_json::Value, ack: Option<AckResponder>| {
+            if let Some(ack) = ack {
+                let _ = ack.send(&answer);
+            }
+        });
+        timeout(WAIT, socket.connect()).await.expect("connects in time").expect("joins /");
+        TestClient { client, socket, news }
+    }
+
+    /// The next `news`, within [`WAIT`].
+    pub async fn next_news(&mut self) -> String {
+        timeout(WAIT, self.news.recv()).await.expect("news in time").expect("the client is running")
+    }
+
+    /// Every `news` received within `window`.
+    pub async fn news_within(&mut self, window: Duration) -> Vec<String> {
+        let mut all = Vec::new();
+        let _ = timeout(window, async {
+            while let Some(text) = self.news.recv().await {
+                all.push(text);
+            }
+        })
+        .await;
+        all
+    }
+}
