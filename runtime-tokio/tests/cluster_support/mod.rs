@@ -180,3 +180,86 @@ impl TestClient {
         all
     }
 }
+
+/// A node peer under `interop/` (a server or clients) that prints one JSON
+/// object per stdout line and reads commands on stdin; killed on drop.
+pub struct NodePeer {
+    child: Child,
+    stdin: tokio::process::ChildStdin,
+    lines: mpsc::UnboundedReceiver<serde_json::Value>,
+}
+
+impl NodePeer {
+    /// Starts `node interop/SCRIPT args…`.
+    pub fn start(script: &str, args: &[String]) -> NodePeer {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop");
+        assert!(
+            dir.join("node_modules").join("@socket.io").join("redis-adapter").exists(),
+            "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
+        );
+        let mut child = Command::new("node")
+            .arg(dir.join(script))
+            .args(args)
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node is on the PATH");
+        let stdin = child.stdin.take().expect("stdin is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, lines) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                if let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) {
+                    let _ = sender.send(value);
+                }
+            }
+        });
+        NodePeer { child, stdin, lines }
+    }
+
+    /// Sends one JSON command line.
+    pub async fn send(&mut self, command: serde_json::Value) {
+        let line = format!("{command}\n");
+        self.stdin.write_all(line.as_bytes()).await.expect("the peer reads its stdin");
+    }
+
+    /// The next line `pick` accepts (earlier lines are dropped), within [`WAIT`].
+    pub async fn next(&mut self, mut pick: impl FnMut(&serde_json::Value) -> bool) -> serde_json::Value {
+        let found = timeout(WAIT, async {
+            while let Some(line) = self.lines.recv().await {
+                assert!(line.get("fatal").is_none(), "the node peer failed: {line}");
+                if pick(&line) {
+                    return Some(line);
+                }
+            }
+            None
+        })
+        .await;
+        match found {
+            Ok(Some(line)) => line,
+            Ok(None) => panic!("the node peer exited"),
+            Err(_) => panic!("the node peer printed no expected line within {WAIT:?}"),
+        }
+    }
+
+    /// Every line printed within `window`.
+    pub async fn lines_within(&mut self, window: Duration) -> Vec<serde_json::Value> {
+        let mut lines = Vec::new();
+        let _ = timeout(window, async {
+            while let Some(line) = self.lines.recv().await {
+                lines.push(line);
+            }
+        })
+        .await;
+        lines
+    }
+
+    /// Kills the process (`kill -9`).
+    pub async fn kill(mut self) {
+        self.child.kill().await.expect("the node peer can be killed");
+    }
+}

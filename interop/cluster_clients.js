@@ -1,0 +1,27 @@
+// `socket.io-client` 4.8.1 clients for the mixed-cluster tests
+// (runtime-tokio/tests/cluster_mixed.rs), each on one server of the cluster.
+//
+// Usage: node cluster_clients.js NAME=URL=ROOM,ROOM …
+// Each client joins `/` with auth `{rooms}`, prints `{"ready": NAME}` once
+// connected, `{"client": NAME, "news": ARG}` for each `news` event, and acks
+// each `question` with its NAME. Exits when stdin closes.
+"use strict";
+
+const { io } = require("socket.io-client");
+
+const print = (value) => process.stdout.write(JSON.stringify(value) + "\n");
+
+for (const spec of process.argv.slice(2)) {
+  const [name, url, rooms] = spec.split("=");
+  const socket = io(url, {
+    auth: { rooms: rooms ? rooms.split(",") : [] },
+    transports: ["websocket"],
+    reconnection: false,
+  });
+  socket.on("connect", () => print({ ready: name, id: socket.id }));
+  socket.on("news", (arg) => print({ client: name, news: arg }));
+  socket.on("question", (_arg, callback) => callback(name));
+  socket.on("connect_error", (error) => print({ client: name, connectError: error.message }));
+}
+process.stdin.resume();
+process.stdin.on("end", () => process.exit(0));
