@@ -351,3 +351,93 @@ proptest! {
         prop_assert_eq!(decoded.encode().expect("encodes again"), encoded);
     }
 }
+
+/// Real traffic of a node cluster (see the header of `captured.txt`).
+const CAPTURED: &str = include_str!("captured.txt");
+
+/// The captured messages as (channel, payload).
+fn captured() -> Vec<(&'static str, Bytes)> {
+    CAPTURED
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(channel, payload)| (channel, hex(payload)))
+        .collect()
+}
+
+#[test]
+fn every_captured_message_of_a_node_cluster_decodes_and_encodes_back_byte_for_byte() {
+    let channels = Channels::new(DEFAULT_PREFIX, "/");
+    let messages = captured();
+    assert_eq!(messages.len(), 15);
+    for (channel, payload) in messages {
+        let encoded = if channel == channels.request {
+            Request::decode(&payload).map(|request| request.encode())
+        } else if channel == channels.response {
+            Response::decode(&payload).map(|response| response.encode())
+        } else {
+            assert!(channels.room_of(channel).is_some(), "{channel}");
+            BroadcastMessage::decode(&payload).map(|message| {
+                let packet = &message.packet;
+                BroadcastMessage::encode(&message.uid, &packet.namespace, &packet.event, &packet.args, &message.options)
+            })
+        };
+        let encoded = encoded.unwrap_or_else(|error| panic!("{channel}: {error}")).expect("encodes");
+        assert_eq!(encoded, payload, "{channel}: {}", String::from_utf8_lossy(&payload));
+    }
+}
+
+#[test]
+fn captured_requests_read_as_the_operations_the_node_server_made() {
+    let requests: Vec<Request> = captured()
+        .into_iter()
+        .filter(|(channel, _)| *channel == "socket.io-request#/#")
+        .map(|(_, payload)| Request::decode(&payload).expect("decodes"))
+        .collect();
+    let kinds: Vec<&str> = requests
+        .iter()
+        .map(|request| match request {
+            Request::BroadcastWithAck { .. } => "broadcast with ack",
+            Request::FetchSockets { .. } => "fetch",
+            Request::ServerSideEmit { request_id: None, .. } => "server-side emit",
+            Request::ServerSideEmit { .. } => "server-side emit with ack",
+            Request::SocketsJoin { .. } => "join",
+            Request::SocketsLeave { .. } => "leave",
+            Request::AllRooms { .. } => "all rooms",
+            Request::DisconnectSockets { close: true, .. } => "disconnect and close",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "broadcast with ack",
+            "fetch",
+            "server-side emit",
+            "server-side emit with ack",
+            "join",
+            "leave",
+            "all rooms",
+            "disconnect and close"
+        ]
+    );
+    let Some(Request::SocketsJoin { options, rooms, .. }) = requests.get(4) else { panic!("a join") };
+    assert_eq!((options.rooms.as_slice(), rooms.as_slice()), (&["room1".into()][..], &["room3".into()][..]));
+}
+
+#[test]
+fn a_captured_fetch_answer_carries_the_socket_handshake_rooms_and_data() {
+    let answer = captured()
+        .into_iter()
+        .map(|(_, payload)| payload)
+        .find_map(|payload| match Response::decode(&payload) {
+            Ok(Response::FetchSockets { sockets, .. }) => Some(sockets),
+            _ => None,
+        })
+        .expect("a fetch answer");
+    let [socket] = answer.as_slice() else { panic!("one socket") };
+    assert_eq!(socket.rooms[1], "room1");
+    assert_eq!(socket.data.as_str(), r#"{"name":"b1"}"#);
+    let handshake: serde_json::Value = socket.handshake.to_owned_value().expect("json");
+    assert_eq!(handshake["query"]["EIO"], "4");
+}
