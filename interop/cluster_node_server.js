@@ -29,6 +29,8 @@ async function main() {
     }
     socket.data = { server: name };
   });
+  // Never acked: a request waiting on this server only ends with its timeout.
+  io.on("slow", (arg) => print({ slowEvent: arg }));
   io.on("hello", (arg, callback) => {
     print({ serverSideEvent: arg });
     if (typeof callback === "function") {

@@ -192,3 +192,28 @@ async fn broadcast_acks_are_gathered_from_clients_on_the_other_servers() {
     names.sort();
     assert_eq!(names, ["on_a", "on_b", "on_node"], "{line}");
 }
+
+#[tokio::test]
+async fn a_node_server_killed_mid_request_makes_it_time_out_and_the_others_keep_serving() {
+    let mut cluster = Cluster::start().await;
+    let mut clients = cluster.clients(&[("on_b", 1, &[])]).await;
+    cluster.rust[1].1.sockets().on_server_side_emit(|event| {
+        if let Some(ack) = event.ack {
+            ack.send(None);
+        }
+    });
+    let namespace = cluster.rust[0].1.sockets();
+    let request = tokio::spawn(async move { namespace.server_side_emit_with_ack("slow", &1).await });
+    cluster.node.next(|line| line.get("slowEvent").is_some()).await;
+    let Cluster { node, rust, _redis, .. } = cluster;
+    node.kill().await;
+    let error = tokio::time::timeout(WAIT, request).await.expect("ends in time").expect("runs").expect_err("times out");
+    assert_eq!(
+        error.to_string(),
+        "timeout reached while waiting for serverSideEmit: 1 of 2 servers answered",
+        "the error says what was waited for and who answered"
+    );
+    wait_for_servers(&rust[0].1, 2).await;
+    rust[0].1.emit("news", "still serving").expect("emits");
+    assert_eq!(news_by_client(&mut clients, QUIET).await, news(&[("on_b", &["still serving"])]));
+}
