@@ -1,7 +1,9 @@
 // `socket.io-client` 4.8.1 clients for the mixed-cluster tests
 // (runtime-tokio/tests/cluster_mixed.rs), each on one server of the cluster.
 //
-// Usage: node cluster_clients.js NAME=URL=ROOM,ROOM …
+// Usage: node cluster_clients.js [--polling] NAME=URL=ROOM,ROOM …
+// WebSocket only by default; with `--polling`, long-polling only, keeping
+// cookies (`withCredentials`) as a browser would, for a sticky load balancer.
 // Each client joins `/` with auth `{rooms}`, prints `{"ready": NAME}` once
 // connected, `{"client": NAME, "news": ARG}` for each `news` event, and acks
 // each `question` with its NAME. Exits when stdin closes.
@@ -11,11 +13,13 @@ const { io } = require("socket.io-client");
 
 const print = (value) => process.stdout.write(JSON.stringify(value) + "\n");
 
-for (const spec of process.argv.slice(2)) {
+const polling = process.argv[2] === "--polling";
+for (const spec of process.argv.slice(polling ? 3 : 2)) {
   const [name, url, rooms] = spec.split("=");
   const socket = io(url, {
     auth: { rooms: rooms ? rooms.split(",") : [] },
-    transports: ["websocket"],
+    transports: polling ? ["polling"] : ["websocket"],
+    withCredentials: polling,
     reconnection: false,
   });
   socket.on("connect", () => print({ ready: name, id: socket.id }));

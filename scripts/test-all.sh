@@ -38,20 +38,22 @@ no_std_proof() {
     fi
 }
 
-# The cluster tests start their own redis-server (Debian package `redis-server`);
-# install it when missing, with sudo only when not root.
-install_redis() {
-    if command -v redis-server >/dev/null; then
-        redis-server --version
-        return
+# The cluster tests start their own redis-server and haproxy (Debian packages
+# `redis-server`, `haproxy`); install the missing ones, with sudo only when not root.
+install_cluster_tools() {
+    local missing=()
+    command -v redis-server >/dev/null || missing+=(redis-server)
+    command -v haproxy >/dev/null || missing+=(haproxy)
+    if [[ ${#missing[@]} -gt 0 ]]; then
+        local sudo=()
+        if [[ $(id -u) -ne 0 ]]; then
+            sudo=(sudo)
+        fi
+        "${sudo[@]}" apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
     fi
-    local sudo=()
-    if [[ $(id -u) -ne 0 ]]; then
-        sudo=(sudo)
-    fi
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq redis-server
     redis-server --version
+    haproxy -v | head -1
 }
 
 fuzz_smoke() {
@@ -68,7 +70,7 @@ step "cargo clippy" cargo clippy --workspace --all-targets --all-features -- -D 
 # interop/package-lock.json; PyPI: python-socketio, pinned in
 # interop/python/requirements.txt), installed before `cargo test`.
 step "install peers" npm ci --prefix interop --no-audit --no-fund
-step "install redis-server" install_redis
+step "install redis-server and haproxy" install_cluster_tools
 step "install python peers" python3 -m pip install -q -r interop/python/requirements.txt
 step "cargo test" cargo test --workspace --all-features
 step "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
