@@ -20,8 +20,8 @@ async fn a_broadcast_from_one_server_reaches_every_client_of_every_server_once()
     let (addr_a, io_a) = rust_server(&redis.url(), "a").await;
     let (addr_b, io_b) = rust_server(&redis.url(), "b").await;
     wait_for_servers(&io_a, 2).await;
-    let mut on_a = TestClient::connect(addr_a, &[], "").await;
-    let mut on_b = TestClient::connect(addr_b, &[], "").await;
+    let mut on_a = TestClient::connect(addr_a, &[], None).await;
+    let mut on_b = TestClient::connect(addr_b, &[], None).await;
     io_a.emit("news", "from a").expect("emits");
     io_b.emit("news", "from b").expect("emits");
     for client in [&mut on_a, &mut on_b] {
@@ -37,10 +37,10 @@ async fn rooms_and_except_select_clients_on_both_servers() {
     let (addr_a, io_a) = rust_server(&redis.url(), "a").await;
     let (addr_b, io_b) = rust_server(&redis.url(), "b").await;
     wait_for_servers(&io_b, 2).await;
-    let mut red_a = TestClient::connect(addr_a, &["red"], "").await;
-    let mut red_blue_b = TestClient::connect(addr_b, &["red", "blue"], "").await;
-    let mut red_b = TestClient::connect(addr_b, &["red"], "").await;
-    let mut none_b = TestClient::connect(addr_b, &[], "").await;
+    let mut red_a = TestClient::connect(addr_a, &["red"], None).await;
+    let mut red_blue_b = TestClient::connect(addr_b, &["red", "blue"], None).await;
+    let mut red_b = TestClient::connect(addr_b, &["red"], None).await;
+    let mut none_b = TestClient::connect(addr_b, &[], None).await;
     io_a.to("red").except("blue").emit("news", "red not blue").expect("emits");
     assert_eq!(red_a.next_news().await, "red not blue");
     assert_eq!(red_b.next_news().await, "red not blue");
@@ -55,8 +55,8 @@ async fn fetch_sockets_everywhere_sees_the_sockets_of_the_other_server_with_room
     let (addr_a, io_a) = rust_server(&redis.url(), "a").await;
     let (addr_b, io_b) = rust_server(&redis.url(), "b").await;
     wait_for_servers(&io_a, 2).await;
-    let _on_a = TestClient::connect(addr_a, &["x"], "").await;
-    let _on_b = TestClient::connect(addr_b, &["x", "y"], "").await;
+    let _on_a = TestClient::connect(addr_a, &["x"], None).await;
+    let _on_b = TestClient::connect(addr_b, &["x", "y"], None).await;
     let sockets = io_a.sockets().fetch_sockets_everywhere().await.expect("both servers answer");
     assert_eq!(sockets.len(), 2);
     let remote = sockets.iter().find(|socket| !socket.is_local()).expect("one socket of server b");
@@ -73,7 +73,7 @@ async fn a_remote_socket_joins_a_room_and_receives_emits_through_the_adapter() {
     let (_addr_a, io_a) = rust_server(&redis.url(), "a").await;
     let (addr_b, io_b) = rust_server(&redis.url(), "b").await;
     wait_for_servers(&io_a, 2).await;
-    let mut on_b = TestClient::connect(addr_b, &[], "").await;
+    let mut on_b = TestClient::connect(addr_b, &[], None).await;
     let sockets = io_a.sockets().fetch_sockets_everywhere().await.expect("both servers answer");
     let [remote] = sockets.as_slice() else { panic!("one socket expected, got {}", sockets.len()) };
     remote.emit("news", "direct").expect("emits");
@@ -116,14 +116,32 @@ async fn broadcast_acks_are_gathered_from_the_clients_of_the_other_server() {
     let (addr_a, io_a) = rust_server(&redis.url(), "a").await;
     let (addr_b, io_b) = rust_server(&redis.url(), "b").await;
     wait_for_servers(&io_a, 2).await;
-    let _on_a = TestClient::connect(addr_a, &[], "from a").await;
-    let _on_b1 = TestClient::connect(addr_b, &[], "from b1").await;
-    let _on_b2 = TestClient::connect(addr_b, &[], "from b2").await;
+    let _on_a = TestClient::connect(addr_a, &[], Some("from a")).await;
+    let _on_b1 = TestClient::connect(addr_b, &[], Some("from b1")).await;
+    let _on_b2 = TestClient::connect(addr_b, &[], Some("from b2")).await;
     let answers = io_a.sockets().timeout(WAIT).emit_with_ack("question", &"?").await.expect("every client answers");
     let mut texts: Vec<String> =
         answers.iter().map(|(_, args)| args.to_owned_value::<(String,)>().expect("one string").0).collect();
     texts.sort();
     assert_eq!(texts, ["from a", "from b1", "from b2"]);
+    drop(io_b);
+}
+
+#[tokio::test]
+async fn the_clients_of_the_other_server_are_asked_while_a_local_client_keeps_the_broadcast_waiting() {
+    let redis = RedisServer::start().await;
+    let (addr_a, io_a) = rust_server(&redis.url(), "a").await;
+    let (addr_b, io_b) = rust_server(&redis.url(), "b").await;
+    wait_for_servers(&io_a, 2).await;
+    let _silent_on_a = TestClient::connect(addr_a, &[], None).await;
+    let mut on_b = TestClient::connect(addr_b, &[], Some("from b")).await;
+    // The local client never answers: the broadcast waits for the whole (long) timeout.
+    let namespace = io_a.sockets();
+    let waiting = tokio::spawn(async move { namespace.timeout(WAIT * 4).emit_with_ack("question", &"?").await });
+    let question = tokio::time::timeout(WAIT, on_b.questions.recv()).await.expect("asked long before the timeout");
+    assert_eq!(question, Some(json!(["?"])));
+    assert!(!waiting.is_finished());
+    waiting.abort();
     drop(io_b);
 }
 
@@ -150,8 +168,8 @@ async fn broadcasts_resume_after_redis_restarts() {
     let (addr_a, io_a) = rust_server(&url, "a").await;
     let (addr_b, io_b) = rust_server(&url, "b").await;
     wait_for_servers(&io_a, 2).await;
-    let _on_a = TestClient::connect(addr_a, &[], "").await;
-    let mut on_b = TestClient::connect(addr_b, &[], "").await;
+    let _on_a = TestClient::connect(addr_a, &[], None).await;
+    let mut on_b = TestClient::connect(addr_b, &[], None).await;
     io_a.emit("news", "before").expect("emits");
     assert_eq!(on_b.next_news().await, "before");
     let port = redis.kill().await;

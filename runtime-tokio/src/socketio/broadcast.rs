@@ -13,7 +13,7 @@ use socketio_proto::rooms::Room;
 use socketio_proto::Args;
 use tokio::sync::mpsc;
 
-use super::adapter::{AdapterError, RemoteSocketDetails};
+use super::adapter::{AdapterError, RemoteAcks, RemoteSocketDetails};
 use super::data::SharedData;
 use super::error::{BroadcastAckError, EmitError};
 use super::machine::Command;
@@ -103,17 +103,22 @@ impl BroadcastOperator {
     pub async fn emit_args_with_ack(&self, event: &str, args: Args) -> Result<Vec<(Sid, Args)>, BroadcastAckError> {
         let timeout = self.options.flags.timeout.unwrap_or(Duration::ZERO);
         let (local, remote) = self.shared.broadcast_with_ack(event, args, &self.options, timeout);
-        let (mut responses, missing, mut complete) = match local.await {
+        // The other servers' clients are asked at once, not after this server's answered.
+        let remote = async move {
+            match remote {
+                Some(remote) => remote.await,
+                None => RemoteAcks { acks: Vec::new(), complete: true },
+            }
+        };
+        let (local, remote) = futures_util::future::join(local, remote).await;
+        let (mut responses, missing, mut complete) = match local {
             Ok(AckOutcome::Complete(responses)) => (responses, Vec::new(), true),
             Ok(AckOutcome::TimedOut { responses, missing }) => (responses, missing, false),
             // The namespace went away with the broadcast pending.
             Err(_) => (Vec::new(), Vec::new(), false),
         };
-        if let Some(remote) = remote {
-            let remote = remote.await;
-            complete &= remote.complete;
-            responses.extend(remote.acks.into_iter().map(|ack| (Sid::new(""), ack)));
-        }
+        complete &= remote.complete;
+        responses.extend(remote.acks.into_iter().map(|ack| (Sid::new(""), ack)));
         if complete {
             Ok(responses)
         } else {

@@ -131,7 +131,7 @@ pub async fn wait_for_servers(io: &SocketIo, servers: usize) {
 }
 
 /// One of our clients on `/` of `addr`, in `rooms`: the `news` it receives
-/// come out of the receiver; it acks `question` with `answer`.
+/// come out of the receiver; it acks `question` with `answer` (never, with `None`).
 pub struct TestClient {
     /// The client (dropped: disconnected).
     pub client: Client,
@@ -139,11 +139,13 @@ pub struct TestClient {
     pub socket: ClientSocket,
     /// Each `news` argument received.
     pub news: mpsc::UnboundedReceiver<String>,
+    /// Each `question` received (acked or not).
+    pub questions: mpsc::UnboundedReceiver<serde_json::Value>,
 }
 
 impl TestClient {
     /// Connects and waits until `/` is joined.
-    pub async fn connect(addr: SocketAddr, rooms: &[&str], answer: &str) -> TestClient {
+    pub async fn connect(addr: SocketAddr, rooms: &[&str], answer: Option<&str>) -> TestClient {
         let client = Client::builder(&format!("http://{addr}"))
             .auth(serde_json::json!({ "rooms": rooms }))
             .build()
@@ -153,14 +155,16 @@ impl TestClient {
         socket.on("news", move |(text,): (String,), _ack: Option<AckResponder>| {
             let _ = sender.send(text);
         });
-        let answer = answer.to_owned();
-        socket.on("question", move |_: serde_json::Value, ack: Option<AckResponder>| {
-            if let Some(ack) = ack {
-                let _ = ack.send(&answer);
+        let (asked, questions) = mpsc::unbounded_channel();
+        let answer = answer.map(str::to_owned);
+        socket.on("question", move |question: serde_json::Value, ack: Option<AckResponder>| {
+            let _ = asked.send(question);
+            if let (Some(ack), Some(answer)) = (ack, answer.as_ref()) {
+                let _ = ack.send(answer);
             }
         });
         timeout(WAIT, socket.connect()).await.expect("connects in time").expect("joins /");
-        TestClient { client, socket, news }
+        TestClient { client, socket, news, questions }
     }
 
     /// The next `news`, within [`WAIT`].
