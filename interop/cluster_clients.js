@@ -5,7 +5,8 @@
 // WebSocket only by default; with `--polling`, long-polling only, keeping
 // cookies (`withCredentials`) as a browser would, for a sticky load balancer.
 // Each client joins `/` with auth `{rooms}`, prints `{"ready": NAME}` once
-// connected, `{"client": NAME, "news": ARG}` for each `news` event, and acks
+// connected, `{"client": NAME, "news": ARG}` for each `news` event,
+// `{"client": NAME, "disconnect": REASON}` when it leaves, and acks
 // each `question` with its NAME. Exits when stdin closes.
 "use strict";
 
@@ -25,6 +26,7 @@ for (const spec of process.argv.slice(polling ? 3 : 2)) {
   socket.on("connect", () => print({ ready: name, id: socket.id }));
   socket.on("news", (arg) => print({ client: name, news: arg }));
   socket.on("question", (_arg, callback) => callback(name));
+  socket.on("disconnect", (reason) => print({ client: name, disconnect: reason }));
   socket.on("connect_error", (error) => print({ client: name, connectError: error.message }));
 }
 process.stdin.resume();

@@ -56,6 +56,10 @@ async function main() {
       select(command).socketsJoin(command.room);
       return { joined: command.room };
     },
+    disconnect: (command) => {
+      select(command).disconnectSockets(command.close);
+      return { disconnected: true };
+    },
     serverSideEmit: (command) => {
       io.serverSideEmit(command.event, command.arg);
       return { sent: command.arg };

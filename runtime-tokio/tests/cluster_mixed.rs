@@ -217,3 +217,34 @@ async fn a_node_server_killed_mid_request_makes_it_time_out_and_the_others_keep_
     rust[0].1.emit("news", "still serving").expect("emits");
     assert_eq!(news_by_client(&mut clients, QUIET).await, news(&[("on_b", &["still serving"])]));
 }
+
+#[tokio::test]
+async fn sockets_join_and_disconnect_sockets_reach_the_clients_of_the_other_kind_of_server() {
+    let mut cluster = Cluster::start().await;
+    let mut clients = cluster.clients(&[("on_a", 0, &["x"]), ("on_node", 2, &["x"]), ("other_node", 2, &[])]).await;
+    // node → ours: the socket of server a in x joins "joined"; a broadcast from b to it reaches it.
+    cluster.node.send(json!({ "cmd": "socketsJoin", "to": ["x"], "room": "joined" })).await;
+    cluster.node.next(|line| line.get("joined").is_some()).await;
+    let namespace = cluster.rust[0].1.sockets();
+    cluster_support::wait_for(|| {
+        let namespace = namespace.clone();
+        async move { namespace.fetch_sockets().iter().any(|socket| socket.rooms().contains(&"joined".to_owned())) }
+    })
+    .await;
+    cluster.rust[1].1.to("joined").emit("news", "joined").expect("emits");
+    let expected = news(&[("on_a", &["joined"]), ("on_node", &["joined"])]);
+    assert_eq!(news_by_client(&mut clients, QUIET).await, expected);
+    // ours → node: disconnecting the sockets in x disconnects both the node and our clients in x.
+    cluster.rust[1].1.to("x").disconnect_sockets(false);
+    let mut left = Vec::new();
+    while left.len() < 2 {
+        let line = clients.next(|line| line.get("disconnect").is_some()).await;
+        left.push((
+            line["client"].as_str().unwrap_or("?").to_owned(),
+            line["disconnect"].as_str().unwrap_or("?").to_owned(),
+        ));
+    }
+    left.sort();
+    let reason = "io server disconnect".to_owned();
+    assert_eq!(left, [("on_a".to_owned(), reason.clone()), ("on_node".to_owned(), reason)]);
+}
