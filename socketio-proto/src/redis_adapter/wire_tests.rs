@@ -441,3 +441,87 @@ fn a_captured_fetch_answer_carries_the_socket_handshake_rooms_and_data() {
     let handshake: serde_json::Value = socket.handshake.to_owned_value().expect("json");
     assert_eq!(handshake["query"]["EIO"], "4");
 }
+
+/// One step of a random run of [`PendingRequests`].
+#[derive(Debug, Clone)]
+enum Step {
+    Start { id: u8, kind: u8, expected: u8, timeout: u16 },
+    Answer { id: u8, kind: u8 },
+    Advance { millis: u16 },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (0u8..6, 0u8..4, 0u8..4, 1u16..2000).prop_map(|(id, kind, expected, timeout)| Step::Start {
+            id,
+            kind,
+            expected,
+            timeout
+        }),
+        (0u8..6, 0u8..5).prop_map(|(id, kind)| Step::Answer { id, kind }),
+        (0u16..1500).prop_map(|millis| Step::Advance { millis }),
+    ]
+}
+
+fn answer(id: &str, kind: u8) -> Response {
+    let request_id = id.to_string();
+    match kind {
+        0 => Response::FetchSockets { request_id, sockets: Vec::new() },
+        1 => Response::AllRooms { request_id, rooms: vec!["r".into()] },
+        2 => Response::ServerSideEmitAck { request_id, data: None },
+        3 => Response::BroadcastClientCount { request_id, client_count: 1 },
+        _ => Response::BroadcastAck { request_id, arg: Args::empty() },
+    }
+}
+
+proptest! {
+    /// Whatever the answers and the clock do, every started request ends
+    /// exactly once, never before its deadline unless complete, and the
+    /// machine asks to be woken no later than the earliest deadline.
+    #[test]
+    fn every_request_ends_exactly_once(steps in prop::collection::vec(step(), 0..60)) {
+        let kinds = [RequestKind::FetchSockets, RequestKind::AllRooms, RequestKind::ServerSideEmit, RequestKind::BroadcastWithAck];
+        let mut requests = PendingRequests::new();
+        let mut now = 0u64;
+        let mut started: Vec<(String, u64)> = Vec::new();
+        let mut ended: Vec<String> = Vec::new();
+        for step in steps {
+            match step {
+                Step::Start { id, kind, expected, timeout } => {
+                    let id = alloc::format!("r{id}-{}", started.len());
+                    let deadline = now + u64::from(timeout);
+                    requests.start(id.clone(), kinds[usize::from(kind) % kinds.len()], usize::from(expected), at(deadline));
+                    started.push((id, deadline));
+                }
+                Step::Answer { id, kind } => {
+                    if let Some((request_id, _)) = started.iter().rev().find(|(rid, _)| rid.starts_with(&alloc::format!("r{id}-"))) {
+                        requests.handle_response(answer(request_id, kind));
+                    }
+                }
+                Step::Advance { millis } => {
+                    now += u64::from(millis);
+                    if requests.poll_timeout().is_some_and(|deadline| deadline <= at(now)) {
+                        requests.handle_timeout(at(now));
+                    }
+                }
+            }
+            while let Some((id, outcome)) = requests.poll_outcome() {
+                prop_assert!(!ended.contains(&id), "{} ended twice", id);
+                if let RequestOutcome::TimedOut { .. } = outcome {
+                    let deadline = started.iter().find(|(rid, _)| *rid == id).map(|(_, deadline)| *deadline);
+                    prop_assert!(deadline.is_some_and(|deadline| deadline <= now), "{} timed out early", id);
+                }
+                ended.push(id);
+            }
+            let earliest = started.iter().filter(|(id, _)| !ended.contains(id)).map(|(_, deadline)| *deadline).min();
+            prop_assert_eq!(requests.poll_timeout(), earliest.map(at));
+        }
+        requests.handle_timeout(at(u64::MAX / 2));
+        while let Some((id, _)) = requests.poll_outcome() {
+            prop_assert!(!ended.contains(&id));
+            ended.push(id);
+        }
+        prop_assert_eq!(ended.len(), started.len());
+        prop_assert!(requests.is_empty());
+    }
+}
