@@ -33,7 +33,11 @@
 //! `local`, `timeout` + `emit_with_ack`, `fetch_sockets` → [`RemoteSocket`],
 //! `sockets_join`/`sockets_leave`, `disconnect_sockets`); opt-in
 //! connection state recovery ([`SocketIoBuilder::connection_state_recovery`]);
-//! [`SocketIo::close`]. Socket.IO v2 clients (Engine.IO 3) are served with
+//! [`SocketIo::close`]. An [`Adapter`] ([`SocketIoBuilder::adapter`];
+//! default [`InMemoryAdapter`], this server only; the Redis adapter with the
+//! `redis` feature) carries broadcasts, room changes, disconnects, broadcast
+//! acks, `fetch_sockets_everywhere` and server-side emits to the other
+//! servers of a cluster. Socket.IO v2 clients (Engine.IO 3) are served with
 //! [`SocketIoBuilder::allow_eio3`]: they join `/` implicitly and their
 //! namespace query is their [`Handshake::auth`]. Each namespace has a
 //! timer task (broadcast ack deadlines, recovery expiry) next to the
