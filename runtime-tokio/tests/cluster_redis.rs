@@ -146,6 +146,24 @@ async fn the_clients_of_the_other_server_are_asked_while_a_local_client_keeps_th
 }
 
 #[tokio::test]
+async fn the_other_server_sends_each_client_ack_as_it_arrives_even_when_one_of_its_clients_never_answers() {
+    let redis = RedisServer::start().await;
+    let (_addr_a, io_a) = rust_server(&redis.url(), "a").await;
+    let (addr_b, io_b) = rust_server(&redis.url(), "b").await;
+    wait_for_servers(&io_a, 2).await;
+    let _answering_on_b = TestClient::connect(addr_b, &[], Some("from b")).await;
+    let _silent_on_b = TestClient::connect(addr_b, &[], None).await;
+    let outcome = io_a.sockets().timeout(Duration::from_secs(2)).emit_with_ack("question", &"?").await;
+    let Err(BroadcastAckError::Timeout { responses, .. }) = outcome else {
+        panic!("the silent client makes it a timeout: {outcome:?}");
+    };
+    let answers: Vec<String> =
+        responses.iter().map(|(_, args)| args.to_owned_value::<(String,)>().expect("one string").0).collect();
+    assert_eq!(answers, ["from b"], "server b did not hold its answering client's ack back");
+    drop(io_b);
+}
+
+#[tokio::test]
 async fn a_request_waiting_on_a_server_that_never_answers_times_out_with_a_clear_error() {
     let redis = RedisServer::start().await;
     let (_addr_a, io_a) = rust_server(&redis.url(), "a").await;

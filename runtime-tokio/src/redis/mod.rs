@@ -42,7 +42,6 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use redis::aio::MultiplexedConnection;
 use socketio_proto::broadcast::BroadcastOptions;
-use socketio_proto::broadcast_ack::AckOutcome;
 use socketio_proto::redis_adapter::{
     uid_from_random, BroadcastMessage, Channels, PendingRequests, Request, RequestKind, RequestOutcome, Response,
     Responses, SocketDetails, DEFAULT_PREFIX, UID_RANDOM_BYTES,
@@ -380,19 +379,17 @@ impl Inner {
             }
             Request::BroadcastWithAck { request_id, packet, options, .. } => {
                 let timeout = options.flags.timeout.unwrap_or(self.config.requests_timeout);
-                let Some((count, outcome)) = local.broadcast_with_ack(&packet.event, packet.args, &options, timeout)
+                let Some((count, mut answers)) =
+                    local.broadcast_with_ack(&packet.event, packet.args, &options, timeout)
                 else {
                     return;
                 };
                 let client_count = u64::try_from(count).unwrap_or(u64::MAX);
                 respond(Response::BroadcastClientCount { request_id: request_id.clone(), client_count });
                 let inner = Arc::clone(self);
+                // Each client's answer goes back as it arrives, as the reference does.
                 self.runtime.spawn(Box::pin(async move {
-                    let responses = match outcome.await {
-                        Ok(AckOutcome::Complete(responses) | AckOutcome::TimedOut { responses, .. }) => responses,
-                        Err(_) => return,
-                    };
-                    for (_, arg) in responses {
+                    while let Some(arg) = answers.recv().await {
                         let ack = Response::BroadcastAck { request_id: request_id.clone(), arg };
                         if let Ok(bytes) = ack.encode() {
                             inner.publish(channels.response.clone(), bytes);

@@ -15,10 +15,9 @@ use std::time::Duration;
 
 use engineio_proto::Sid;
 use socketio_proto::broadcast::BroadcastOptions;
-use socketio_proto::broadcast_ack::AckOutcome;
 use socketio_proto::rooms::Room;
 use socketio_proto::{Args, EventName, Json};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use super::namespace::NamespaceShared;
 
@@ -205,16 +204,19 @@ impl LocalNamespace {
     }
 
     /// Broadcasts with acks to this server's selected sockets: how many were
-    /// reached, and the outcome once they all answered or `timeout` passed.
+    /// reached, and each answer (its arguments) as it arrives; the stream
+    /// ends once all answered or `timeout` passed.
     pub fn broadcast_with_ack(
         &self,
         event: &EventName,
         args: Args,
         options: &BroadcastOptions,
         timeout: Duration,
-    ) -> Option<(usize, oneshot::Receiver<AckOutcome>)> {
+    ) -> Option<(usize, mpsc::UnboundedReceiver<Args>)> {
         let shared = self.shared.upgrade()?;
-        Some(shared.broadcast_with_ack_local(event.clone(), args, options, timeout))
+        let (listener, answers) = mpsc::unbounded_channel();
+        let (count, _outcome) = shared.broadcast_with_ack_to(event.clone(), args, options, timeout, Some(listener));
+        Some((count, answers))
     }
 
     /// Describes this server's selected sockets.

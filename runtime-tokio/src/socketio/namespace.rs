@@ -123,6 +123,9 @@ pub(crate) struct NamespaceState {
     ack_waiters: HashMap<u64, oneshot::Sender<AckOutcome>>,
     /// The CONNECT of each connected socket (described to other servers).
     pub(crate) handshakes: HashMap<Sid, Arc<Handshake>>,
+    /// Who gets each answer of a broadcast with ack as it arrives (a
+    /// broadcast asked for by another server), until its outcome.
+    ack_listeners: HashMap<u64, mpsc::UnboundedSender<Args>>,
 }
 
 impl NamespaceState {
@@ -141,7 +144,22 @@ impl NamespaceState {
             if let Some(waiter) = self.ack_waiters.remove(&ack_id) {
                 let _ = waiter.send(outcome);
             }
+            self.ack_listeners.remove(&ack_id);
         }
+    }
+
+    /// Routes `socket`'s answer to the broadcast with `ack_id` (and a copy
+    /// to its listener, if any); false when no broadcast waits for it.
+    pub(crate) fn record_broadcast_ack(&mut self, ack_id: u64, socket: &Sid, args: Args) -> bool {
+        let Some(listener) = self.ack_listeners.get(&ack_id) else {
+            return self.rooms.record_broadcast_ack(ack_id, socket, args);
+        };
+        let copy = args.clone();
+        let recorded = self.rooms.record_broadcast_ack(ack_id, socket, args);
+        if recorded {
+            let _ = listener.send(copy);
+        }
+        recorded
     }
 }
 
@@ -195,6 +213,7 @@ impl NamespaceShared {
                 sockets: HashMap::new(),
                 ack_waiters: HashMap::new(),
                 handshakes: HashMap::new(),
+                ack_listeners: HashMap::new(),
             }),
             adapter: adapter.attach(LocalNamespace { name: name.as_str().to_owned(), shared: weak.clone() }),
             server_side_handlers: RwLock::new(Vec::new()),
@@ -288,6 +307,19 @@ impl NamespaceShared {
         options: &BroadcastOptions,
         timeout: Duration,
     ) -> (usize, oneshot::Receiver<AckOutcome>) {
+        self.broadcast_with_ack_to(event, args, options, timeout, None)
+    }
+
+    /// [`NamespaceShared::broadcast_with_ack_local`] whose answers also go
+    /// to `listener` as they arrive.
+    pub(crate) fn broadcast_with_ack_to(
+        &self,
+        event: EventName,
+        args: Args,
+        options: &BroadcastOptions,
+        timeout: Duration,
+        listener: Option<mpsc::UnboundedSender<Args>>,
+    ) -> (usize, oneshot::Receiver<AckOutcome>) {
         let now = self.runtime.now();
         let (waiter, outcome) = oneshot::channel();
         let mut guard = self.lock();
@@ -303,6 +335,9 @@ impl NamespaceShared {
             timeout,
         });
         state.ack_waiters.insert(ack_id, waiter);
+        if let Some(listener) = listener {
+            state.ack_listeners.insert(ack_id, listener);
+        }
         state.drain_outcomes();
         drop(guard);
         self.wake_timer();
