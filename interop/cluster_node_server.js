@@ -76,6 +76,7 @@ async function main() {
         return { ackError: error.message };
       }
     },
+    allRooms: async () => ({ allRooms: [...(await io.of("/").adapter.allRooms())] }),
     serverCount: async () => ({ serverCount: await io.of("/").adapter.serverCount() }),
   };
   readline.createInterface({ input: process.stdin }).on("line", async (line) => {

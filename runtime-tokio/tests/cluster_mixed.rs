@@ -248,3 +248,18 @@ async fn sockets_join_and_disconnect_sockets_reach_the_clients_of_the_other_kind
     let reason = "io server disconnect".to_owned();
     assert_eq!(left, [("on_a".to_owned(), reason.clone()), ("on_node".to_owned(), reason)]);
 }
+
+#[tokio::test]
+async fn all_rooms_lists_the_rooms_of_every_server_both_ways() {
+    let mut cluster = Cluster::start().await;
+    let _clients = cluster.clients(&[("on_a", 0, &["red"]), ("on_b", 1, &["green"]), ("on_node", 2, &["blue"])]).await;
+    let rooms = cluster.rust[0].1.sockets().all_rooms().await.expect("every server answers");
+    for room in ["red", "green", "blue"] {
+        assert!(rooms.contains(&room.to_owned()), "{room} missing from {rooms:?}");
+    }
+    cluster.node.send(json!({ "cmd": "allRooms" })).await;
+    let line = cluster.node.next(|line| line.get("allRooms").is_some()).await;
+    for room in ["red", "green", "blue"] {
+        assert!(line["allRooms"].as_array().expect("rooms").contains(&json!(room)), "{room} missing from {line}");
+    }
+}

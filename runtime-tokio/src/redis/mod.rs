@@ -678,6 +678,23 @@ impl NamespaceAdapter for RedisNamespace {
         })
     }
 
+    fn all_rooms(&self) -> AdapterFuture<Result<Vec<String>, AdapterError>> {
+        let inner = Arc::clone(&self.inner);
+        let channels = self.channels.clone();
+        Box::pin(async move {
+            let uid = inner.uid.clone();
+            let timeout = inner.config.requests_timeout;
+            let build = |request_id| Request::AllRooms { uid, request_id };
+            match inner.request(&channels, RequestKind::AllRooms, build, timeout).await? {
+                Some(RequestOutcome::Complete(Responses::Rooms(rooms))) => Ok(rooms),
+                Some(RequestOutcome::TimedOut { answered, expected, .. }) => {
+                    Err(timed_out("allRooms", answered, expected))
+                }
+                None | Some(RequestOutcome::Complete(_)) => Ok(Vec::new()),
+            }
+        })
+    }
+
     fn server_count(&self) -> AdapterFuture<Result<usize, AdapterError>> {
         let inner = Arc::clone(&self.inner);
         let channels = self.channels.clone();

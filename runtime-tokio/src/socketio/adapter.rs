@@ -127,6 +127,11 @@ pub trait NamespaceAdapter: Send + Sync + fmt::Debug {
         Box::pin(std::future::ready(Ok(Vec::new())))
     }
 
+    /// The rooms of the other servers' sockets (the reference `allRooms`).
+    fn all_rooms(&self) -> AdapterFuture<Result<Vec<String>, AdapterError>> {
+        Box::pin(std::future::ready(Ok(Vec::new())))
+    }
+
     /// How many servers share the namespace, this one included.
     fn server_count(&self) -> AdapterFuture<Result<usize, AdapterError>> {
         Box::pin(std::future::ready(Ok(1)))

@@ -615,6 +615,18 @@ impl NamespaceRef {
         self.shared.adapter.server_side_emit_with_ack(&EventName::from(event.to_owned()), &args).await
     }
 
+    /// The rooms of the sockets of every server of the cluster, sorted, each
+    /// once (the reference `adapter.allRooms()`; a socket's own room counts).
+    pub async fn all_rooms(&self) -> Result<Vec<String>, AdapterError> {
+        let remote = self.shared.adapter.all_rooms();
+        let mut rooms: Vec<String> =
+            self.shared.lock().rooms.rooms().room_names().map(|room| room.as_str().to_owned()).collect();
+        rooms.extend(remote.await?);
+        rooms.sort();
+        rooms.dedup();
+        Ok(rooms)
+    }
+
     /// How many servers share the namespace, this one included (the reference `serverCount`).
     pub async fn server_count(&self) -> Result<usize, AdapterError> {
         self.shared.adapter.server_count().await
