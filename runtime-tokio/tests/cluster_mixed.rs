@@ -63,10 +63,10 @@ impl Cluster {
     }
 }
 
-/// The `news` each client got within `window`, by client.
-async fn news_by_client(clients: &mut NodePeer, window: Duration) -> BTreeMap<String, Vec<String>> {
+/// The `news` the clients got, by client: `count` of them, then any extra within [`QUIET`].
+async fn news_by_client(clients: &mut NodePeer, count: usize) -> BTreeMap<String, Vec<String>> {
     let mut by_client: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for line in clients.lines_within(window).await {
+    for line in clients.lines_until(count, |line| line.get("news").is_some(), QUIET).await {
         if let (Some(client), Some(news)) = (line["client"].as_str(), line["news"].as_str()) {
             by_client.entry(client.to_owned()).or_default().push(news.to_owned());
         }
@@ -90,7 +90,7 @@ async fn a_broadcast_from_any_server_reaches_every_client_exactly_once() {
     cluster.node.send(json!({ "cmd": "emit", "event": "news", "arg": "from node" })).await;
     let all: &[&str] = &["from a", "from b", "from node"];
     let expected = news(&[("on_a", all), ("on_b", all), ("on_node", all)]);
-    assert_eq!(news_by_client(&mut clients, QUIET * 2).await, expected);
+    assert_eq!(news_by_client(&mut clients, 9).await, expected);
 }
 
 #[tokio::test]
@@ -112,7 +112,7 @@ async fn rooms_and_except_select_clients_across_node_and_rust_servers() {
         ("red_blue_b", &["node blue"]),
         ("blue_node", &["node blue"]),
     ]);
-    assert_eq!(news_by_client(&mut clients, QUIET * 2).await, expected);
+    assert_eq!(news_by_client(&mut clients, 4).await, expected);
 }
 
 #[tokio::test]
@@ -215,7 +215,7 @@ async fn a_node_server_killed_mid_request_makes_it_time_out_and_the_others_keep_
     );
     wait_for_servers(&rust[0].1, 2).await;
     rust[0].1.emit("news", "still serving").expect("emits");
-    assert_eq!(news_by_client(&mut clients, QUIET).await, news(&[("on_b", &["still serving"])]));
+    assert_eq!(news_by_client(&mut clients, 1).await, news(&[("on_b", &["still serving"])]));
 }
 
 #[tokio::test]
@@ -233,7 +233,7 @@ async fn sockets_join_and_disconnect_sockets_reach_the_clients_of_the_other_kind
     .await;
     cluster.rust[1].1.to("joined").emit("news", "joined").expect("emits");
     let expected = news(&[("on_a", &["joined"]), ("on_node", &["joined"])]);
-    assert_eq!(news_by_client(&mut clients, QUIET).await, expected);
+    assert_eq!(news_by_client(&mut clients, 2).await, expected);
     // ours → node: disconnecting the sockets in x disconnects both the node and our clients in x.
     cluster.rust[1].1.to("x").disconnect_sockets(false);
     let mut left = Vec::new();

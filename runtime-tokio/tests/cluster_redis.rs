@@ -25,7 +25,7 @@ async fn a_broadcast_from_one_server_reaches_every_client_of_every_server_once()
     io_a.emit("news", "from a").expect("emits");
     io_b.emit("news", "from b").expect("emits");
     for client in [&mut on_a, &mut on_b] {
-        let mut received = client.news_within(QUIET * 2).await;
+        let mut received = client.news_until(2, QUIET).await;
         received.sort();
         assert_eq!(received, ["from a", "from b"]);
     }
@@ -195,7 +195,14 @@ async fn broadcasts_resume_after_redis_restarts() {
     // Both adapters subscribe again on their own.
     wait_for_servers(&io_a, 2).await;
     wait_for_servers(&io_b, 2).await;
-    io_a.emit("news", "after").expect("emits");
-    let received = on_b.news_within(QUIET * 3).await;
-    assert!(received.contains(&"after".to_owned()), "received {received:?}");
+    // A publish during the reconnection may be lost (pub/sub): send until one arrives.
+    let mut received = Vec::new();
+    for _ in 0..20 {
+        io_a.emit("news", "after").expect("emits");
+        received = on_b.news_within(QUIET).await;
+        if !received.is_empty() {
+            break;
+        }
+    }
+    assert!(received.iter().all(|news| news == "after") && !received.is_empty(), "received {received:?}");
 }

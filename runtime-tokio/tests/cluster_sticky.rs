@@ -50,7 +50,7 @@ async fn polling_clients_behind_haproxy_with_sticky_cookies_get_every_broadcast_
     io_a.emit("news", "from a").expect("emits");
     io_b.emit("news", "from b").expect("emits");
     let mut received: Vec<(String, String)> = clients
-        .lines_within(Duration::from_millis(1500))
+        .lines_until(2 * names.len(), |line| line.get("news").is_some(), Duration::from_millis(500))
         .await
         .into_iter()
         .filter_map(|line| Some((line["client"].as_str()?.to_owned(), line["news"].as_str()?.to_owned())))

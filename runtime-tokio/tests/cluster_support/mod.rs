@@ -172,6 +172,16 @@ impl TestClient {
         timeout(WAIT, self.news.recv()).await.expect("news in time").expect("the client is running")
     }
 
+    /// The first `count` `news` (within [`WAIT`]), then any received during `quiet`.
+    pub async fn news_until(&mut self, count: usize, quiet: Duration) -> Vec<String> {
+        let mut all = Vec::new();
+        for _ in 0..count {
+            all.push(self.next_news().await);
+        }
+        all.extend(self.news_within(quiet).await);
+        all
+    }
+
     /// Every `news` received within `window`.
     pub async fn news_within(&mut self, window: Duration) -> Vec<String> {
         let mut all = Vec::new();
@@ -248,6 +258,29 @@ impl NodePeer {
             Ok(None) => panic!("the node peer exited"),
             Err(_) => panic!("the node peer printed no expected line within {WAIT:?}"),
         }
+    }
+
+    /// The lines printed until `count` of them match `pick` (within
+    /// [`WAIT`]), then those printed during `quiet` (to catch extras).
+    pub async fn lines_until(
+        &mut self,
+        count: usize,
+        pick: impl Fn(&serde_json::Value) -> bool,
+        quiet: Duration,
+    ) -> Vec<serde_json::Value> {
+        let mut lines = Vec::new();
+        let mut matched = 0;
+        while matched < count {
+            let line = match timeout(WAIT, self.lines.recv()).await {
+                Ok(Some(line)) => line,
+                Ok(None) => panic!("the node peer exited; lines so far: {lines:?}"),
+                Err(_) => panic!("only {matched} of {count} expected lines within {WAIT:?}: {lines:?}"),
+            };
+            matched += usize::from(pick(&line));
+            lines.push(line);
+        }
+        lines.extend(self.lines_within(quiet).await);
+        lines
     }
 
     /// Every line printed within `window`.
