@@ -7,7 +7,8 @@ mod cluster_support;
 
 use std::time::Duration;
 
-use cluster_support::{rust_server, wait_for, wait_for_servers, RedisServer, TestClient, WAIT};
+use cluster_support::{rust_server, rust_server_with, wait_for, wait_for_servers, RedisServer, TestClient, WAIT};
+use runtime_tokio::redis::RedisAdapterConfig;
 use runtime_tokio::socketio::{AdapterError, BroadcastAckError};
 use serde_json::json;
 
@@ -160,6 +161,22 @@ async fn the_other_server_sends_each_client_ack_as_it_arrives_even_when_one_of_i
     let answers: Vec<String> =
         responses.iter().map(|(_, args)| args.to_owned_value::<(String,)>().expect("one string").0).collect();
     assert_eq!(answers, ["from b"], "server b did not hold its answering client's ack back");
+    drop(io_b);
+}
+
+#[tokio::test]
+async fn answers_on_the_asking_servers_own_response_channel_are_heard() {
+    let redis = RedisServer::start().await;
+    let specific = RedisAdapterConfig::default().with_publish_on_specific_response_channel(true);
+    let (addr_a, io_a) = rust_server(&redis.url(), "a").await;
+    let (addr_b, io_b) = rust_server_with(&redis.url(), "b", specific).await;
+    wait_for_servers(&io_a, 2).await;
+    let _on_a = TestClient::connect(addr_a, &[], Some("from a")).await;
+    let _on_b = TestClient::connect(addr_b, &[], Some("from b")).await;
+    let sockets = io_a.sockets().fetch_sockets_everywhere().await.expect("b answers on a's own channel");
+    assert_eq!(sockets.len(), 2);
+    let answers = io_a.sockets().timeout(WAIT).emit_with_ack("question", &"?").await.expect("all answer");
+    assert_eq!(answers.len(), 2);
     drop(io_b);
 }
 

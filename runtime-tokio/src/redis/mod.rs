@@ -66,6 +66,11 @@ pub struct RedisAdapterConfig {
     pub requests_timeout: Duration,
     /// How long to wait before connecting again after a Redis error (default 500 ms).
     pub reconnect_delay: Duration,
+    /// Whether answers go to the asking server's own response channel
+    /// (`<prefix>-response#<nsp>#<uid>#`) rather than the shared one (the
+    /// reference `publishOnSpecificResponseChannel`, default off). Every
+    /// server listens on both, so servers may differ in this setting.
+    pub publish_on_specific_response_channel: bool,
 }
 
 impl Default for RedisAdapterConfig {
@@ -74,6 +79,7 @@ impl Default for RedisAdapterConfig {
             prefix: DEFAULT_PREFIX.to_owned(),
             requests_timeout: Duration::from_secs(5),
             reconnect_delay: Duration::from_millis(500),
+            publish_on_specific_response_channel: false,
         }
     }
 }
@@ -88,6 +94,12 @@ impl RedisAdapterConfig {
     /// Sets how long a request waits for the other servers.
     pub fn with_requests_timeout(mut self, timeout: Duration) -> RedisAdapterConfig {
         self.requests_timeout = timeout;
+        self
+    }
+
+    /// Sets whether answers go to the asking server's own response channel.
+    pub fn with_publish_on_specific_response_channel(mut self, specific: bool) -> RedisAdapterConfig {
+        self.publish_on_specific_response_channel = specific;
         self
     }
 
@@ -337,9 +349,16 @@ impl Inner {
         if request.uid() == self.uid {
             return;
         }
+        // Where answers to fetches, room lists and broadcast acks go (the
+        // reference `publishResponse`); server-side emit acks always take the shared channel.
+        let answer_channel = if self.config.publish_on_specific_response_channel {
+            channels.specific_response(request.uid())
+        } else {
+            channels.response.clone()
+        };
         let respond = |response: Response| {
             if let Ok(bytes) = response.encode() {
-                self.publish(channels.response.clone(), bytes);
+                self.publish(answer_channel.clone(), bytes);
             }
         };
         match request {
@@ -392,7 +411,7 @@ impl Inner {
                     while let Some(arg) = answers.recv().await {
                         let ack = Response::BroadcastAck { request_id: request_id.clone(), arg };
                         if let Ok(bytes) = ack.encode() {
-                            inner.publish(channels.response.clone(), bytes);
+                            inner.publish(answer_channel.clone(), bytes);
                         }
                     }
                 }));

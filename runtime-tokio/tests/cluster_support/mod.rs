@@ -101,7 +101,12 @@ struct JoinRooms {
 /// socket joins the rooms of its auth `{"rooms": […]}` and keeps
 /// `{"server": name}` as its data.
 pub async fn rust_server(redis_url: &str, name: &str) -> (SocketAddr, SocketIo) {
-    let config = RedisAdapterConfig::default().with_requests_timeout(Duration::from_secs(2));
+    rust_server_with(redis_url, name, RedisAdapterConfig::default()).await
+}
+
+/// [`rust_server`] with adapter settings `config` (requests time out after 2 s).
+pub async fn rust_server_with(redis_url: &str, name: &str, config: RedisAdapterConfig) -> (SocketAddr, SocketIo) {
+    let config = config.with_requests_timeout(Duration::from_secs(2));
     let adapter = RedisAdapter::connect(redis_url, config).await.expect("Redis answers");
     let builder = SocketIo::builder().adapter(adapter);
     let (addr, io) = runtime_tokio::tokio::bind_socketio("127.0.0.1:0", builder).await.expect("binds");
