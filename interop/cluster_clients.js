@@ -6,6 +6,7 @@
 // cookies (`withCredentials`) as a browser would, for a sticky load balancer.
 // Each client joins `/` with auth `{rooms}`, prints `{"ready": NAME}` once
 // connected, `{"client": NAME, "news": ARG}` for each `news` event,
+// `{"client": NAME, "bin": HEX}` for each `bin` event (null unless binary),
 // `{"client": NAME, "disconnect": REASON}` when it leaves, and acks
 // each `question` with its NAME. Exits when stdin closes.
 "use strict";
@@ -25,6 +26,7 @@ for (const spec of process.argv.slice(polling ? 3 : 2)) {
   });
   socket.on("connect", () => print({ ready: name, id: socket.id }));
   socket.on("news", (arg) => print({ client: name, news: arg }));
+  socket.on("bin", (arg) => print({ client: name, bin: Buffer.isBuffer(arg) ? arg.toString("hex") : null }));
   socket.on("question", (_arg, callback) => callback(name));
   socket.on("disconnect", (reason) => print({ client: name, disconnect: reason }));
   socket.on("connect_error", (error) => print({ client: name, connectError: error.message }));

@@ -45,8 +45,9 @@ async function main() {
   };
   const commands = {
     emit: (command) => {
-      select(command).emit(command.event, command.arg);
-      return { emitted: command.arg };
+      const arg = command.hex === undefined ? command.arg : Buffer.from(command.hex, "hex");
+      select(command).emit(command.event, arg);
+      return { emitted: command.event };
     },
     fetch: async (command) => {
       const sockets = await select(command).fetchSockets();

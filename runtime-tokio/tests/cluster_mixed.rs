@@ -263,3 +263,27 @@ async fn all_rooms_lists_the_rooms_of_every_server_both_ways() {
         assert!(line["allRooms"].as_array().expect("rooms").contains(&json!(room)), "{room} missing from {line}");
     }
 }
+
+#[tokio::test]
+async fn binary_arguments_cross_between_node_and_rust_servers_as_binary() {
+    let mut cluster = Cluster::start().await;
+    let mut clients = cluster.clients(&[("on_a", 0, &[]), ("on_node", 2, &[])]).await;
+    cluster.node.send(json!({ "cmd": "emit", "event": "bin", "hex": "00ff10" })).await;
+    let args = socketio_proto::Args::builder().binary(bytes::Bytes::from_static(&[1, 2, 254])).build();
+    cluster.rust[1].1.sockets().all().emit_args("bin", args);
+    let mut received: Vec<(String, String)> = clients
+        .lines_until(4, |line| line.get("bin").is_some(), QUIET)
+        .await
+        .into_iter()
+        .filter_map(|line| Some((line["client"].as_str()?.to_owned(), line["bin"].as_str()?.to_owned())))
+        .collect();
+    received.sort();
+    let expected: Vec<(String, String)> =
+        [("on_a", "0102fe"), ("on_a", "00ff10"), ("on_node", "0102fe"), ("on_node", "00ff10")]
+            .iter()
+            .map(|(client, hex)| ((*client).to_owned(), (*hex).to_owned()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+    assert_eq!(received, expected);
+}
