@@ -279,11 +279,9 @@ async fn binary_arguments_cross_between_node_and_rust_servers_as_binary() {
         .collect();
     received.sort();
     let expected: Vec<(String, String)> =
-        [("on_a", "0102fe"), ("on_a", "00ff10"), ("on_node", "0102fe"), ("on_node", "00ff10")]
+        [("on_a", "00ff10"), ("on_a", "0102fe"), ("on_node", "00ff10"), ("on_node", "0102fe")]
             .iter()
             .map(|(client, hex)| ((*client).to_owned(), (*hex).to_owned()))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
             .collect();
     assert_eq!(received, expected);
 }
