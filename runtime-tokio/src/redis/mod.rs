@@ -43,8 +43,8 @@ use futures_util::StreamExt;
 use redis::aio::MultiplexedConnection;
 use socketio_proto::broadcast::BroadcastOptions;
 use socketio_proto::redis_adapter::{
-    uid_from_random, BroadcastMessage, Channels, PendingRequests, Request, RequestKind, RequestOutcome, Response,
-    Responses, SocketDetails, DEFAULT_PREFIX, UID_RANDOM_BYTES,
+    uid_from_random, BroadcastMessage, ChannelKind, Channels, PendingRequests, Request, RequestKind, RequestOutcome,
+    Response, Responses, SocketDetails, DEFAULT_PREFIX, UID_RANDOM_BYTES,
 };
 use socketio_proto::rooms::Room;
 use socketio_proto::{Args, EventName, Json};
@@ -316,14 +316,11 @@ impl Inner {
     /// Routes one message of the subscriber connection.
     fn on_message(self: &Arc<Self>, channel: &str, payload: Bytes) {
         let route = self.lock().links.values().find_map(|link| {
-            let channels = &link.channels;
-            if channel == channels.request {
-                Some(Route::Request(link.local.clone(), channels.clone()))
-            } else if channel.starts_with(channels.response.as_str()) {
-                Some(Route::Response)
-            } else {
-                channels.room_of(channel).map(|room| Route::Broadcast(link.local.clone(), room.to_owned()))
-            }
+            Some(match link.channels.classify(channel)? {
+                ChannelKind::Request => Route::Request(link.local.clone(), link.channels.clone()),
+                ChannelKind::Response => Route::Response,
+                ChannelKind::Broadcast { room } => Route::Broadcast(link.local.clone(), room.to_owned()),
+            })
         });
         match route {
             Some(Route::Request(local, channels)) => self.on_request(&local, channels, &payload),
@@ -351,11 +348,7 @@ impl Inner {
         }
         // Where answers to fetches, room lists and broadcast acks go (the
         // reference `publishResponse`); server-side emit acks always take the shared channel.
-        let answer_channel = if self.config.publish_on_specific_response_channel {
-            channels.specific_response(request.uid())
-        } else {
-            channels.response.clone()
-        };
+        let answer_channel = channels.answer_channel(request.uid(), self.config.publish_on_specific_response_channel);
         let respond = |response: Response| {
             if let Ok(bytes) = response.encode() {
                 self.publish(answer_channel.clone(), bytes);

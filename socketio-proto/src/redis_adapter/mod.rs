@@ -59,6 +59,21 @@ pub fn uid_from_random(random: [u8; UID_RANDOM_BYTES]) -> String {
     random.iter().map(|byte| char::from(UID_ALPHABET[usize::from(*byte) % UID_ALPHABET.len()])).collect()
 }
 
+/// What a channel of a namespace carries (see [`Channels::classify`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelKind<'c> {
+    /// Broadcasts to `room` (`""`: to every socket). The reference skips a
+    /// room broadcast, before decoding it, when no local socket is in the room.
+    Broadcast {
+        /// The room the channel names.
+        room: &'c str,
+    },
+    /// Requests of other servers.
+    Request,
+    /// Answers to requests (the shared response channel or a server's own).
+    Response,
+}
+
 /// The channel names of one namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Channels {
@@ -101,6 +116,29 @@ impl Channels {
         alloc::format!("{}{uid}#", self.response)
     }
 
+    /// What `channel` carries, `None` when it is not one of this namespace's.
+    pub fn classify<'c>(&self, channel: &'c str) -> Option<ChannelKind<'c>> {
+        if channel == self.request {
+            return Some(ChannelKind::Request);
+        }
+        if channel.starts_with(self.response.as_str()) {
+            return Some(ChannelKind::Response);
+        }
+        self.room_of(channel).map(|room| ChannelKind::Broadcast { room })
+    }
+
+    /// Where to publish the answer to a request of server `requester`
+    /// (the reference `publishResponse`): its own response channel when
+    /// `specific` (`publishOnSpecificResponseChannel`), else the shared one.
+    /// Acks of server-side emits always take the shared one.
+    pub fn answer_channel(&self, requester: &str, specific: bool) -> String {
+        if specific {
+            self.specific_response(requester)
+        } else {
+            self.response.clone()
+        }
+    }
+
     /// The room a broadcast channel names (`Some("")` for the channel of
     /// every socket), `None` for a channel of another namespace or prefix.
     pub fn room_of<'c>(&self, channel: &'c str) -> Option<&'c str> {
@@ -140,6 +178,19 @@ mod tests {
         assert_eq!(channels.room_of("socket.io#/#"), Some(""));
         assert_eq!(channels.room_of("socket.io#/#lobby#"), Some("lobby"));
         assert_eq!(channels.room_of("socket.io#/admin#"), None);
+    }
+
+    #[test]
+    fn channels_are_told_apart() {
+        let channels = Channels::new(DEFAULT_PREFIX, "/");
+        assert_eq!(channels.classify("socket.io-request#/#"), Some(ChannelKind::Request));
+        assert_eq!(channels.classify("socket.io-response#/#"), Some(ChannelKind::Response));
+        assert_eq!(channels.classify("socket.io-response#/#abc123#"), Some(ChannelKind::Response));
+        assert_eq!(channels.classify("socket.io#/#"), Some(ChannelKind::Broadcast { room: "" }));
+        assert_eq!(channels.classify("socket.io#/#r#"), Some(ChannelKind::Broadcast { room: "r" }));
+        assert_eq!(channels.classify("socket.io-request#/admin#"), None);
+        assert_eq!(channels.answer_channel("abc123", true), "socket.io-response#/#abc123#");
+        assert_eq!(channels.answer_channel("abc123", false), "socket.io-response#/#");
     }
 
     #[test]
