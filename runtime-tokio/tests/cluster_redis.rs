@@ -223,3 +223,15 @@ async fn broadcasts_resume_after_redis_restarts() {
     }
     assert!(received.iter().all(|news| news == "after") && !received.is_empty(), "received {received:?}");
 }
+
+#[tokio::test]
+async fn requests_fail_with_unavailable_while_redis_is_down() {
+    let redis = RedisServer::start().await;
+    let (_addr_a, io_a) = rust_server(&redis.url(), "a").await;
+    wait_for_servers(&io_a, 1).await;
+    redis.kill().await;
+    let namespace = io_a.sockets();
+    let error = tokio::time::timeout(WAIT, namespace.fetch_sockets_everywhere()).await.expect("fails in time");
+    assert!(matches!(error, Err(AdapterError::Unavailable(_))), "{error:?}");
+    assert!(error.expect_err("unavailable").to_string().starts_with("cluster adapter unavailable"));
+}
