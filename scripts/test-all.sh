@@ -38,17 +38,24 @@ no_std_proof() {
     fi
 }
 
-# Chromium for the browser test (runtime-tokio/tests/browser_chat.rs), from
-# Debian's package; playwright-core (an npm peer) drives it.
-install_chromium() {
-    if [[ -x /usr/bin/chromium ]]; then
-        echo "chromium is installed"
-        return
+# The Debian packages the tests need, installed when missing (with sudo only
+# when not root): chromium for the browser test (runtime-tokio/tests/browser_chat.rs,
+# driven by the npm peer playwright-core), redis-server and haproxy for the
+# cluster tests (runtime-tokio/tests/cluster_*.rs start their own).
+install_debian_packages() {
+    local missing=()
+    [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+    command -v redis-server >/dev/null || missing+=(redis-server)
+    command -v haproxy >/dev/null || missing+=(haproxy)
+    if [[ ${#missing[@]} -gt 0 ]]; then
+        local as_root=()
+        [[ $(id -u) -eq 0 ]] || as_root=(sudo)
+        "${as_root[@]}" apt-get update -q
+        "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
     fi
-    local as_root=()
-    [[ $(id -u) -eq 0 ]] || as_root=(sudo)
-    "${as_root[@]}" apt-get update -q
-    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+    /usr/bin/chromium --version
+    redis-server --version
+    haproxy -v | head -1
 }
 
 fuzz_smoke() {
@@ -66,7 +73,7 @@ step "cargo clippy" cargo clippy --workspace --all-targets --all-features -- -D 
 # interop/python/requirements.txt), installed before `cargo test`.
 step "install peers" npm ci --prefix interop --no-audit --no-fund
 step "install python peers" python3 -m pip install -q -r interop/python/requirements.txt
-step "install chromium" install_chromium
+step "install chromium, redis-server, haproxy" install_debian_packages
 step "cargo test" cargo test --workspace --all-features
 step "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 step "no_std proof" no_std_proof

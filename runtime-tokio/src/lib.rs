@@ -3,7 +3,9 @@
 //!
 //! Today: [`engine`], an Engine.IO server, and [`socketio`], the Socket.IO
 //! server on top of it (issue #4), mountable into axum or any tower stack
-//! with [`tower`]; and [`client`], the Socket.IO client (issue #5).
+//! with [`tower`]; and [`client`], the Socket.IO client (issue #5). With
+//! the `redis` feature, `redis` is the Redis adapter: several servers (ours
+//! and node ones with `@socket.io/redis-adapter`) act as one (issue #8).
 //!
 //! # One driver, small runtimes
 //!
@@ -45,6 +47,8 @@ pub mod client;
 pub mod engine;
 mod io_compat;
 mod queue;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod runtime;
 pub mod socketio;
 #[cfg(feature = "tokio")]

@@ -41,6 +41,8 @@ pub mod msgpack;
 pub mod packet;
 pub mod placeholder;
 pub mod recovery;
+#[cfg(feature = "msgpack")]
+pub mod redis_adapter;
 pub mod rooms;
 mod scan;
 pub mod server;

@@ -187,7 +187,7 @@ impl SocketIoMachine {
             return;
         };
         let mut state = shared.lock();
-        if state.rooms.record_broadcast_ack(ack_id, socket_id, args) {
+        if state.record_broadcast_ack(ack_id, socket_id, args) {
             state.drain_outcomes();
         }
     }

@@ -33,7 +33,11 @@
 //! `local`, `timeout` + `emit_with_ack`, `fetch_sockets` → [`RemoteSocket`],
 //! `sockets_join`/`sockets_leave`, `disconnect_sockets`); opt-in
 //! connection state recovery ([`SocketIoBuilder::connection_state_recovery`]);
-//! [`SocketIo::close`]. Socket.IO v2 clients (Engine.IO 3) are served with
+//! [`SocketIo::close`]. An [`Adapter`] ([`SocketIoBuilder::adapter`];
+//! default [`InMemoryAdapter`], this server only; the Redis adapter with the
+//! `redis` feature) carries broadcasts, room changes, disconnects, broadcast
+//! acks, `fetch_sockets_everywhere` and server-side emits to the other
+//! servers of a cluster. Socket.IO v2 clients (Engine.IO 3) are served with
 //! [`SocketIoBuilder::allow_eio3`]: they join `/` implicitly and their
 //! namespace query is their [`Handshake::auth`]. Each namespace has a
 //! timer task (broadcast ack deadlines, recovery expiry) next to the
@@ -55,6 +59,7 @@
 //! # }
 //! ```
 
+mod adapter;
 mod broadcast;
 mod data;
 mod dynamic;
@@ -78,6 +83,10 @@ use serde::Serialize;
 use socketio_proto::server::{Connection, NamespaceConfig, ServerConfig};
 use socketio_proto::Json;
 
+pub use adapter::{
+    Adapter, AdapterError, AdapterFuture, InMemoryAdapter, LocalNamespace, NamespaceAdapter, RemoteAcks,
+    RemoteSocketDetails, ServerSideAck, ServerSideEvent,
+};
 pub use broadcast::{BroadcastOperator, RemoteSocket};
 pub use dynamic::{ParentBroadcastOperator, ParentNamespaceRef};
 pub use error::{AckError, BroadcastAckError, ConnectError, EmitError};
@@ -112,6 +121,8 @@ pub(crate) struct ServerState {
     parents: RwLock<Vec<Arc<ParentNamespace>>>,
     /// Whether a child namespace is forgotten once it has no socket.
     cleanup_empty_children: bool,
+    /// Carries each namespace's operations to the other servers of a cluster.
+    adapter: Arc<dyn Adapter>,
 }
 
 impl ServerState {
@@ -122,7 +133,8 @@ impl ServerState {
     /// Makes namespace `name` and starts its timer task.
     fn create_namespace(&self, name: &str, on_connection: ConnectionHandler) -> Arc<NamespaceShared> {
         let runtime = Arc::clone(&self.runtime);
-        let (shared, timers) = NamespaceShared::new(name, &self.namespace_config, on_connection, runtime);
+        let (shared, timers) =
+            NamespaceShared::new(name, &self.namespace_config, on_connection, runtime, &*self.adapter);
         self.runtime.spawn(timers);
         shared
     }
@@ -254,7 +266,11 @@ impl HandlerTask {
                 AppEvent::Connected { namespace, socket_id, recovered } => {
                     let Some(shared) = self.server.namespace(namespace.as_str()) else { continue };
                     let Some(handshake) = self.handshakes.remove(&namespace) else { continue };
-                    let data = shared.lock().sockets.get(&socket_id).map(|entry| entry.data.clone());
+                    let data = {
+                        let mut state = shared.lock();
+                        state.handshakes.insert(socket_id.clone(), Arc::clone(&handshake));
+                        state.sockets.get(&socket_id).map(|entry| entry.data.clone())
+                    };
                     let socket = Socket::new(SocketParts {
                         id: socket_id,
                         namespace: Arc::clone(&shared),
@@ -278,6 +294,9 @@ impl HandlerTask {
                 }
                 AppEvent::Disconnected { namespace, reason } => {
                     if let Some(socket) = self.sockets.remove(&namespace) {
+                        if let Some(shared) = self.server.namespace(namespace.as_str()) {
+                            shared.lock().handshakes.remove(socket.id());
+                        }
                         socket.disconnected(reason).await;
                     }
                 }
@@ -341,6 +360,7 @@ pub struct SocketIoBuilder {
     config: ServerConfig,
     namespace_config: NamespaceConfig,
     cleanup_empty_children: bool,
+    adapter: Arc<dyn Adapter>,
 }
 
 impl Default for SocketIoBuilder {
@@ -350,6 +370,7 @@ impl Default for SocketIoBuilder {
             config: ServerConfig::default(),
             namespace_config: NamespaceConfig::default(),
             cleanup_empty_children: false,
+            adapter: Arc::new(InMemoryAdapter),
         }
     }
 }
@@ -443,6 +464,17 @@ impl SocketIoBuilder {
         self
     }
 
+    /// The adapter that makes the namespaces of several servers act as one
+    /// (default [`InMemoryAdapter`]: this server only); for instance
+    /// `runtime_tokio::redis::RedisAdapter` (feature `redis`). Broadcasts,
+    /// `sockets_join`/`sockets_leave`, `disconnect_sockets`, broadcast acks,
+    /// [`BroadcastOperator::fetch_sockets_everywhere`] and server-side
+    /// emits then reach every server, unless `local`.
+    pub fn adapter(mut self, adapter: impl Adapter) -> SocketIoBuilder {
+        self.adapter = Arc::new(adapter);
+        self
+    }
+
     /// Cross-origin rules for browsers (default: any origin, no credentials).
     pub fn cors(mut self, cors: crate::engine::Cors) -> SocketIoBuilder {
         self.engine = self.engine.with_cors(cors);
@@ -480,6 +512,7 @@ impl SocketIoBuilder {
             namespaces: RwLock::new(HashMap::new()),
             parents: RwLock::new(Vec::new()),
             cleanup_empty_children: self.cleanup_empty_children,
+            adapter: self.adapter,
         });
         let engine = EngineServer::for_socketio(self.engine, runtime, Arc::clone(&state));
         SocketIo { engine, state }
@@ -551,7 +584,8 @@ impl SocketIo {
         let shared = self.state.namespace("/").unwrap_or_else(|| {
             // Its timer task is never started: it can have no socket, hence no deadline.
             let handler: ConnectionHandler = Arc::new(|_socket| Box::pin(async {}));
-            NamespaceShared::new("/", &self.state.namespace_config, handler, Arc::clone(&self.state.runtime)).0
+            let runtime = Arc::clone(&self.state.runtime);
+            NamespaceShared::new("/", &self.state.namespace_config, handler, runtime, &InMemoryAdapter).0
         });
         NamespaceRef { shared }
     }

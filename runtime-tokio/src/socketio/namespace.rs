@@ -17,12 +17,18 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use socketio_proto::broadcast::BroadcastOptions;
 use socketio_proto::broadcast_ack::AckOutcome;
+use socketio_proto::rooms::Room;
 use socketio_proto::server::{Namespace, NamespaceConfig};
-use socketio_proto::{Args, Json};
-use tokio::sync::{oneshot, Notify};
+use socketio_proto::{Args, EventName, Json};
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::queue;
 
+use super::adapter::AdapterFuture;
+use super::adapter::{
+    data_json, Adapter, AdapterError, LocalNamespace, NamespaceAdapter, RemoteAcks, RemoteSocketDetails,
+    ServerSideEvent, ServerSideHandler,
+};
 use super::broadcast::{BroadcastOperator, RemoteSocket};
 use super::data::SharedData;
 use super::error::{ConnectError, EmitError};
@@ -94,6 +100,22 @@ impl Handshake {
     pub fn namespace_query(&self) -> Option<&str> {
         self.namespace_query.as_ref().map(Str::as_str)
     }
+
+    /// The handshake as the reference describes it to other servers
+    /// (`{headers, query, auth, url, …}`; fields this server does not keep are
+    /// left out).
+    pub(crate) fn to_json(&self) -> Json {
+        let headers: serde_json::Map<String, serde_json::Value> = self
+            .headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned().into())))
+            .collect();
+        let parse = |json: &Json| serde_json::from_str::<serde_json::Value>(json.as_str()).ok();
+        let query = parse(&Json::from_v4_query(Some(&self.query))).unwrap_or_default();
+        let auth = self.auth.as_ref().and_then(parse).unwrap_or_else(|| serde_json::Value::Object(Default::default()));
+        let handshake = serde_json::json!({ "headers": headers, "query": query, "auth": auth });
+        Json::from_serialize(&handshake).unwrap_or_else(|_| Json::from_v4_query(None))
+    }
 }
 
 /// One connected socket, as its namespace keeps it.
@@ -114,6 +136,11 @@ pub(crate) struct NamespaceState {
     pub(crate) sockets: SidMap<SocketEntry>,
     /// Who waits for the outcome of each broadcast with ack.
     ack_waiters: HashMap<u64, oneshot::Sender<AckOutcome>>,
+    /// The CONNECT of each connected socket (described to other servers).
+    pub(crate) handshakes: HashMap<Sid, Arc<Handshake>>,
+    /// Who gets each answer of a broadcast with ack as it arrives (a
+    /// broadcast asked for by another server), until its outcome.
+    ack_listeners: HashMap<u64, mpsc::UnboundedSender<Args>>,
 }
 
 /// Sends what `command` makes to each of `targets`, in order.
@@ -132,7 +159,22 @@ impl NamespaceState {
             if let Some(waiter) = self.ack_waiters.remove(&ack_id) {
                 let _ = waiter.send(outcome);
             }
+            self.ack_listeners.remove(&ack_id);
         }
+    }
+
+    /// Routes `socket`'s answer to the broadcast with `ack_id` (and a copy
+    /// to its listener, if any); false when no broadcast waits for it.
+    pub(crate) fn record_broadcast_ack(&mut self, ack_id: u64, socket: &Sid, args: Args) -> bool {
+        let Some(listener) = self.ack_listeners.get(&ack_id) else {
+            return self.rooms.record_broadcast_ack(ack_id, socket, args);
+        };
+        let copy = args.clone();
+        let recorded = self.rooms.record_broadcast_ack(ack_id, socket, args);
+        if recorded {
+            let _ = listener.send(copy);
+        }
+        recorded
     }
 }
 
@@ -150,6 +192,10 @@ pub(crate) struct NamespaceShared {
     /// How many CONNECTs were routed here and are not decided yet: an empty
     /// child namespace is only forgotten when none is.
     pub(crate) connecting: AtomicUsize,
+    /// Carries operations to the other servers of a cluster.
+    pub(crate) adapter: Arc<dyn NamespaceAdapter>,
+    /// The handlers of events from other servers.
+    server_side_handlers: RwLock<Vec<ServerSideHandler>>,
 }
 
 impl std::fmt::Debug for NamespaceShared {
@@ -172,15 +218,20 @@ impl NamespaceShared {
         config: &NamespaceConfig,
         on_connection: ConnectionHandler,
         runtime: Arc<dyn Runtime>,
+        adapter: &dyn Adapter,
     ) -> (Arc<NamespaceShared>, BoxFuture) {
         let name = Str::from(name.to_owned());
         let timer = Arc::new(Notify::new());
-        let shared = Arc::new(NamespaceShared {
+        let shared = Arc::new_cyclic(|weak| NamespaceShared {
             state: Mutex::new(NamespaceState {
                 rooms: Namespace::new(name.clone(), config),
                 sockets: SidMap::default(),
                 ack_waiters: HashMap::new(),
+                handshakes: HashMap::new(),
+                ack_listeners: HashMap::new(),
             }),
+            adapter: adapter.attach(LocalNamespace { name: name.as_str().to_owned(), shared: weak.clone() }),
+            server_side_handlers: RwLock::new(Vec::new()),
             name,
             on_connection,
             middlewares: RwLock::new(Vec::new()),
@@ -211,13 +262,23 @@ impl NamespaceShared {
         self.timer.notify_one();
     }
 
+    /// Broadcasts to this server's selected sockets, then (unless `local`)
+    /// through the adapter to the other servers'.
+    pub(crate) fn broadcast(&self, event: &str, args: Args, options: &BroadcastOptions) {
+        let event = EventName::from(event.to_owned());
+        if !options.flags.local {
+            self.adapter.broadcast(&event, &args, options);
+        }
+        self.broadcast_local(event, args, options);
+    }
+
     /// Encodes once and sends to every socket `options` selects, under the
     /// lock: broadcasts reach every target in the order they were made.
-    pub(crate) fn broadcast(&self, event: &str, args: Args, options: &BroadcastOptions) {
+    pub(crate) fn broadcast_local(&self, event: EventName, args: Args, options: &BroadcastOptions) {
         let now = self.runtime.now();
         let mut guard = self.lock();
         let state = &mut *guard;
-        let plan = state.rooms.broadcast(now, event.to_owned(), args, options);
+        let plan = state.rooms.broadcast(now, event, args, options);
         let volatile = plan.flags.volatile;
         let namespace = &self.name;
         send_to(&state.sockets, plan.target_ids(), || {
@@ -233,20 +294,51 @@ impl NamespaceShared {
         self.wake_timer();
     }
 
-    /// Sends the EVENT to every selected socket with one shared ack id; the
-    /// outcome arrives once all answered or `timeout` passed.
+    /// A broadcast with acks to this server's selected sockets and (unless
+    /// `local`) the other servers': the local outcome, and the other
+    /// servers' acks.
     pub(crate) fn broadcast_with_ack(
         &self,
         event: &str,
         args: Args,
         options: &BroadcastOptions,
         timeout: Duration,
-    ) -> oneshot::Receiver<AckOutcome> {
+    ) -> (oneshot::Receiver<AckOutcome>, Option<AdapterFuture<RemoteAcks>>) {
+        let event = EventName::from(event.to_owned());
+        let remote = (!options.flags.local).then(|| self.adapter.broadcast_with_ack(&event, &args, options, timeout));
+        let (_, local) = self.broadcast_with_ack_local(event, args, options, timeout);
+        (local, remote)
+    }
+
+    /// Sends the EVENT to every socket of this server `options` selects,
+    /// with one shared ack id: how many were reached, and the outcome once
+    /// all answered or `timeout` passed.
+    pub(crate) fn broadcast_with_ack_local(
+        &self,
+        event: EventName,
+        args: Args,
+        options: &BroadcastOptions,
+        timeout: Duration,
+    ) -> (usize, oneshot::Receiver<AckOutcome>) {
+        self.broadcast_with_ack_to(event, args, options, timeout, None)
+    }
+
+    /// [`NamespaceShared::broadcast_with_ack_local`] whose answers also go
+    /// to `listener` as they arrive.
+    pub(crate) fn broadcast_with_ack_to(
+        &self,
+        event: EventName,
+        args: Args,
+        options: &BroadcastOptions,
+        timeout: Duration,
+        listener: Option<mpsc::UnboundedSender<Args>>,
+    ) -> (usize, oneshot::Receiver<AckOutcome>) {
         let now = self.runtime.now();
         let (waiter, outcome) = oneshot::channel();
         let mut guard = self.lock();
         let state = &mut *guard;
-        let plan = state.rooms.broadcast_with_ack(now, event.to_owned(), args, options, timeout);
+        let plan = state.rooms.broadcast_with_ack(now, event, args, options, timeout);
+        let reached = plan.target_ids().count();
         let (encoded, ack_id) = (&plan.encoded, plan.ack_id.unwrap_or_default());
         let namespace = &self.name;
         send_to(&state.sockets, plan.target_ids(), || Command::EmitBroadcastWithAck {
@@ -256,10 +348,13 @@ impl NamespaceShared {
             timeout,
         });
         state.ack_waiters.insert(ack_id, waiter);
+        if let Some(listener) = listener {
+            state.ack_listeners.insert(ack_id, listener);
+        }
         state.drain_outcomes();
         drop(guard);
         self.wake_timer();
-        outcome
+        (reached, outcome)
     }
 
     /// Emits to one socket, recorded for recovery as the reference does.
@@ -291,15 +386,90 @@ impl NamespaceShared {
                     id,
                     rooms,
                     data: entry.data.clone(),
-                    commands: entry.commands.clone(),
+                    commands: Some(entry.commands.clone()),
                     namespace: Arc::clone(self),
                 })
             })
             .collect()
     }
 
-    /// Disconnects the sockets `options` selects (and their connections when `close`).
+    /// Describes this server's sockets `options` selects, for other servers.
+    pub(crate) fn socket_details(&self, options: &BroadcastOptions) -> Vec<RemoteSocketDetails> {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let ids = state.rooms.fetch_sockets(options);
+        ids.into_iter()
+            .filter_map(|id| {
+                let entry = state.sockets.get(&id)?;
+                let rooms = state.rooms.disconnecting(&id).iter().map(|room| room.as_str().to_owned()).collect();
+                let handshake = state.handshakes.get(&id).map_or_else(|| Json::from_v4_query(None), |h| h.to_json());
+                Some(RemoteSocketDetails {
+                    id: id.as_str().to_owned(),
+                    handshake,
+                    rooms,
+                    data: data_json(entry.data.get::<serde_json::Value>()),
+                })
+            })
+            .collect()
+    }
+
+    /// This server's selected sockets and (unless `local`) the other servers'.
+    pub(crate) async fn fetch_sockets_everywhere(
+        self: &Arc<Self>,
+        options: &BroadcastOptions,
+    ) -> Result<Vec<RemoteSocket>, AdapterError> {
+        let remote = (!options.flags.local).then(|| self.adapter.fetch_sockets(options));
+        let mut sockets = self.fetch_sockets(options);
+        if let Some(remote) = remote {
+            let described = remote.await?;
+            sockets.extend(described.into_iter().map(|details| RemoteSocket::remote(Arc::clone(self), details)));
+        }
+        Ok(sockets)
+    }
+
+    /// Makes the selected sockets here and (unless `local`) elsewhere join `rooms`.
+    pub(crate) fn sockets_join(&self, options: &BroadcastOptions, rooms: &[Room]) {
+        if !options.flags.local {
+            self.adapter.sockets_join(options, rooms);
+        }
+        self.lock().rooms.sockets_join(options, rooms);
+    }
+
+    /// Makes the selected sockets here and (unless `local`) elsewhere leave `rooms`.
+    pub(crate) fn sockets_leave(&self, options: &BroadcastOptions, rooms: &[Room]) {
+        if !options.flags.local {
+            self.adapter.sockets_leave(options, rooms);
+        }
+        self.lock().rooms.sockets_leave(options, rooms);
+    }
+
+    /// Hands an event from another server to the server-side handlers.
+    pub(crate) fn server_side_event(&self, event: ServerSideEvent) {
+        let handlers = self.server_side_handlers.read().unwrap_or_else(PoisonError::into_inner).clone();
+        let mut event = Some(event);
+        let count = handlers.len();
+        for (index, handler) in handlers.iter().enumerate() {
+            let Some(current) = event.take() else { break };
+            if index + 1 == count {
+                handler(current);
+            } else {
+                // Every handler sees the event; only the last may answer the ack.
+                handler(ServerSideEvent { event: current.event.clone(), args: current.args.clone(), ack: None });
+                event = Some(current);
+            }
+        }
+    }
+
+    /// Disconnects the selected sockets here and (unless `local`) elsewhere.
     pub(crate) fn disconnect_sockets(&self, options: &BroadcastOptions, close: bool) {
+        if !options.flags.local {
+            self.adapter.disconnect_sockets(options, close);
+        }
+        self.disconnect_sockets_local(options, close);
+    }
+
+    /// Disconnects the sockets `options` selects (and their connections when `close`).
+    pub(crate) fn disconnect_sockets_local(&self, options: &BroadcastOptions, close: bool) {
         let mut guard = self.lock();
         let state = &mut *guard;
         let plan = state.rooms.disconnect_sockets(options, close);
@@ -421,5 +591,58 @@ impl NamespaceRef {
     /// reference `disconnectSockets`).
     pub fn disconnect_sockets(&self, close: bool) {
         self.all().disconnect_sockets(close);
+    }
+
+    /// Handles on every socket of the namespace on every server of the
+    /// cluster (see [`BroadcastOperator::fetch_sockets_everywhere`]).
+    pub async fn fetch_sockets_everywhere(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
+        self.all().fetch_sockets_everywhere().await
+    }
+
+    /// Adds a handler of the events other servers send with
+    /// [`NamespaceRef::server_side_emit`] (the reference
+    /// `io.on(event, …)` for `serverSideEmit`). Handlers see every event in
+    /// registration order; the last one gets the ack, if any.
+    pub fn on_server_side_emit<F>(&self, handler: F)
+    where
+        F: Fn(ServerSideEvent) + Send + Sync + 'static,
+    {
+        self.shared.server_side_handlers.write().unwrap_or_else(PoisonError::into_inner).push(Arc::new(handler));
+    }
+
+    /// Sends `event` with one argument to the other servers of the cluster
+    /// (the reference `serverSideEmit`); this server's handlers do not see it.
+    pub fn server_side_emit<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), AdapterError> {
+        let args = Args::from_tuple(&(value,)).map_err(|error| AdapterError::Encode(error.to_string()))?;
+        self.shared.adapter.server_side_emit(&EventName::from(event.to_owned()), &args)
+    }
+
+    /// Sends `event` with one argument to the other servers, and waits for
+    /// each one's ack (the reference `serverSideEmitWithAck`): a
+    /// [`AdapterError::Timeout`] when some did not answer in time.
+    pub async fn server_side_emit_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        value: &T,
+    ) -> Result<Vec<Option<Json>>, AdapterError> {
+        let args = Args::from_tuple(&(value,)).map_err(|error| AdapterError::Encode(error.to_string()))?;
+        self.shared.adapter.server_side_emit_with_ack(&EventName::from(event.to_owned()), &args).await
+    }
+
+    /// The rooms of the sockets of every server of the cluster, sorted, each
+    /// once (the reference `adapter.allRooms()`; a socket's own room counts).
+    pub async fn all_rooms(&self) -> Result<Vec<String>, AdapterError> {
+        let remote = self.shared.adapter.all_rooms();
+        let mut rooms: Vec<String> =
+            self.shared.lock().rooms.rooms().room_names().map(|room| room.as_str().to_owned()).collect();
+        rooms.extend(remote.await?);
+        rooms.sort();
+        rooms.dedup();
+        Ok(rooms)
+    }
+
+    /// How many servers share the namespace, this one included (the reference `serverCount`).
+    pub async fn server_count(&self) -> Result<usize, AdapterError> {
+        self.shared.adapter.server_count().await
     }
 }

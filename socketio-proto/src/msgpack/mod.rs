@@ -31,7 +31,7 @@
 //! ```
 
 mod error;
-mod value;
+pub(crate) mod value;
 
 use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
@@ -137,7 +137,7 @@ fn packet_data(
 }
 
 /// An event name: a string, or a number kept as its JSON text.
-fn event_name(message: &Bytes, value: &Value<'_>) -> Option<EventName> {
+pub(crate) fn event_name(message: &Bytes, value: &Value<'_>) -> Option<EventName> {
     match value {
         Value::Str(name) => Some(EventName::Text(shared_str(message, name.clone()))),
         Value::UInt(_) | Value::Int(_) | Value::Float(_) => {
@@ -180,7 +180,7 @@ fn shared_str(message: &Bytes, text: Cow<'_, str>) -> Str {
 }
 
 /// A CONNECT or CONNECT_ERROR payload as JSON text; `None` when it holds binary.
-fn to_json(value: &Value<'_>) -> Option<Json> {
+pub(crate) fn to_json(value: &Value<'_>) -> Option<Json> {
     if value.contains_binary() {
         return None;
     }
@@ -189,7 +189,7 @@ fn to_json(value: &Value<'_>) -> Option<Json> {
 
 /// Arguments as JSON text, binary values as attachments (a top-level binary
 /// argument shares the message's storage; nested ones are copied).
-fn to_args(items: &[Value<'_>]) -> Option<Args> {
+pub(crate) fn to_args(items: &[Value<'_>]) -> Option<Args> {
     let mut builder = Args::builder();
     for item in items {
         builder = match item {
@@ -267,7 +267,7 @@ fn parse_json(json: &Json) -> Result<Value<'_>, EncodeError> {
 
 /// The `data` array: the event name (if any), then the arguments with their
 /// placeholders replaced by the attachments.
-fn arguments<'a>(args: &'a Args, name: Option<Value<'a>>) -> Result<Value<'a>, EncodeError> {
+pub(crate) fn arguments<'a>(args: &'a Args, name: Option<Value<'a>>) -> Result<Value<'a>, EncodeError> {
     let mut items: Vec<Value<'a>> = args.deserialize().map_err(json_error)?;
     items.iter_mut().try_for_each(|item| item.resolve_placeholders(args.attachments()))?;
     if let Some(name) = name {
