@@ -68,9 +68,10 @@ const TEST_NAME: &str = "killing_a_server_mid_broadcast_leaves_the_survivor_serv
 /// How long a request waits for the other servers.
 const REQUESTS_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How long the reconnecting clients wait before their first attempt: long
-/// enough that their emits right after the disconnection are surely buffered.
-const RECONNECTION_DELAY: Duration = Duration::from_secs(2);
+/// How long the reconnecting clients wait before their first attempt (±50 %
+/// randomization, as in `socket.io-client`): long enough that their emits
+/// right after the disconnection are surely buffered.
+const RECONNECTION_DELAY: Duration = Duration::from_secs(3);
 
 /// How many events each client of the dead server emits while disconnected.
 const OUTAGE_REPORTS: u64 = 5;
@@ -412,14 +413,8 @@ async fn killing_a_server_mid_broadcast_leaves_the_survivor_serving_and_its_clie
     seen_on_channel(&mut requests.on_message(), 2).await;
     doomed.kill().await;
 
-    let fetched = fetching.await.expect("the request ran");
-    assert_eq!(fetched, Err(AdapterError::Timeout { operation: "fetchSockets", answered: 0, expected: 1 }));
-    let asked = asking.await.expect("the request ran");
-    assert_eq!(asked, Err(AdapterError::Timeout { operation: "serverSideEmit", answered: 0, expected: 1 }));
-    let message = asked.expect_err("timed out").to_string();
-    assert!(message.starts_with("timeout reached while waiting for serverSideEmit"), "{message}");
-
-    // b's clients notice, and emit while disconnected: buffered by the client.
+    // b's clients notice at once, and emit while disconnected (before their
+    // first reconnection attempt, at least half the delay away): buffered by the client.
     for client in &mut on_b {
         timeout(WAIT, client.disconnections.recv()).await.expect("b's client notices").expect("runs");
         for number in 1..=OUTAGE_REPORTS {
@@ -428,7 +423,15 @@ async fn killing_a_server_mid_broadcast_leaves_the_survivor_serving_and_its_clie
         assert!(!client.socket.connected(), "the reports were emitted while disconnected");
     }
 
-    // They reconnect through HAProxy, which sends them to the survivor.
+    // The requests that were waiting on b time out.
+    let fetched = fetching.await.expect("the request ran");
+    assert_eq!(fetched, Err(AdapterError::Timeout { operation: "fetchSockets", answered: 0, expected: 1 }));
+    let asked = asking.await.expect("the request ran");
+    assert_eq!(asked, Err(AdapterError::Timeout { operation: "serverSideEmit", answered: 0, expected: 1 }));
+    let message = asked.expect_err("timed out").to_string();
+    assert!(message.starts_with("timeout reached while waiting for serverSideEmit"), "{message}");
+
+    // b's clients reconnect through HAProxy, which sends them to the survivor.
     let mut joined_survivor_after = BTreeMap::new();
     for client in &mut on_b {
         assert_eq!(client.next_welcome().await, "a", "{} reconnected to the survivor", client.name);
