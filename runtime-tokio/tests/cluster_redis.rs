@@ -235,3 +235,19 @@ async fn requests_fail_with_unavailable_while_redis_is_down() {
     assert!(matches!(error, Err(AdapterError::Unavailable(_))), "{error:?}");
     assert!(error.expect_err("unavailable").to_string().starts_with("cluster adapter unavailable"));
 }
+
+#[tokio::test]
+async fn a_burst_of_broadcasts_reaches_the_clients_of_the_other_server_once_and_in_order() {
+    let redis = RedisServer::start().await;
+    let (_addr_a, io_a) = rust_server(&redis.url(), "a").await;
+    let (addr_b, io_b) = rust_server(&redis.url(), "b").await;
+    wait_for_servers(&io_a, 2).await;
+    let mut on_b = TestClient::connect(addr_b, &[], None).await;
+    // Emitted back to back: they queue up behind one another on the way to Redis.
+    let sent: Vec<String> = (0..500).map(|number| number.to_string()).collect();
+    for text in &sent {
+        io_a.emit("news", text).expect("emits");
+    }
+    assert_eq!(on_b.news_until(sent.len(), QUIET).await, sent);
+    drop(io_b);
+}

@@ -431,19 +431,29 @@ enum Route {
     Broadcast(LocalNamespace, String),
 }
 
+/// At most how many queued messages go to Redis in one pipeline.
+const PUBLISH_BATCH: usize = 256;
+
 /// Publishes the queued messages in order, reconnecting after an error
-/// (a message that failed twice is dropped: pub/sub promises no delivery).
+/// (a batch that failed twice is dropped: pub/sub promises no delivery).
+/// The messages queued while a PUBLISH was in flight go out together as one
+/// pipeline (one round trip, same order), so a burst of broadcasts is not
+/// held to one per round trip.
 async fn publish_loop(inner: Weak<Inner>, mut queue: mpsc::UnboundedReceiver<(String, Bytes)>) {
-    while let Some((channel, payload)) = queue.recv().await {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < PUBLISH_BATCH {
+            let Ok(next) = queue.try_recv() else { break };
+            batch.push(next);
+        }
         let Some(adapter) = inner.upgrade() else { return };
+        let mut pipeline = redis::pipe();
+        for (channel, payload) in &batch {
+            pipeline.cmd("PUBLISH").arg(channel).arg(payload.as_ref()).ignore();
+        }
         for _attempt in 0..2 {
             let published = match adapter.connection().await {
-                Ok(mut connection) => redis::cmd("PUBLISH")
-                    .arg(&channel)
-                    .arg(payload.as_ref())
-                    .query_async::<usize>(&mut connection)
-                    .await
-                    .is_ok(),
+                Ok(mut connection) => pipeline.query_async::<()>(&mut connection).await.is_ok(),
                 Err(_) => false,
             };
             if published {
