@@ -25,8 +25,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(normal, message, "a broadcast carries all it decodes");
     }
     if let Ok(request) = Request::decode(&bytes) {
-        let normal = Request::decode(&request.encode().expect("a decoded request encodes"))
-            .expect("an encoded request decodes");
+        let normal =
+            Request::decode(&request.encode().expect("a decoded request encodes")).expect("an encoded request decodes");
         let again = Request::decode(&normal.encode().expect("re-encodes")).expect("decodes again");
         assert_eq!(again, normal, "request round trip reaches a fixed point");
     }
