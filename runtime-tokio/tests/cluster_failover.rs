@@ -15,7 +15,8 @@
 //!   same URL, and HAProxy sends them to the survivor; every broadcast the
 //!   survivor makes after they joined it reaches them exactly once, in order;
 //! - what they emitted while disconnected (buffered by our client) reaches
-//!   the survivor exactly once, in order, after the reconnection.
+//!   the survivor exactly once, in order, after the reconnection, and an
+//!   emit with an ack made during the outage gets the survivor's ack.
 //!
 //! What is NOT guaranteed, and not asserted: the broadcasts made between the
 //! kill and a client's reconnection are lost for that client. Redis pub/sub
@@ -157,7 +158,7 @@ struct ClientName {
 
 /// One server of the cluster: the Redis adapter, `welcome` (its name) sent
 /// to each socket on `/` as it joins, each `report` (a number) of a client
-/// passed on with the client's name, and server-side emits acked with its name.
+/// passed on with the client's name, `ask` and server-side emits acked with its name.
 struct ClusterNode {
     addr: SocketAddr,
     io: SocketIo,
@@ -178,6 +179,13 @@ impl ClusterNode {
                 let client = socket.handshake().auth::<ClientName>().map(|auth| auth.name).unwrap_or_default();
                 socket.on("report", move |_socket: Socket, Data(number): Data<u64>, _ack: Option<AckSender>| {
                     let _ = report.send((client.clone(), number));
+                    async {}
+                });
+                let acking_server = server_name.clone();
+                socket.on("ask", move |_socket: Socket, Data(_question): Data<u64>, ack: Option<AckSender>| {
+                    if let Some(ack) = ack {
+                        let _ = ack.send(&acking_server);
+                    }
                     async {}
                 });
                 let _ = socket.emit("welcome", &server_name);
@@ -414,12 +422,16 @@ async fn killing_a_server_mid_broadcast_leaves_the_survivor_serving_and_its_clie
     doomed.kill().await;
 
     // b's clients notice at once, and emit while disconnected (before their
-    // first reconnection attempt, at least half the delay away): buffered by the client.
+    // first reconnection attempt, at least half the delay away): buffered by
+    // the client, an `ask` awaiting its ack among them.
+    let mut asks = Vec::new();
     for client in &mut on_b {
         timeout(WAIT, client.disconnections.recv()).await.expect("b's client notices").expect("runs");
         for number in 1..=OUTAGE_REPORTS {
             client.socket.emit("report", &number).await.expect("buffered");
         }
+        let socket = client.socket.clone();
+        asks.push(tokio::spawn(async move { socket.emit_with_ack::<_, (String,)>("ask", &1).await }));
         assert!(!client.socket.connected(), "the reports were emitted while disconnected");
     }
 
@@ -436,6 +448,14 @@ async fn killing_a_server_mid_broadcast_leaves_the_survivor_serving_and_its_clie
     for client in &mut on_b {
         assert_eq!(client.next_welcome().await, "a", "{} reconnected to the survivor", client.name);
         joined_survivor_after.insert(client.name.clone(), broadcaster.sent());
+    }
+    for ask in asks {
+        let answer = timeout(WAIT, ask).await.expect("acked in time").expect("the ask ran");
+        assert_eq!(
+            answer.expect("acked"),
+            ("a".to_owned(),),
+            "an emit buffered during the outage is acked by the survivor"
+        );
     }
     let (mut newcomer, server) = FailoverClient::connect(front, "newcomer").await;
     assert_eq!(server, "a", "new clients land on the survivor");
