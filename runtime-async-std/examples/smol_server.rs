@@ -1,0 +1,20 @@
+//! A Socket.IO server on smol: `echo` is acked with its arguments, `fanout`
+//! is broadcast as `msg` to every socket (room `everyone`).
+//!
+//! ```sh
+//! PORT=3000 cargo run -p runtime-async-std --example smol_server
+//! ```
+
+mod common;
+
+use runtime_async_std::socketio::SocketIo;
+
+fn main() -> std::io::Result<()> {
+    let port: u16 = std::env::var("PORT").ok().and_then(|port| port.parse().ok()).unwrap_or(3000);
+    smol::block_on(async {
+        let (addr, io) = runtime_async_std::smol::bind_socketio(("127.0.0.1", port), SocketIo::builder()).await?;
+        common::echo_and_fanout(&io, "everyone");
+        println!("smol_server listening on http://{addr}/socket.io/");
+        std::future::pending::<std::io::Result<()>>().await
+    })
+}
