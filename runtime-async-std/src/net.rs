@@ -115,3 +115,100 @@ pub(crate) fn connect<N: Net>(host: &str, port: u16) -> ConnectFuture {
         Ok(Box::new(FuturesIo::new(stream)) as BoxStream)
     })
 }
+
+/// The TCP entry points of one executor's module, with the names and shapes
+/// of `runtime_tokio::tokio`: its [`Net`] (the executor's `TcpListener` and
+/// `TcpStream`), `serve`, `bind`, `bind_socketio`, the client's connector
+/// and `build`. Written once here so the smol and async-std modules differ
+/// only in their runtime and their types.
+macro_rules! tcp_entry_points {
+    (
+        executor: $executor:literal,
+        net: $net:ident,
+        runtime: $runtime:ident,
+        connector: $connector:ident,
+        listener: $listener:ty,
+        stream: $stream:ty,
+        addresses: $addresses:path $(,)?
+    ) => {
+        #[doc = concat!($executor, "'s TCP for the shared accept loop and connector.")]
+        struct $net;
+
+        impl $crate::net::Net for $net {
+            type Listener = $listener;
+            type Stream = $stream;
+
+            async fn accept(listener: &$listener) -> std::io::Result<($stream, std::net::SocketAddr)> {
+                listener.accept().await
+            }
+
+            fn local_addr(listener: &$listener) -> std::io::Result<std::net::SocketAddr> {
+                listener.local_addr()
+            }
+
+            async fn connect(host: String, port: u16) -> std::io::Result<$stream> {
+                <$stream>::connect((host.as_str(), port)).await
+            }
+
+            fn set_nodelay(stream: &$stream) {
+                let _ = stream.set_nodelay(true);
+            }
+        }
+
+        /// Accepts connections on `listener` for `server` until the
+        /// application drops its `Connections`, each served in its own task.
+        pub async fn serve(listener: $listener, server: runtime_tokio::engine::EngineServer) {
+            server.serve_incoming($crate::net::incoming::<$net>(listener)).await;
+        }
+
+        #[doc = concat!(
+                    "Binds `addr`, starts [`serve`] in a task on ", $executor, " and returns the bound address, ",
+                    "the server and its `Connections`."
+                )]
+        pub async fn bind(
+            addr: impl $addresses,
+            options: runtime_tokio::engine::EngineOptions,
+        ) -> std::io::Result<(
+            std::net::SocketAddr,
+            runtime_tokio::engine::EngineServer,
+            runtime_tokio::engine::Connections,
+        )> {
+            let listener = <$listener>::bind(addr).await?;
+            $crate::net::bind::<$net>(listener, options, std::sync::Arc::new($runtime::new()))
+        }
+
+        #[doc = concat!(
+                    "Binds `addr`, builds the Socket.IO server of `builder` on ", $executor, ", starts [`serve`] ",
+                    "for it, and returns the bound address and the server (register its namespaces next)."
+                )]
+        pub async fn bind_socketio(
+            addr: impl $addresses,
+            builder: runtime_tokio::socketio::SocketIoBuilder,
+        ) -> std::io::Result<(std::net::SocketAddr, runtime_tokio::socketio::SocketIo)> {
+            let listener = <$listener>::bind(addr).await?;
+            $crate::net::bind_socketio::<$net>(listener, builder, std::sync::Arc::new($runtime::new()))
+        }
+
+        #[doc = concat!("The client's `Connector` on ", $executor, ": its `TcpStream`, with `TCP_NODELAY`.")]
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $connector;
+
+        impl runtime_tokio::client::Connector for $connector {
+            fn connect(&self, host: &str, port: u16) -> runtime_tokio::client::ConnectFuture {
+                $crate::net::connect::<$net>(host, port)
+            }
+        }
+
+        #[doc = concat!(
+                    "Starts the client of `builder` on ", $executor, " with [`", stringify!($connector), "`]; it ",
+                    "starts connecting at once (the counterpart of `runtime-tokio`'s `ClientBuilder::build`)."
+                )]
+        pub fn build(
+            builder: runtime_tokio::client::ClientBuilder,
+        ) -> Result<runtime_tokio::client::Client, runtime_tokio::client::ClientError> {
+            builder.build_with(std::sync::Arc::new($runtime::new()), std::sync::Arc::new($connector))
+        }
+    };
+}
+
+pub(crate) use tcp_entry_points;

@@ -3,18 +3,12 @@
 //! client's [`SmolConnector`] (with [`build`]) — the same names and shapes
 //! as `runtime_tokio::tokio`.
 
-use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use engineio_proto::Instant;
-use runtime_tokio::client::{Client, ClientBuilder, ClientError, ConnectFuture, Connector};
-use runtime_tokio::engine::{Connections, EngineOptions, EngineServer};
 use runtime_tokio::runtime::{BoxFuture, Runtime};
-use runtime_tokio::socketio::{SocketIo, SocketIoBuilder};
-use smol::net::{AsyncToSocketAddrs, TcpListener, TcpStream};
 
-use crate::net::{self, Clock, Net};
+use crate::net::Clock;
 
 /// Where a [`SmolRuntime`] starts its tasks.
 #[derive(Clone)]
@@ -83,71 +77,12 @@ impl Runtime for SmolRuntime {
     }
 }
 
-/// smol's TCP for the shared accept loop and connector.
-struct SmolNet;
-
-impl Net for SmolNet {
-    type Listener = TcpListener;
-    type Stream = TcpStream;
-
-    async fn accept(listener: &TcpListener) -> io::Result<(TcpStream, SocketAddr)> {
-        listener.accept().await
-    }
-
-    fn local_addr(listener: &TcpListener) -> io::Result<SocketAddr> {
-        listener.local_addr()
-    }
-
-    async fn connect(host: String, port: u16) -> io::Result<TcpStream> {
-        TcpStream::connect((host.as_str(), port)).await
-    }
-
-    fn set_nodelay(stream: &TcpStream) {
-        let _ = stream.set_nodelay(true);
-    }
-}
-
-/// Accepts connections on `listener` for `server` until the application
-/// drops its [`Connections`], each served in its own task.
-pub async fn serve(listener: TcpListener, server: EngineServer) {
-    server.serve_incoming(net::incoming::<SmolNet>(listener)).await;
-}
-
-/// Binds `addr`, starts [`serve`] in a task on smol's global executor and
-/// returns the bound address, the server and its [`Connections`].
-pub async fn bind(
-    addr: impl AsyncToSocketAddrs,
-    options: EngineOptions,
-) -> io::Result<(SocketAddr, EngineServer, Connections)> {
-    let listener = TcpListener::bind(addr).await?;
-    net::bind::<SmolNet>(listener, options, Arc::new(SmolRuntime::new()))
-}
-
-/// Binds `addr`, builds the Socket.IO server of `builder` on smol's global
-/// executor, starts [`serve`] for it, and returns the bound address and the
-/// server (register its namespaces next).
-pub async fn bind_socketio(
-    addr: impl AsyncToSocketAddrs,
-    builder: SocketIoBuilder,
-) -> io::Result<(SocketAddr, SocketIo)> {
-    let listener = TcpListener::bind(addr).await?;
-    net::bind_socketio::<SmolNet>(listener, builder, Arc::new(SmolRuntime::new()))
-}
-
-/// The client's [`Connector`] on smol: `smol::net::TcpStream`, with
-/// `TCP_NODELAY`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SmolConnector;
-
-impl Connector for SmolConnector {
-    fn connect(&self, host: &str, port: u16) -> ConnectFuture {
-        net::connect::<SmolNet>(host, port)
-    }
-}
-
-/// Starts the client of `builder` on smol's global executor with
-/// [`SmolConnector`]; it starts connecting at once (the counterpart of
-/// `runtime-tokio`'s `ClientBuilder::build`).
-pub fn build(builder: ClientBuilder) -> Result<Client, ClientError> {
-    builder.build_with(Arc::new(SmolRuntime::new()), Arc::new(SmolConnector))
+crate::net::tcp_entry_points! {
+    executor: "smol",
+    net: SmolNet,
+    runtime: SmolRuntime,
+    connector: SmolConnector,
+    listener: smol::net::TcpListener,
+    stream: smol::net::TcpStream,
+    addresses: smol::net::AsyncToSocketAddrs,
 }
