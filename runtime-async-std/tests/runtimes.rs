@@ -1,11 +1,14 @@
 //! The one scenario suite (`tests/scenarios/`), run on every runtime build:
 //! tokio (`runtime_tokio::tokio`), smol and async-std (this crate), in the
-//! server role against the npm `socket.io-client`, in the client role against
+//! server role against the npm `socket.io-client` and python-socketio, in the
+//! client role against
 //! the npm `socket.io` server, and in cross-runtime pairs (a Rust client on
 //! one runtime against a Rust server on another). Test names read
 //! `<runtime or pair>::<scenario>::<transport mode>`.
 //!
-//! Needs `npm ci --prefix interop` (scripts/test-all.sh does).
+//! Needs `npm ci --prefix interop` and
+//! `python3 -m pip install -r interop/python/requirements.txt`
+//! (scripts/test-all.sh does both).
 
 mod scenarios;
 
@@ -31,6 +34,9 @@ macro_rules! every_role_on {
             scenario!(node_client_gets_events_acks_binary_namespaces_and_refusals =
                 $crate::scenarios::server::node_client_gets_events_acks_binary_namespaces_and_refusals::<$runtime>,
                 on $runtime: polling, websocket, upgrade);
+            scenario!(python_client_gets_acks_binary_and_server_events =
+                $crate::scenarios::python::python_client_gets_acks_binary_and_server_events::<$runtime>,
+                on $runtime: polling, websocket);
             scenario!(client_exchanges_events_and_acks_with_the_node_server =
                 $crate::scenarios::client::client_exchanges_events_and_acks_with_the_node_server::<$runtime>,
                 on $runtime: polling, websocket, upgrade);

@@ -6,10 +6,13 @@
 //! - [`server`]: the Socket.IO server under test against the official npm
 //!   `socket.io-client` 4.8 (polling, WebSocket, upgrade; events, acks,
 //!   binary, namespaces, middleware, rooms).
+//! - [`python`]: the same server against the python-socketio client
+//!   (polling, WebSocket; acks, binary, server emits with ack).
 //! - [`client`]: the Socket.IO client under test against the official npm
 //!   `socket.io` 4.8 server (events and acks both ways; emits buffered while
 //!   the server is down arrive once, in order, after it restarts).
-//! - [`pairs`]: the client on one runtime against the server on another.
+//! - [`pairs`]: the client on one runtime against the server on another
+//!   (the [`greeting`] server, which the python client also talks to).
 //!
 //! Test bodies time themselves with [`peers::within`] (a thread), so no
 //! timer of the runtime under test is needed outside its own tasks, and the
@@ -19,9 +22,11 @@
 #![allow(dead_code)]
 
 pub mod client;
+pub mod greeting;
 pub mod pairs;
 #[path = "../../../runtime-tokio/tests/peers/mod.rs"]
 pub mod peers;
+pub mod python;
 pub mod server;
 
 use std::future::Future;
