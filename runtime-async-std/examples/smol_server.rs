@@ -5,14 +5,15 @@
 //! PORT=3000 cargo run -p runtime-async-std --example smol_server
 //! ```
 
+#[allow(dead_code)]
 mod common;
 
 use runtime_async_std::socketio::SocketIo;
 
 fn main() -> std::io::Result<()> {
-    let port: u16 = std::env::var("PORT").ok().and_then(|port| port.parse().ok()).unwrap_or(3000);
     smol::block_on(async {
-        let (addr, io) = runtime_async_std::smol::bind_socketio(("127.0.0.1", port), SocketIo::builder()).await?;
+        let (addr, io) =
+            runtime_async_std::smol::bind_socketio(("127.0.0.1", common::port()), SocketIo::builder()).await?;
         common::echo_and_fanout(&io, "everyone");
         println!("smol_server listening on http://{addr}/socket.io/");
         std::future::pending::<std::io::Result<()>>().await

@@ -20,3 +20,20 @@ pub fn echo_and_fanout(io: &SocketIo, room: &'static str) {
         });
     });
 }
+
+/// The bench contract server (`/work/shared/bench/README.md`, as
+/// `runtime-tokio`'s `bench_server`): registers [`echo_and_fanout`] with room
+/// `bench` on the server `bound` gives, prints its address, serves forever.
+pub async fn serve_bench(
+    bound: impl std::future::Future<Output = std::io::Result<(std::net::SocketAddr, SocketIo)>>,
+) -> std::io::Result<()> {
+    let (addr, io) = bound.await?;
+    echo_and_fanout(&io, "bench");
+    println!("bench_server listening on http://{addr}/socket.io/");
+    std::future::pending().await
+}
+
+/// `$PORT`, 3000 when unset.
+pub fn port() -> u16 {
+    std::env::var("PORT").ok().and_then(|port| port.parse().ok()).unwrap_or(3000)
+}
