@@ -12,7 +12,7 @@
 //! with its `tokio` feature off — no tokio runtime, reactor or timer is
 //! compiled in for it — and adds only what differs per executor:
 //!
-//! - a `Runtime`: [`smol::SmolRuntime`] and [`async_std::AsyncStdRuntime`]
+//! - a `Runtime`: `smol::SmolRuntime` and `async_std::AsyncStdRuntime`
 //!   (their spawn, their timer, a monotonic clock);
 //! - TCP: the accept loop (`serve`, `bind`, `bind_socketio`) and the
 //!   client's `Connector` (with `build(builder)`), with the names and shapes
