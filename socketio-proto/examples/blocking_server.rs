@@ -87,21 +87,7 @@ impl PollingMachine for SocketIoConnection {
         self.0.engine()
     }
 
-    fn handle_poll(&mut self, now: Instant, request: RequestId) {
-        self.0.handle_poll(now, request);
-    }
-
-    fn handle_post(&mut self, now: Instant, body: PostBody) -> Response {
-        self.0.handle_post(now, body)
-    }
-
-    fn handle_timeout(&mut self, now: Instant) {
-        self.0.handle_timeout(now);
-    }
-
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.0.poll_timeout()
-    }
+    blocking_polling::forward_polling_inputs!(0);
 
     fn drain(&mut self, now: Instant, ids: &Ids, respond: &mut dyn FnMut(RequestId, Response)) -> bool {
         while let Some(output) = self.0.poll_output() {

@@ -44,6 +44,30 @@ pub trait PollingMachine: Send + 'static {
     fn drain(&mut self, now: Instant, ids: &Ids, respond: &mut dyn FnMut(RequestId, Response)) -> bool;
 }
 
+/// The input and timer methods of [`PollingMachine`] for a machine held in
+/// field `$field`, whose own methods have the same names and signatures (as
+/// engineio-proto's `Session` and socketio-proto's `Connection` do).
+macro_rules! forward_polling_inputs {
+    ($field:tt) => {
+        fn handle_poll(&mut self, now: Instant, request: RequestId) {
+            self.$field.handle_poll(now, request);
+        }
+
+        fn handle_post(&mut self, now: Instant, body: PostBody) -> Response {
+            self.$field.handle_post(now, body)
+        }
+
+        fn handle_timeout(&mut self, now: Instant) {
+            self.$field.handle_timeout(now);
+        }
+
+        fn poll_timeout(&self) -> Option<Instant> {
+            self.$field.poll_timeout()
+        }
+    };
+}
+pub(crate) use forward_polling_inputs;
+
 /// Fresh ids from the process's random hasher keys (fine for a demo, not a CSPRNG).
 pub struct Ids {
     random: RandomState,
