@@ -1,6 +1,7 @@
 //! The one scenario suite (`tests/scenarios/`), run on every runtime build:
 //! tokio (`runtime_tokio::tokio`), smol and async-std (this crate), in the
-//! server role against the npm `socket.io-client` and python-socketio, in the
+//! server role against the npm `engine.io-client` (Engine.IO), the npm
+//! `socket.io-client` and python-socketio (Socket.IO), in the
 //! client role against
 //! the npm `socket.io` server, and in cross-runtime pairs (a Rust client on
 //! one runtime against a Rust server on another). Test names read
@@ -31,6 +32,12 @@ macro_rules! scenario {
 macro_rules! every_role_on {
     ($name:ident, $runtime:ty) => {
         mod $name {
+            scenario!(engine_client_gets_text_and_binary_echoes =
+                $crate::scenarios::engine::engine_client_gets_text_and_binary_echoes::<$runtime>,
+                on $runtime: polling, websocket, upgrade);
+            scenario!(engine_io_v3_client_gets_text_and_binary_echoes =
+                $crate::scenarios::engine::engine_io_v3_client_gets_text_and_binary_echoes::<$runtime>,
+                on $runtime: upgrade);
             scenario!(node_client_gets_events_acks_binary_namespaces_and_refusals =
                 $crate::scenarios::server::node_client_gets_events_acks_binary_namespaces_and_refusals::<$runtime>,
                 on $runtime: polling, websocket, upgrade);

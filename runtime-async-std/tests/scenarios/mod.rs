@@ -3,6 +3,9 @@
 //! or two for a Rust client against a Rust server), instantiated per
 //! runtime by `tests/runtimes.rs`.
 //!
+//! - [`engine`]: the Engine.IO server under test against the npm
+//!   `engine.io-client` 6 and 3 (text and binary echoes; polling, WebSocket,
+//!   upgrade).
 //! - [`server`]: the Socket.IO server under test against the official npm
 //!   `socket.io-client` 4.8 (polling, WebSocket, upgrade; events, acks,
 //!   binary, namespaces, middleware, rooms).
@@ -22,6 +25,7 @@
 #![allow(dead_code)]
 
 pub mod client;
+pub mod engine;
 pub mod greeting;
 pub mod pairs;
 #[path = "../../../runtime-tokio/tests/peers/mod.rs"]
@@ -38,6 +42,7 @@ use std::time::Duration;
 
 use engineio_proto::{Instant, TransportKind};
 use runtime_async_std::client::{Client, ClientBuilder, ClientError};
+use runtime_async_std::engine::{Connections, EngineOptions, EngineServer};
 use runtime_async_std::runtime::Runtime;
 use runtime_async_std::socketio::{SocketIo, SocketIoBuilder};
 
@@ -47,6 +52,9 @@ pub const WAIT: Duration = Duration::from_secs(15);
 /// A sendable future of a bound Socket.IO server.
 pub type Bound = Pin<Box<dyn Future<Output = io::Result<(SocketAddr, SocketIo)>> + Send>>;
 
+/// A sendable future of a bound Engine.IO server.
+pub type BoundEngine = Pin<Box<dyn Future<Output = io::Result<(SocketAddr, EngineServer, Connections)>> + Send>>;
+
 /// A runtime build under test: how to run a test body on it, and its
 /// entry points for the server and client roles.
 pub trait RuntimeUnderTest: 'static {
@@ -54,6 +62,8 @@ pub trait RuntimeUnderTest: 'static {
     fn block_on<F: Future>(future: F) -> F::Output;
     /// This executor's [`Runtime`] (for the scenario's own server handlers).
     fn runtime() -> Arc<dyn Runtime>;
+    /// This runtime's `bind` (Engine.IO) on 127.0.0.1, port 0.
+    fn bind_engine(options: EngineOptions) -> BoundEngine;
     /// This runtime's `bind_socketio` on 127.0.0.1, port 0.
     fn bind_socketio(builder: SocketIoBuilder) -> Bound;
     /// This runtime's client entry point (`build`).
@@ -80,6 +90,11 @@ impl RuntimeUnderTest for Tokio {
         Arc::new(runtime_tokio::tokio::TokioRuntime::new(tokio_runtime().handle().clone()))
     }
 
+    fn bind_engine(options: EngineOptions) -> BoundEngine {
+        let bound = tokio_runtime().spawn(runtime_tokio::tokio::bind("127.0.0.1:0", options));
+        Box::pin(async move { bound.await.expect("the bind task ran") })
+    }
+
     fn bind_socketio(builder: SocketIoBuilder) -> Bound {
         let bound = tokio_runtime().spawn(runtime_tokio::tokio::bind_socketio("127.0.0.1:0", builder));
         Box::pin(async move { bound.await.expect("the bind task ran") })
@@ -103,6 +118,10 @@ impl RuntimeUnderTest for Smol {
         Arc::new(runtime_async_std::smol::SmolRuntime::new())
     }
 
+    fn bind_engine(options: EngineOptions) -> BoundEngine {
+        Box::pin(runtime_async_std::smol::bind("127.0.0.1:0", options))
+    }
+
     fn bind_socketio(builder: SocketIoBuilder) -> Bound {
         Box::pin(runtime_async_std::smol::bind_socketio("127.0.0.1:0", builder))
     }
@@ -122,6 +141,10 @@ impl RuntimeUnderTest for AsyncStd {
 
     fn runtime() -> Arc<dyn Runtime> {
         Arc::new(runtime_async_std::async_std::AsyncStdRuntime::new())
+    }
+
+    fn bind_engine(options: EngineOptions) -> BoundEngine {
+        Box::pin(runtime_async_std::async_std::bind("127.0.0.1:0", options))
     }
 
     fn bind_socketio(builder: SocketIoBuilder) -> Bound {
