@@ -15,16 +15,15 @@ use futures_io::{AsyncRead, AsyncWrite};
 #[derive(Debug)]
 pub struct FuturesIo<T> {
     inner: T,
-    scratch: Box<[u8]>,
 }
 
 /// The most one read takes from the stream (hyper's first read buffer).
-const SCRATCH_SIZE: usize = 16 * 1024;
+const READ_CHUNK: usize = 8 * 1024;
 
 impl<T> FuturesIo<T> {
     /// Wraps `inner`.
     pub fn new(inner: T) -> FuturesIo<T> {
-        FuturesIo { inner, scratch: vec![0; SCRATCH_SIZE].into_boxed_slice() }
+        FuturesIo { inner }
     }
 
     /// The wrapped stream.
@@ -40,12 +39,13 @@ impl<T: AsyncRead + Unpin> hyper::rt::Read for FuturesIo<T> {
         mut buf: hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
         // futures-io reads into initialized memory and hyper's cursor is not:
-        // read into the scratch buffer, then copy what was read (no `unsafe`).
-        let this = &mut *self;
-        let room = buf.remaining().min(this.scratch.len());
-        let scratch = this.scratch.get_mut(..room).unwrap_or_default();
-        let read = ready!(Pin::new(&mut this.inner).poll_read(cx, scratch))?;
-        buf.put_slice(scratch.get(..read).unwrap_or_default());
+        // read into a chunk on the stack, then copy what was read (no
+        // `unsafe`, and no buffer kept per connection).
+        let mut chunk = [0u8; READ_CHUNK];
+        let room = buf.remaining().min(READ_CHUNK);
+        let chunk = chunk.get_mut(..room).unwrap_or_default();
+        let read = ready!(Pin::new(&mut self.inner).poll_read(cx, chunk))?;
+        buf.put_slice(chunk.get(..read).unwrap_or_default());
         Poll::Ready(Ok(()))
     }
 }
