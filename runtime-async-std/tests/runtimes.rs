@@ -41,6 +41,9 @@ macro_rules! every_role_on {
             scenario!(node_client_gets_events_acks_binary_namespaces_and_refusals =
                 $crate::scenarios::server::node_client_gets_events_acks_binary_namespaces_and_refusals::<$runtime>,
                 on $runtime: polling, websocket, upgrade);
+            scenario!(recovering_client_gets_its_socket_and_the_missed_events_back =
+                $crate::scenarios::recovery::recovering_client_gets_its_socket_and_the_missed_events_back::<$runtime>,
+                on $runtime: websocket);
             scenario!(python_client_gets_acks_binary_and_server_events =
                 $crate::scenarios::python::python_client_gets_acks_binary_and_server_events::<$runtime>,
                 on $runtime: polling, websocket);

@@ -11,6 +11,7 @@
 //!   binary, namespaces, middleware, rooms).
 //! - [`python`]: the same server against the python-socketio client
 //!   (polling, WebSocket; acks, binary, server emits with ack).
+//! - [`recovery`]: connection state recovery with the npm `socket.io-client`.
 //! - [`client`]: the Socket.IO client under test against the official npm
 //!   `socket.io` 4.8 server (events and acks both ways; emits buffered while
 //!   the server is down arrive once, in order, after it restarts).
@@ -31,6 +32,7 @@ pub mod pairs;
 #[path = "../../../runtime-tokio/tests/peers/mod.rs"]
 pub mod peers;
 pub mod python;
+pub mod recovery;
 pub mod server;
 
 use std::future::Future;
