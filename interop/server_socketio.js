@@ -1,5 +1,6 @@
 // A real npm `socket.io` 4.8.1 server for the Rust client's interop tests
-// (`runtime-tokio/tests/client_interop.rs`).
+// (`runtime-tokio/tests/client_interop.rs` and the scenario suite of
+// `runtime-async-std/tests/scenarios/client.rs`).
 //
 //   node server_socketio.js <port>
 //

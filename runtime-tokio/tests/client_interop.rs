@@ -1,103 +1,25 @@
 //! The Rust Socket.IO client against the real npm `socket.io` 4.8.1 server
 //! (`interop/server_socketio.js`, pinned in `interop/package.json`; install
 //! with `npm ci --prefix interop`), over polling only, WebSocket only, and
-//! polling upgraded to WebSocket.
+//! polling upgraded to WebSocket: what is particular to this crate's client
+//! API. The interop exchanges themselves (events and acks both ways, emits
+//! buffered across a server restart) are the shared scenario suite of
+//! `runtime-async-std/tests/runtimes.rs`, which runs them on this tokio build
+//! as on smol and async-std.
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::Stdio;
+mod peers;
+
 use std::time::Duration;
 
 use engineio_proto::TransportKind;
+use peers::{free_port, NodeServer};
 use runtime_tokio::client::{AckError, Client, ClientError, ClientSocket, DisconnectReason};
-use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 /// How long any single wait of these tests may take.
 const WAIT: Duration = Duration::from_secs(15);
-
-/// A running node server; killed when dropped.
-struct NodeServer {
-    child: Child,
-    lines: mpsc::UnboundedReceiver<Value>,
-}
-
-impl NodeServer {
-    /// Starts the server on `port` and waits until it listens.
-    async fn start(port: u16) -> NodeServer {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop");
-        assert!(
-            dir.join("node_modules").join("socket.io").exists(),
-            "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
-        );
-        let mut child = Command::new("node")
-            .arg(dir.join("server_socketio.js"))
-            .arg(port.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node is on the PATH");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (sender, lines) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = reader.next_line().await {
-                if let Ok(value) = serde_json::from_str::<Value>(&line) {
-                    let _ = sender.send(value);
-                }
-            }
-        });
-        let mut server = NodeServer { child, lines };
-        server.next(|line| line.get("listening").is_some()).await;
-        server
-    }
-
-    /// The next line `pick` accepts (earlier lines are dropped).
-    async fn next(&mut self, mut pick: impl FnMut(&Value) -> bool) -> Value {
-        let found = timeout(WAIT, async {
-            while let Some(line) = self.lines.recv().await {
-                if pick(&line) {
-                    return Some(line);
-                }
-            }
-            None
-        })
-        .await;
-        match found {
-            Ok(Some(line)) => line,
-            Ok(None) => panic!("the node server exited"),
-            Err(_) => panic!("the node server printed no expected line within {WAIT:?}"),
-        }
-    }
-
-    /// Every line printed within `window`.
-    async fn lines_within(&mut self, window: Duration) -> Vec<Value> {
-        let mut lines = Vec::new();
-        let _ = timeout(window, async {
-            while let Some(line) = self.lines.recv().await {
-                lines.push(line);
-            }
-        })
-        .await;
-        lines
-    }
-
-    /// Kills the process and waits for it to be gone.
-    async fn kill(mut self) {
-        self.child.kill().await.expect("the node server can be killed");
-    }
-}
-
-/// A port free right now on the loopback interface.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("a bound address").port()
-}
 
 /// The client options of one transport mode.
 fn transports(mode: &str) -> (&'static [TransportKind], bool) {
@@ -133,82 +55,6 @@ async fn connect_returns_once_connected(mode: &str) {
     connect(&socket).await;
     assert!(socket.connected());
     server.next(|line| line["connection"] == "/admin").await;
-}
-
-async fn emit_with_ack_returns_the_servers_answer(mode: &str) {
-    let port = free_port();
-    let _server = NodeServer::start(port).await;
-    let client = client(port, mode);
-    let socket = client.socket("/");
-    connect(&socket).await;
-    let answer: (Value,) =
-        timeout(WAIT, socket.emit_with_ack("echo", &json!({"n": 1}))).await.expect("in time").expect("acknowledged");
-    assert_eq!(answer.0, json!({"n": 1}));
-}
-
-async fn server_event_reaches_the_handler(mode: &str) {
-    let port = free_port();
-    let _server = NodeServer::start(port).await;
-    let client = client(port, mode);
-    let socket = client.socket("/");
-    let (sender, mut hellos) = mpsc::unbounded_channel();
-    socket.on("hello", move |(text, namespace): (String, String), _ack| {
-        let _ = sender.send((text, namespace));
-    });
-    connect(&socket).await;
-    let hello = timeout(WAIT, hellos.recv()).await.expect("hello in time");
-    assert_eq!(hello, Some(("world".to_string(), "/".to_string())));
-}
-
-async fn server_ack_request_is_answered_by_the_handler(mode: &str) {
-    let port = free_port();
-    let mut server = NodeServer::start(port).await;
-    let client = client(port, mode);
-    let socket = client.socket("/");
-    socket.on("question", |(question,): (String,), ack| {
-        if let Some(ack) = ack {
-            ack.send(&format!("answer to {question}")).expect("the client is running");
-        }
-    });
-    connect(&socket).await;
-    socket.emit("ask", &"life").await.expect("emitted");
-    let line = server.next(|line| line.get("answer").is_some() || line.get("answerError").is_some()).await;
-    assert_eq!(line["answer"], "answer to life", "{line}");
-}
-
-async fn emits_while_the_server_is_down_arrive_once_in_order_after_restart(mode: &str) {
-    let port = free_port();
-    let server = NodeServer::start(port).await;
-    let client = client(port, mode);
-    let socket = client.socket("/");
-    let (sender, mut disconnects) = mpsc::unbounded_channel();
-    socket.on_disconnect(move |reason| {
-        let _ = sender.send(reason);
-    });
-    connect(&socket).await;
-
-    server.kill().await;
-    timeout(WAIT, disconnects.recv()).await.expect("the client sees the server go");
-    assert!(!socket.connected());
-    for seq in 0..10 {
-        socket.emit("seq", &seq).await.expect("buffered while disconnected");
-    }
-
-    let mut restarted = NodeServer::start(port).await;
-    let mut received = Vec::new();
-    while received.len() < 10 {
-        let line = restarted.next(|line| line["event"] == "seq").await;
-        received.push(line["args"][0].clone());
-    }
-    let late: Vec<Value> = restarted
-        .lines_within(Duration::from_millis(500))
-        .await
-        .into_iter()
-        .filter(|line| line["event"] == "seq")
-        .collect();
-    assert_eq!(received, (0..10).map(|seq| json!(seq)).collect::<Vec<_>>(), "all ten, in order");
-    assert!(late.is_empty(), "no event twice: {late:?}");
-    assert!(socket.connected());
 }
 
 #[tokio::test]
@@ -329,26 +175,6 @@ macro_rules! over_each_transport {
                 #[tokio::test]
                 async fn connect_returns_once_the_namespace_is_joined() {
                     super::connect_returns_once_connected(stringify!($mode)).await;
-                }
-
-                #[tokio::test]
-                async fn emit_with_ack_returns_the_servers_answer() {
-                    super::emit_with_ack_returns_the_servers_answer(stringify!($mode)).await;
-                }
-
-                #[tokio::test]
-                async fn server_event_reaches_the_handler() {
-                    super::server_event_reaches_the_handler(stringify!($mode)).await;
-                }
-
-                #[tokio::test]
-                async fn server_ack_request_is_answered_by_the_handler() {
-                    super::server_ack_request_is_answered_by_the_handler(stringify!($mode)).await;
-                }
-
-                #[tokio::test]
-                async fn emits_while_the_server_is_down_arrive_once_in_order_after_restart() {
-                    super::emits_while_the_server_is_down_arrive_once_in_order_after_restart(stringify!($mode)).await;
                 }
             }
         )*
