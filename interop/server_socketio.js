@@ -10,8 +10,8 @@
 //                   prints {"answer":...};
 //   any event       printed as {"event":name,"args":[...],"nsp":...} in arrival order.
 // `/private` refuses every socket with "not authorized" (a middleware).
-// Prints {"listening":port} once bound, {"connection":nsp,"transport":...} per
-// socket, {"upgraded":transport,"nsp":...} when its connection upgrades and
+// Prints {"listening":port} once bound, {"connection":nsp,"transport":...,"auth":...}
+// per socket, {"upgraded":transport,"nsp":...} when its connection upgrades and
 // {"disconnect":nsp,"reason":...} when it leaves.
 // One JSON object per stdout line; the test kills the process.
 "use strict";
@@ -29,7 +29,7 @@ const io = new Server({ pingInterval: 2000, pingTimeout: 2000 });
 
 for (const nsp of ["/", "/admin"]) {
   io.of(nsp).on("connection", (socket) => {
-    print({ connection: nsp, transport: socket.conn.transport.name });
+    print({ connection: nsp, transport: socket.conn.transport.name, auth: socket.handshake.auth });
     socket.on("disconnect", (reason) => print({ disconnect: nsp, reason }));
     socket.conn.once("upgrade", (transport) => print({ upgraded: transport.name, nsp }));
     socket.onAny((event, ...args) => {

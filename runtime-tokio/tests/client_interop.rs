@@ -3,101 +3,16 @@
 //! with `npm ci --prefix interop`), over polling only, WebSocket only, and
 //! polling upgraded to WebSocket.
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::Stdio;
+mod client_support;
+
 use std::time::Duration;
 
+use client_support::{free_port, NodeServer, WAIT};
 use engineio_proto::TransportKind;
 use runtime_tokio::client::{AckError, Client, ClientError, ClientSocket, DisconnectReason};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
-
-/// How long any single wait of these tests may take.
-const WAIT: Duration = Duration::from_secs(15);
-
-/// A running node server; killed when dropped.
-struct NodeServer {
-    child: Child,
-    lines: mpsc::UnboundedReceiver<Value>,
-}
-
-impl NodeServer {
-    /// Starts the server on `port` and waits until it listens.
-    async fn start(port: u16) -> NodeServer {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop");
-        assert!(
-            dir.join("node_modules").join("socket.io").exists(),
-            "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
-        );
-        let mut child = Command::new("node")
-            .arg(dir.join("server_socketio.js"))
-            .arg(port.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node is on the PATH");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (sender, lines) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = reader.next_line().await {
-                if let Ok(value) = serde_json::from_str::<Value>(&line) {
-                    let _ = sender.send(value);
-                }
-            }
-        });
-        let mut server = NodeServer { child, lines };
-        server.next(|line| line.get("listening").is_some()).await;
-        server
-    }
-
-    /// The next line `pick` accepts (earlier lines are dropped).
-    async fn next(&mut self, mut pick: impl FnMut(&Value) -> bool) -> Value {
-        let found = timeout(WAIT, async {
-            while let Some(line) = self.lines.recv().await {
-                if pick(&line) {
-                    return Some(line);
-                }
-            }
-            None
-        })
-        .await;
-        match found {
-            Ok(Some(line)) => line,
-            Ok(None) => panic!("the node server exited"),
-            Err(_) => panic!("the node server printed no expected line within {WAIT:?}"),
-        }
-    }
-
-    /// Every line printed within `window`.
-    async fn lines_within(&mut self, window: Duration) -> Vec<Value> {
-        let mut lines = Vec::new();
-        let _ = timeout(window, async {
-            while let Some(line) = self.lines.recv().await {
-                lines.push(line);
-            }
-        })
-        .await;
-        lines
-    }
-
-    /// Kills the process and waits for it to be gone.
-    async fn kill(mut self) {
-        self.child.kill().await.expect("the node server can be killed");
-    }
-}
-
-/// A port free right now on the loopback interface.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("a bound address").port()
-}
 
 /// The client options of one transport mode.
 fn transports(mode: &str) -> (&'static [TransportKind], bool) {

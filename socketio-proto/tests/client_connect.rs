@@ -249,3 +249,13 @@ fn reserved_event_names_are_refused() {
     let refused = h.manager.emit(h.now, main, "disconnect", args(""), EmitOptions::default());
     assert!(refused.is_err());
 }
+
+#[test]
+fn a_closed_manager_has_no_session_left_once_its_websocket_is_released() {
+    let mut h = Harness::open_v5();
+    h.manager.socket(h.now, "/", None);
+    assert!(h.manager.has_sessions());
+    h.manager.close(h.now);
+    h.pump();
+    assert!(!h.manager.has_sessions());
+}

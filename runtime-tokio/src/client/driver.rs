@@ -7,8 +7,10 @@ use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
+use std::time::Duration;
 
 use engineio_proto::client::{ClientOutput, SocketId};
+use engineio_proto::time::earliest;
 use engineio_proto::{Frame, Instant};
 use socketio_proto::client::{
     AckError, AckToken, DisconnectReason, EmitError, EmitOptions, EngineId, Event, Manager, Output, SocketHandle,
@@ -44,8 +46,11 @@ pub(crate) enum Command {
     On { namespace: String, handler: Handler },
     /// Leave `namespace`.
     Disconnect { namespace: String },
-    /// Close the connection for good and end the driver.
-    Close,
+    /// Register a handler of the manager's reconnection events.
+    OnManager(ManagerHandler),
+    /// Close the connection for good and end the driver once the last
+    /// packets left; `done` answers then.
+    Close { done: Option<oneshot::Sender<()>> },
 }
 
 /// A `connect` handler.
@@ -54,6 +59,23 @@ pub(crate) type ConnectHandler = Box<dyn FnMut() + Send>;
 pub(crate) type DisconnectHandler = Box<dyn FnMut(DisconnectReason) + Send>;
 /// A `connect_error` handler.
 pub(crate) type ConnectErrorHandler = Box<dyn FnMut(&str) + Send>;
+/// A catch-all event handler: the event name, its arguments, the responder.
+pub(crate) type AnyHandler = Box<dyn FnMut(&str, Args, Option<AckResponder>) + Send>;
+
+/// A handler of the manager's reconnection events.
+pub(crate) enum ManagerHandler {
+    /// `reconnect_attempt`, with the attempt number.
+    ReconnectAttempt(Box<dyn FnMut(u32) + Send>),
+    /// `reconnect`, with the attempt number that succeeded.
+    Reconnect(Box<dyn FnMut(u32) + Send>),
+    /// `reconnect_error`, with the message.
+    ReconnectError(Box<dyn FnMut(&str) + Send>),
+    /// `reconnect_failed`.
+    ReconnectFailed(Box<dyn FnMut() + Send>),
+}
+
+/// How long a closing driver waits for the last packets to leave.
+const CLOSE_LINGER: Duration = Duration::from_secs(3);
 
 /// A handler registration.
 pub(crate) enum Handler {
@@ -61,6 +83,7 @@ pub(crate) enum Handler {
     Connect(ConnectHandler),
     Disconnect(DisconnectHandler),
     ConnectError(ConnectErrorHandler),
+    Any(AnyHandler),
 }
 
 /// The `connected` flags of the sockets, shared with their handles.
@@ -80,6 +103,7 @@ struct SocketEntry {
     on_connect: Vec<ConnectHandler>,
     on_disconnect: Vec<DisconnectHandler>,
     on_connect_error: Vec<ConnectErrorHandler>,
+    on_any: Vec<AnyHandler>,
     connect_waiters: Vec<oneshot::Sender<Result<(), ClientError>>>,
 }
 
@@ -92,6 +116,7 @@ impl SocketEntry {
             on_connect: Vec::new(),
             on_disconnect: Vec::new(),
             on_connect_error: Vec::new(),
+            on_any: Vec::new(),
             connect_waiters: Vec::new(),
         }
     }
@@ -111,6 +136,11 @@ pub(crate) struct Driver {
     namespaces: HashMap<SocketHandle, String>,
     acks: HashMap<AckToken, oneshot::Sender<Result<Args, AckError>>>,
     websockets: HashMap<(EngineId, SocketId), mpsc::UnboundedSender<Frame>>,
+    manager_handlers: Vec<ManagerHandler>,
+    /// WebSocket writer tasks still running.
+    writers: usize,
+    /// Set once closing: when to stop waiting, and who waits for the end.
+    closing: Option<(Instant, Vec<oneshot::Sender<()>>)>,
 }
 
 impl Driver {
@@ -134,6 +164,9 @@ impl Driver {
             namespaces: HashMap::new(),
             acks: HashMap::new(),
             websockets: HashMap::new(),
+            manager_handlers: Vec::new(),
+            writers: 0,
+            closing: None,
         }
     }
 
@@ -143,18 +176,28 @@ impl Driver {
         self.sockets.entry(namespace.to_string()).or_insert_with(|| SocketEntry::new(connected_flag(flags, namespace)))
     }
 
-    /// The run loop: until [`Command::Close`] or every handle is dropped.
+    /// The run loop: until [`Command::Close`] or every handle is dropped,
+    /// then until the last packets left (at most [`CLOSE_LINGER`]).
     pub(crate) async fn run(mut self) {
         let mut timer: Option<(Instant, BoxFuture)> = None;
+        let mut commands_open = true;
         loop {
             self.execute_outputs();
-            let deadline = self.manager.poll_timeout();
+            if let Some((linger_end, _)) = &self.closing {
+                let now = self.endpoint.runtime.now();
+                if (!self.manager.has_sessions() && self.writers == 0) || *linger_end <= now {
+                    break;
+                }
+            }
+            let deadline = earliest(self.manager.poll_timeout(), self.closing.as_ref().map(|(at, _)| *at));
             if timer.as_ref().map(|(at, _)| *at) != deadline {
                 timer = deadline.map(|at| (at, self.endpoint.runtime.sleep_until(at)));
             }
             let woken = poll_fn(|cx| {
-                if let Poll::Ready(command) = self.commands.poll_recv(cx) {
-                    return Poll::Ready(Wake::Command(command));
+                if commands_open {
+                    if let Poll::Ready(command) = self.commands.poll_recv(cx) {
+                        return Poll::Ready(Wake::Command(command));
+                    }
                 }
                 if let Poll::Ready(Some(event)) = self.io_events.poll_recv(cx) {
                     return Poll::Ready(Wake::Io(event));
@@ -169,12 +212,11 @@ impl Driver {
             .await;
             let now = self.endpoint.runtime.now();
             match woken {
-                Wake::Command(Some(Command::Close)) | Wake::Command(None) => {
-                    self.manager.close(now);
-                    self.execute_outputs();
-                    self.fail_connect_waiters_all();
-                    return;
+                Wake::Command(None) => {
+                    commands_open = false;
+                    self.start_closing(now, None);
                 }
+                Wake::Command(Some(Command::Close { done })) => self.start_closing(now, done),
                 Wake::Command(Some(command)) => self.handle_command(now, command),
                 Wake::Io(event) => self.handle_io(now, event),
                 Wake::Timer => {
@@ -183,9 +225,32 @@ impl Driver {
                 }
             }
         }
+        if let Some((_, waiters)) = self.closing.take() {
+            for waiter in waiters {
+                let _ = waiter.send(());
+            }
+        }
+    }
+
+    /// Closes the manager (once) and fails what waits on the connection;
+    /// the run loop ends when the sessions finished their I/O.
+    fn start_closing(&mut self, now: Instant, done: Option<oneshot::Sender<()>>) {
+        match self.closing.as_mut() {
+            Some((_, waiters)) => waiters.extend(done),
+            None => {
+                self.closing = Some((now + CLOSE_LINGER, done.into_iter().collect()));
+                self.manager.close(now);
+                self.execute_outputs();
+                self.fail_connect_waiters_all();
+            }
+        }
     }
 
     fn handle_command(&mut self, now: Instant, command: Command) {
+        if self.closing.is_some() {
+            // Dropping the command's answer channels reports `Closed`.
+            return;
+        }
         match command {
             Command::Connect { namespace, auth, done } => {
                 let existing = self.sockets.get(&namespace).and_then(|entry| entry.handle);
@@ -234,6 +299,7 @@ impl Driver {
                     Handler::Connect(handler) => entry.on_connect.push(handler),
                     Handler::Disconnect(handler) => entry.on_disconnect.push(handler),
                     Handler::ConnectError(handler) => entry.on_connect_error.push(handler),
+                    Handler::Any(handler) => entry.on_any.push(handler),
                 }
             }
             Command::Disconnect { namespace } => {
@@ -241,7 +307,8 @@ impl Driver {
                     self.manager.disconnect(now, handle);
                 }
             }
-            Command::Close => {}
+            Command::OnManager(handler) => self.manager_handlers.push(handler),
+            Command::Close { .. } => {}
         }
     }
 
@@ -271,6 +338,8 @@ impl Driver {
                 self.manager.handle_websocket_failed(now, engine, socket);
             }
             IoEvent::Frame { engine, socket, frame } => self.manager.handle_frame(now, engine, socket, frame),
+            IoEvent::WriterStarted => self.writers += 1,
+            IoEvent::WriterFinished => self.writers = self.writers.saturating_sub(1),
         }
     }
 
@@ -371,13 +440,34 @@ impl Driver {
                         let _ = waiter.send(Err(ClientError::ConnectFailed(String::from("reconnection failed"))));
                     }
                 }
+                for handler in &mut self.manager_handlers {
+                    if let ManagerHandler::ReconnectFailed(handler) = handler {
+                        handler();
+                    }
+                }
             }
-            Event::Open
-            | Event::Close { .. }
-            | Event::Error { .. }
-            | Event::ReconnectAttempt { .. }
-            | Event::Reconnect { .. }
-            | Event::ReconnectError { .. } => {}
+            Event::ReconnectAttempt { attempt } => {
+                for handler in &mut self.manager_handlers {
+                    if let ManagerHandler::ReconnectAttempt(handler) = handler {
+                        handler(attempt);
+                    }
+                }
+            }
+            Event::Reconnect { attempt } => {
+                for handler in &mut self.manager_handlers {
+                    if let ManagerHandler::Reconnect(handler) = handler {
+                        handler(attempt);
+                    }
+                }
+            }
+            Event::ReconnectError { message } => {
+                for handler in &mut self.manager_handlers {
+                    if let ManagerHandler::ReconnectError(handler) = handler {
+                        handler(&message);
+                    }
+                }
+            }
+            Event::Open | Event::Close { .. } | Event::Error { .. } => {}
         }
     }
 
@@ -385,15 +475,21 @@ impl Driver {
         let Some(namespace) = self.namespaces.get(&socket).cloned() else {
             return;
         };
-        let responder = event.ack_id.map(|ack_id| AckResponder {
-            commands: self.command_sender.clone(),
-            namespace: namespace.clone(),
-            ack_id,
-        });
-        if let Some(handler) =
-            self.sockets.get_mut(&namespace).and_then(|entry| entry.events.get_mut(event.name.as_str()))
-        {
-            handler(event.arguments, responder);
+        let responder = |commands: &mpsc::WeakUnboundedSender<Command>| {
+            event.ack_id.map(|ack_id| AckResponder { commands: commands.clone(), namespace: namespace.clone(), ack_id })
+        };
+        let Some(entry) = self.sockets.get_mut(&namespace) else {
+            return;
+        };
+        // As in `socket.io-client`, catch-all handlers run first and every
+        // handler gets the acknowledgement callback (only the first answer
+        // is sent).
+        let name = event.name.as_str();
+        for handler in &mut entry.on_any {
+            handler(name, event.arguments.clone(), responder(&self.command_sender));
+        }
+        if let Some(handler) = entry.events.get_mut(name) {
+            handler(event.arguments, responder(&self.command_sender));
         }
     }
 

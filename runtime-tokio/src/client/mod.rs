@@ -46,22 +46,23 @@ mod io;
 mod transport;
 mod url;
 
+pub use engineio_proto::{ProtocolVersion, TransportKind};
 pub use io::{BoxStream, ClientStream, ConnectFuture, Connector};
 pub use socketio_proto::client::{AckError, DisconnectReason, EmitError};
+pub use socketio_proto::Args;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use engineio_proto::TransportKind;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use socketio_proto::client::{EmitOptions, Manager, ManagerConfig};
-use socketio_proto::{Args, Json};
+use socketio_proto::Json;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::runtime::Runtime;
-use driver::{connected_flag, Command, ConnectedFlags, Driver, Handler};
+use driver::{connected_flag, Command, ConnectedFlags, Driver, Handler, ManagerHandler};
 use transport::Endpoint;
 use url::{ServerUrl, UrlError};
 
@@ -112,6 +113,21 @@ impl ClientBuilder {
     /// (default: polling then WebSocket).
     pub fn transports(mut self, transports: &[TransportKind]) -> ClientBuilder {
         self.config.engine.transports = transports.to_vec();
+        self
+    }
+
+    /// The Engine.IO protocol: [`ProtocolVersion::V4`] (Socket.IO 5, the
+    /// default) or [`ProtocolVersion::V3`] (Socket.IO 4, for socket.io 2.x
+    /// servers and servers such as go-socket.io).
+    pub fn protocol(mut self, protocol: ProtocolVersion) -> ClientBuilder {
+        self.config.engine.protocol = protocol;
+        self
+    }
+
+    /// Whether a reconnection opens directly on WebSocket when the previous
+    /// connection's WebSocket worked (`rememberUpgrade`, default: `false`).
+    pub fn remember_upgrade(mut self, remember: bool) -> ClientBuilder {
+        self.config.engine.remember_upgrade = remember;
         self
     }
 
@@ -220,7 +236,37 @@ impl Client {
     /// Closes the connection and stops the client: later operations fail
     /// with [`ClientError::Closed`].
     pub fn close(&self) {
-        let _ = self.commands.send(Command::Close);
+        let _ = self.commands.send(Command::Close { done: None });
+    }
+
+    /// [`Client::close`], returning once the packets already written left
+    /// (the driver waits at most 3 s for that), so a process may exit right
+    /// after without losing its last emits.
+    pub async fn close_and_wait(&self) {
+        let (done, finished) = oneshot::channel();
+        if self.commands.send(Command::Close { done: Some(done) }).is_ok() {
+            let _ = finished.await;
+        }
+    }
+
+    /// Called when a reconnection attempt starts, with its number (from 1).
+    pub fn on_reconnect_attempt(&self, handler: impl FnMut(u32) + Send + 'static) {
+        let _ = self.commands.send(Command::OnManager(ManagerHandler::ReconnectAttempt(Box::new(handler))));
+    }
+
+    /// Called when a reconnection attempt opened the connection, with its number.
+    pub fn on_reconnect(&self, handler: impl FnMut(u32) + Send + 'static) {
+        let _ = self.commands.send(Command::OnManager(ManagerHandler::Reconnect(Box::new(handler))));
+    }
+
+    /// Called when a reconnection attempt failed, with why.
+    pub fn on_reconnect_error(&self, handler: impl FnMut(&str) + Send + 'static) {
+        let _ = self.commands.send(Command::OnManager(ManagerHandler::ReconnectError(Box::new(handler))));
+    }
+
+    /// Called when the last allowed reconnection attempt failed.
+    pub fn on_reconnect_failed(&self, handler: impl FnMut() + Send + 'static) {
+        let _ = self.commands.send(Command::OnManager(ManagerHandler::ReconnectFailed(Box::new(handler))));
     }
 }
 
@@ -289,6 +335,35 @@ impl ClientSocket {
         self.ack_inner(event, one_argument(value)?, options).await
     }
 
+    /// [`ClientSocket::emit_args`] waiting for the acknowledgement's raw
+    /// arguments, within `timeout` (or the client's
+    /// [`ClientBuilder::ack_timeout`] when `None`). The event is queued by
+    /// the call itself, before the future is polled: emits made this way
+    /// (and awaited `emit`s) leave in the order of the calls, so the future
+    /// can be handed to another task.
+    pub fn emit_args_with_ack(
+        &self,
+        event: &str,
+        args: Args,
+        timeout: Option<Duration>,
+    ) -> impl std::future::Future<Output = Result<Args, ClientError>> + Send + 'static {
+        let (ack, answer) = oneshot::channel();
+        let options = EmitOptions { timeout, ..EmitOptions::with_ack() };
+        let accepted = self.queue_emit(event, args, options, Some(ack));
+        async move {
+            accepted?.await.map_err(|_| ClientError::Closed)??;
+            Ok(answer.await.map_err(|_| ClientError::Closed)??)
+        }
+    }
+
+    /// Handles every event the server sends to this namespace, before the
+    /// handler of its name (`onAny`): the name, the raw arguments, and the
+    /// responder when the server asked for an acknowledgement (of all the
+    /// handlers of one event, the first to answer is heard).
+    pub fn on_any(&self, handler: impl FnMut(&str, Args, Option<AckResponder>) + Send + 'static) {
+        self.register(Handler::Any(Box::new(handler)));
+    }
+
     /// Handles the server's `event`: its arguments are read as `T` (a tuple,
     /// a `Vec`…); events whose arguments do not deserialize are not passed.
     /// The responder is there when the server asked for an acknowledgement.
@@ -341,10 +416,23 @@ impl ClientSocket {
         options: EmitOptions,
         ack: Option<oneshot::Sender<Result<Args, AckError>>>,
     ) -> Result<(), ClientError> {
+        let accepted = self.queue_emit(event, args, options, ack)?;
+        Ok(accepted.await.map_err(|_| ClientError::Closed)??)
+    }
+
+    /// Hands the emit to the driver now; the receiver says whether the
+    /// manager took it.
+    fn queue_emit(
+        &self,
+        event: &str,
+        args: Args,
+        options: EmitOptions,
+        ack: Option<oneshot::Sender<Result<Args, AckError>>>,
+    ) -> Result<oneshot::Receiver<Result<(), EmitError>>, ClientError> {
         let (accepted, answer) = oneshot::channel();
         let namespace = self.namespace.clone();
         self.send(Command::Emit { namespace, name: event.to_string(), args, options, accepted, ack })?;
-        Ok(answer.await.map_err(|_| ClientError::Closed)??)
+        Ok(answer)
     }
 
     async fn ack_inner<R: DeserializeOwned>(
@@ -353,9 +441,7 @@ impl ClientSocket {
         args: Args,
         options: EmitOptions,
     ) -> Result<R, ClientError> {
-        let (ack, answer) = oneshot::channel();
-        self.emit_inner(event, args, options, Some(ack)).await?;
-        let args = answer.await.map_err(|_| ClientError::Closed)??;
+        let args = self.emit_args_with_ack(event, args, options.timeout).await?;
         args.to_owned_value().map_err(ClientError::Deserialize)
     }
 }

@@ -30,6 +30,10 @@ pub(crate) enum IoEvent {
     WebSocketFailed { engine: EngineId, socket: SocketId },
     /// A frame arrived on a WebSocket.
     Frame { engine: EngineId, socket: SocketId, frame: Frame },
+    /// A WebSocket writer task started (a closing driver waits for it).
+    WriterStarted,
+    /// A WebSocket writer task sent its last frame and ended.
+    WriterFinished,
 }
 
 /// Everything an I/O task needs to reach the server.
@@ -125,18 +129,15 @@ async fn run_websocket(
     };
     let (mut sink, mut stream) = websocket.split();
     let (writer, mut outgoing) = mpsc::unbounded_channel::<Frame>();
-    if events.send(IoEvent::WebSocketOpened { engine, socket, writer }).is_err() {
+    if events.send(IoEvent::WriterStarted).is_err()
+        || events.send(IoEvent::WebSocketOpened { engine, socket, writer }).is_err()
+    {
         return;
     }
+    let writer_events = events.clone();
     endpoint.runtime.spawn(Box::pin(async move {
-        while let Some(frame) = outgoing.recv().await {
-            if sink.send(to_ws_message(frame)).await.is_err() {
-                return;
-            }
-        }
-        // The driver dropped the writer: the session is done with this socket.
-        let _ = sink.send(WsMessage::Close(None)).await;
-        let _ = sink.close().await;
+        write_websocket(&mut sink, &mut outgoing).await;
+        let _ = writer_events.send(IoEvent::WriterFinished);
     }));
     while let Some(Ok(message)) = stream.next().await {
         let frame = match message {
@@ -151,6 +152,21 @@ async fn run_websocket(
             }
         }
     }
+}
+
+/// Sends the driver's frames until it drops the writer (the session is done
+/// with this socket: a close frame follows) or the connection fails.
+async fn write_websocket<S>(sink: &mut S, outgoing: &mut mpsc::UnboundedReceiver<Frame>)
+where
+    S: futures_util::Sink<WsMessage> + Unpin,
+{
+    while let Some(frame) = outgoing.recv().await {
+        if sink.send(to_ws_message(frame)).await.is_err() {
+            return;
+        }
+    }
+    let _ = sink.send(WsMessage::Close(None)).await;
+    let _ = sink.close().await;
 }
 
 /// An Engine.IO frame as a WebSocket message.

@@ -397,6 +397,13 @@ impl Manager {
         self.reconnecting
     }
 
+    /// Whether an Engine.IO session still exists: the current one, or one
+    /// closing that still finishes its I/O (a driver stopping after
+    /// [`Manager::close`] keeps serving outcomes until this is `false`).
+    pub fn has_sessions(&self) -> bool {
+        self.engine.is_some() || !self.retiring.is_empty()
+    }
+
     /// Feeds an engine outcome to the session it belongs to, then processes
     /// what it produced.
     fn with_engine(&mut self, now: Instant, engine: EngineId, feed: impl FnOnce(&mut ClientSession)) {
