@@ -14,8 +14,14 @@
 // per socket, {"upgraded":transport,"nsp":...} when its connection upgrades and
 // {"disconnect":nsp,"reason":...} when it leaves.
 // One JSON object per stdout line; the test kills the process.
+//
+// With TLS_CERT_FILE and TLS_KEY_FILE (PEM files) in the environment it
+// serves HTTPS (and so WSS) instead of HTTP.
 "use strict";
 
+const fs = require("fs");
+const http = require("http");
+const https = require("https");
 const { Server } = require("socket.io");
 
 const port = Number(process.argv[2]);
@@ -54,9 +60,16 @@ for (const nsp of ["/", "/admin"]) {
 
 io.of("/private").use((_socket, next) => next(new Error("not authorized")));
 
-io.listen(port);
-io.httpServer.on("error", (error) => {
+const tls = process.env.TLS_CERT_FILE && process.env.TLS_KEY_FILE;
+const httpServer = tls
+  ? https.createServer({
+      cert: fs.readFileSync(process.env.TLS_CERT_FILE),
+      key: fs.readFileSync(process.env.TLS_KEY_FILE),
+    })
+  : http.createServer();
+io.attach(httpServer);
+httpServer.on("error", (error) => {
   console.error(String(error));
   process.exit(1);
 });
-io.httpServer.once("listening", () => print({ listening: port }));
+httpServer.listen(port, "127.0.0.1", () => print({ listening: port, tls: Boolean(tls) }));

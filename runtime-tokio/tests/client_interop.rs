@@ -231,12 +231,6 @@ async fn dropping_every_handle_closes_the_connection() {
     assert_eq!(line["disconnect"], "/", "{line}");
 }
 
-#[tokio::test]
-async fn tls_urls_are_refused_with_a_clear_error() {
-    let outcome = Client::builder("https://127.0.0.1:1").build();
-    assert!(matches!(outcome, Err(ClientError::TlsUnsupported(_))), "{outcome:?}");
-}
-
 macro_rules! over_each_transport {
     ($($mode:ident),*) => {
         $(

@@ -35,14 +35,19 @@
 //! to a connection that died before the client noticed is lost unless
 //! [`ClientBuilder::retries`] puts emits through the acknowledged queue.
 //!
-//! Not yet: TLS (`https://`/`wss://` are refused with
-//! [`ClientError::TlsUnsupported`]), extra headers and cookies, connection
-//! reuse between polling requests, and a deadline on a request whose peer
-//! vanished silently (the manager's heartbeat moves on; the stale request
-//! task lingers until the OS gives up on its connection).
+//! TLS (`https://`, `wss://`) is rustls with the ring provider over the
+//! connector's stream, trusting the webpki roots plus the roots added with
+//! [`ClientBuilder::add_root_certificates_pem`] (or a whole
+//! [`ClientBuilder::tls_config`]); it needs no particular executor.
+//!
+//! Not yet: extra headers and cookies, connection reuse between polling
+//! requests, and a deadline on a request whose peer vanished silently (the
+//! manager's heartbeat moves on; the stale request task lingers until the OS
+//! gives up on its connection).
 
 mod driver;
 mod io;
+mod tls;
 mod transport;
 mod url;
 
@@ -63,6 +68,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::runtime::Runtime;
 use driver::{connected_flag, Command, ConnectedFlags, Driver, Handler, ManagerHandler};
+use tls::TlsRoots;
 use transport::Endpoint;
 use url::{ServerUrl, UrlError};
 
@@ -73,9 +79,9 @@ pub enum ClientError {
     /// The server URL does not parse.
     #[error("invalid server URL {0}")]
     InvalidUrl(String),
-    /// The URL asks for TLS, which this client does not speak yet.
-    #[error("TLS (https/wss) is not supported yet: {0}")]
-    TlsUnsupported(String),
+    /// The TLS options are not usable (a certificate that does not parse).
+    #[error("TLS configuration: {0}")]
+    Tls(String),
     /// Arguments did not serialize.
     #[error("arguments do not serialize: {0}")]
     Serialize(#[source] serde_json::Error),
@@ -106,6 +112,11 @@ pub struct ClientBuilder {
     url: Result<ServerUrl, UrlError>,
     config: ManagerConfig,
     auth: Option<Json>,
+    tls_roots: TlsRoots,
+    /// A whole rustls configuration given by the application.
+    tls_config: Option<Arc<rustls::ClientConfig>>,
+    /// The first TLS option that did not parse, reported by `build`.
+    tls_error: Option<String>,
 }
 
 impl ClientBuilder {
@@ -189,14 +200,56 @@ impl ClientBuilder {
         self
     }
 
-    /// Starts the client on `runtime`, opening connections with `connector`;
-    /// it starts connecting at once.
+    /// Trusts the certificates of a PEM bundle as roots for `https`/`wss`,
+    /// besides the webpki roots (a private CA, a self-signed server).
+    pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> ClientBuilder {
+        match tls::pem_certificates(pem) {
+            Ok(certificates) => self.tls_roots.extra.extend(certificates),
+            Err(error) => {
+                self.tls_error.get_or_insert(error.to_string());
+            }
+        }
+        self
+    }
+
+    /// Trusts one DER-encoded certificate as a root for `https`/`wss`.
+    pub fn add_root_certificate_der(mut self, der: impl Into<Vec<u8>>) -> ClientBuilder {
+        self.tls_roots.extra.push(rustls::pki_types::CertificateDer::from(der.into()));
+        self
+    }
+
+    /// Whether to trust the webpki roots (Mozilla's list, compiled in) for
+    /// `https`/`wss` (default: `true`); with `false` only the added roots are.
+    pub fn webpki_roots(mut self, trust: bool) -> ClientBuilder {
+        self.tls_roots.webpki_roots = trust;
+        self
+    }
+
+    /// The whole rustls configuration for `https`/`wss` (client
+    /// certificates, platform roots, another crypto provider…); the root
+    /// options above are then ignored. Keep `http/1.1` in its ALPN list.
+    pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> ClientBuilder {
+        self.tls_config = Some(config);
+        self
+    }
+
+    /// Starts the client on `runtime`, opening connections with `connector`
+    /// (TLS, for `https`/`wss`, runs over the connector's streams); it
+    /// starts connecting at once.
     pub fn build_with(self, runtime: Arc<dyn Runtime>, connector: Arc<dyn Connector>) -> Result<Client, ClientError> {
         let url = self.url?;
+        if let Some(error) = self.tls_error {
+            return Err(ClientError::Tls(error));
+        }
+        let tls = match (url.tls, self.tls_config) {
+            (false, _) => None,
+            (true, Some(config)) => Some(config),
+            (true, None) => Some(tls::client_config(&self.tls_roots)?),
+        };
         let manager = Manager::new(self.config, runtime.now());
         let (commands, inbox) = mpsc::unbounded_channel();
         let flags = ConnectedFlags::default();
-        let endpoint = Endpoint { url: Arc::new(url), connector, runtime: runtime.clone() };
+        let endpoint = Endpoint { url: Arc::new(url), connector, runtime: runtime.clone(), tls };
         let driver = Driver::new(manager, endpoint, inbox, commands.downgrade(), flags.clone());
         runtime.spawn(Box::pin(driver.run()));
         Ok(Client { commands, flags, auth: self.auth })
@@ -215,10 +268,18 @@ pub struct Client {
 }
 
 impl Client {
-    /// Options for a client of the server at `url` (`http://host:port` or
-    /// `ws://host:port`, optionally with a query sent on every request).
+    /// Options for a client of the server at `url` (`http://host:port`,
+    /// `ws://host:port`, or `https`/`wss` for TLS; optionally with a query
+    /// sent on every request).
     pub fn builder(url: &str) -> ClientBuilder {
-        ClientBuilder { url: ServerUrl::parse(url), config: ManagerConfig::default(), auth: None }
+        ClientBuilder {
+            url: ServerUrl::parse(url),
+            config: ManagerConfig::default(),
+            auth: None,
+            tls_roots: TlsRoots::default(),
+            tls_config: None,
+            tls_error: None,
+        }
     }
 
     /// The socket of `namespace` (`/` for the main one). Register its

@@ -13,7 +13,8 @@ use socketio_proto::client::EngineId;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 
-use crate::client::io::Connector;
+use crate::client::io::{BoxStream, Connector};
+use crate::client::tls;
 use crate::client::url::ServerUrl;
 use crate::io_compat::HyperIoCompat;
 use crate::runtime::Runtime;
@@ -42,6 +43,20 @@ pub(crate) struct Endpoint {
     pub(crate) url: Arc<ServerUrl>,
     pub(crate) connector: Arc<dyn Connector>,
     pub(crate) runtime: Arc<dyn Runtime>,
+    /// The TLS configuration, for `https`/`wss` servers.
+    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl Endpoint {
+    /// A stream to the server from the connector, inside TLS when the URL
+    /// asks for it.
+    async fn open_stream(&self) -> std::io::Result<BoxStream> {
+        let stream = self.connector.connect(&self.url.host, self.url.port).await?;
+        match &self.tls {
+            Some(config) => tls::handshake(config.clone(), &self.url.host, stream).await,
+            None => Ok(stream),
+        }
+    }
 }
 
 /// One polling request, on its own connection.
@@ -70,7 +85,7 @@ pub(crate) fn spawn_http_request(endpoint: &Endpoint, request: HttpRequest, even
 /// Sends the request and reads the whole answer: `(status, binary, body)`,
 /// `None` on any connection or protocol error.
 async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Option<(u16, bool, Bytes)> {
-    let stream = endpoint.connector.connect(&endpoint.url.host, endpoint.url.port).await.ok()?;
+    let stream = endpoint.open_stream().await.ok()?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(stream).await.ok()?;
     endpoint.runtime.spawn(Box::pin(async move {
         // Ends with the response (the request asks to close the connection).
@@ -120,10 +135,11 @@ async fn run_websocket(
     query: String,
     events: &mpsc::UnboundedSender<IoEvent>,
 ) {
-    let Ok(stream) = endpoint.connector.connect(&endpoint.url.host, endpoint.url.port).await else {
+    let Ok(stream) = endpoint.open_stream().await else {
         return;
     };
-    let uri = format!("ws://{}{}", endpoint.url.host_header(), endpoint.url.target(&query));
+    let scheme = if endpoint.url.tls { "wss" } else { "ws" };
+    let uri = format!("{scheme}://{}{}", endpoint.url.host_header(), endpoint.url.target(&query));
     let Ok((websocket, _response)) = tokio_tungstenite::client_async(uri, HyperIoCompat::new(stream)).await else {
         return;
     };
