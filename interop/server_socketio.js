@@ -6,12 +6,14 @@
 // On `/` and `/admin`:
 //   on connection   emits `hello` with "world" (and the namespace);
 //   `echo`          acknowledges with its arguments;
+//   `drop_connection` closes the client's Engine.IO connection (the client
+//                   reconnects to this same server);
 //   `ask`           asks the client with `question` (emitWithAck, 5 s) and
 //                   prints {"answer":...};
 //   any event       printed as {"event":name,"args":[...],"nsp":...} in arrival order.
 // `/private` refuses every socket with "not authorized" (a middleware).
-// Prints {"listening":port} once bound, {"connection":nsp,"transport":...,"auth":...}
-// per socket, {"upgraded":transport,"nsp":...} when its connection upgrades and
+// Prints {"listening":port} once bound, {"connection":nsp,"transport":...,"auth":...,
+// "header":<the x-client-test request header>} per socket, {"upgraded":transport,"nsp":...} when its connection upgrades and
 // {"disconnect":nsp,"reason":...} when it leaves.
 // One JSON object per stdout line; the test kills the process.
 //
@@ -35,7 +37,8 @@ const io = new Server({ pingInterval: 2000, pingTimeout: 2000 });
 
 for (const nsp of ["/", "/admin"]) {
   io.of(nsp).on("connection", (socket) => {
-    print({ connection: nsp, transport: socket.conn.transport.name, auth: socket.handshake.auth });
+    const header = socket.handshake.headers["x-client-test"] ?? null;
+    print({ connection: nsp, transport: socket.conn.transport.name, auth: socket.handshake.auth, header });
     socket.on("disconnect", (reason) => print({ disconnect: nsp, reason }));
     socket.conn.once("upgrade", (transport) => print({ upgraded: transport.name, nsp }));
     socket.onAny((event, ...args) => {
@@ -46,6 +49,7 @@ for (const nsp of ["/", "/admin"]) {
       const ack = args.pop();
       if (typeof ack === "function") ack(...args);
     });
+    socket.on("drop_connection", () => socket.conn.close());
     socket.on("ask", async (question) => {
       try {
         const answer = await socket.timeout(5000).emitWithAck("question", question);

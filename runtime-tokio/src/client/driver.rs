@@ -30,7 +30,7 @@ pub(crate) type EventHandler = Box<dyn FnMut(Args, Option<AckResponder>) + Send>
 /// What the application asks the driver.
 pub(crate) enum Command {
     /// Join `namespace`; answer once the CONNECT is acknowledged (or refused).
-    Connect { namespace: String, auth: Option<Json>, done: oneshot::Sender<Result<(), ClientError>> },
+    Connect { namespace: String, done: oneshot::Sender<Result<(), ClientError>> },
     /// Emit an event; `accepted` answers at once, `ack` once acknowledged.
     Emit {
         namespace: String,
@@ -72,6 +72,40 @@ pub(crate) enum ManagerHandler {
     ReconnectError(Box<dyn FnMut(&str) + Send>),
     /// `reconnect_failed`.
     ReconnectFailed(Box<dyn FnMut() + Send>),
+}
+
+/// The auth of the namespaces' CONNECTs.
+#[derive(Debug, Clone)]
+pub(crate) enum ClientAuth {
+    /// No auth.
+    None,
+    /// The same object each time.
+    Value(Json),
+    /// Evaluated before each CONNECT.
+    Callback(AuthCallback),
+}
+
+/// An application's auth function.
+#[derive(Clone)]
+pub(crate) struct AuthCallback(Arc<dyn Fn() -> BoxAuthFuture + Send + Sync>);
+
+/// The future of an auth function.
+type BoxAuthFuture = std::pin::Pin<Box<dyn std::future::Future<Output = serde_json::Value> + Send>>;
+
+impl AuthCallback {
+    pub(crate) fn new<F, Fut>(callback: F) -> AuthCallback
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = serde_json::Value> + Send + 'static,
+    {
+        AuthCallback(Arc::new(move || Box::pin(callback()) as BoxAuthFuture))
+    }
+}
+
+impl std::fmt::Debug for AuthCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthCallback")
+    }
 }
 
 /// How long a closing driver waits for the last packets to leave.
@@ -141,6 +175,7 @@ pub(crate) struct Driver {
     writers: usize,
     /// Set once closing: when to stop waiting, and who waits for the end.
     closing: Option<(Instant, Vec<oneshot::Sender<()>>)>,
+    auth: ClientAuth,
 }
 
 impl Driver {
@@ -150,6 +185,7 @@ impl Driver {
         commands: mpsc::UnboundedReceiver<Command>,
         command_sender: mpsc::WeakUnboundedSender<Command>,
         flags: ConnectedFlags,
+        auth: ClientAuth,
     ) -> Driver {
         let (io_sender, io_events) = mpsc::unbounded_channel();
         Driver {
@@ -167,6 +203,7 @@ impl Driver {
             manager_handlers: Vec::new(),
             writers: 0,
             closing: None,
+            auth,
         }
     }
 
@@ -252,7 +289,7 @@ impl Driver {
             return;
         }
         match command {
-            Command::Connect { namespace, auth, done } => {
+            Command::Connect { namespace, done } => {
                 let existing = self.sockets.get(&namespace).and_then(|entry| entry.handle);
                 let handle = match existing {
                     // `Manager::connect` would send a second CONNECT for a
@@ -263,7 +300,7 @@ impl Driver {
                         }
                         handle
                     }
-                    None => self.ensure_socket(now, &namespace, auth),
+                    None => self.ensure_socket(now, &namespace),
                 };
                 if self.manager.connected(handle) {
                     let _ = done.send(Ok(()));
@@ -272,7 +309,7 @@ impl Driver {
                 }
             }
             Command::Emit { namespace, name, args, options, accepted, ack } => {
-                let handle = self.ensure_socket(now, &namespace, None);
+                let handle = self.ensure_socket(now, &namespace);
                 match self.manager.emit(now, handle, name, args, options) {
                     Ok(token) => {
                         if let (Some(token), Some(ack)) = (token, ack) {
@@ -313,11 +350,15 @@ impl Driver {
     }
 
     /// The manager's socket of `namespace`, created (and connecting) on first use.
-    fn ensure_socket(&mut self, now: Instant, namespace: &str, auth: Option<Json>) -> SocketHandle {
+    fn ensure_socket(&mut self, now: Instant, namespace: &str) -> SocketHandle {
         if let Some(handle) = self.entry(namespace).handle {
             return handle;
         }
-        let handle = self.manager.socket(now, namespace, auth);
+        let handle = match &self.auth {
+            ClientAuth::None => self.manager.socket(now, namespace, None),
+            ClientAuth::Value(auth) => self.manager.socket(now, namespace, Some(auth.clone())),
+            ClientAuth::Callback(_) => self.manager.socket_with_auth_callback(now, namespace),
+        };
         self.entry(namespace).handle = Some(handle);
         self.namespaces.insert(handle, namespace.to_string());
         handle
@@ -338,6 +379,7 @@ impl Driver {
                 self.manager.handle_websocket_failed(now, engine, socket);
             }
             IoEvent::Frame { engine, socket, frame } => self.manager.handle_frame(now, engine, socket, frame),
+            IoEvent::Auth { socket, auth } => self.manager.provide_auth(now, socket, auth),
             IoEvent::WriterStarted => self.writers += 1,
             IoEvent::WriterFinished => self.writers = self.writers.saturating_sub(1),
         }
@@ -467,8 +509,26 @@ impl Driver {
                     }
                 }
             }
+            Event::AuthNeeded { socket } => self.evaluate_auth(socket),
             Event::Open | Event::Close { .. } | Event::Error { .. } => {}
         }
+    }
+
+    /// Runs the auth function in a task; its value comes back as an
+    /// [`IoEvent::Auth`].
+    fn evaluate_auth(&self, socket: SocketHandle) {
+        let ClientAuth::Callback(AuthCallback(callback)) = &self.auth else {
+            // Only sockets made with a callback ask; answer with nothing.
+            let _ = self.io_sender.send(IoEvent::Auth { socket, auth: None });
+            return;
+        };
+        let future = callback();
+        let events = self.io_sender.clone();
+        self.endpoint.runtime.spawn(Box::pin(async move {
+            let value = future.await;
+            let auth = if value.is_object() { Json::from_serialize(&value).ok() } else { None };
+            let _ = events.send(IoEvent::Auth { socket, auth });
+        }));
     }
 
     fn dispatch_received(&mut self, socket: SocketHandle, event: EventPacket) {

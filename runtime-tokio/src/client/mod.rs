@@ -40,8 +40,7 @@
 //! [`ClientBuilder::add_root_certificates_pem`] (or a whole
 //! [`ClientBuilder::tls_config`]); it needs no particular executor.
 //!
-//! Not yet: extra headers and cookies, connection reuse between polling
-//! requests, and a deadline on a request whose peer vanished silently (the
+//! Not yet: cookies, connection reuse between polling requests, and a deadline on a request whose peer vanished silently (the
 //! manager's heartbeat moves on; the stale request task lingers until the OS
 //! gives up on its connection).
 
@@ -67,7 +66,7 @@ use socketio_proto::Json;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::runtime::Runtime;
-use driver::{connected_flag, Command, ConnectedFlags, Driver, Handler, ManagerHandler};
+use driver::{connected_flag, AuthCallback, ClientAuth, Command, ConnectedFlags, Driver, Handler, ManagerHandler};
 use tls::TlsRoots;
 use transport::Endpoint;
 use url::{ServerUrl, UrlError};
@@ -111,8 +110,9 @@ pub enum ClientError {
 pub struct ClientBuilder {
     url: Result<ServerUrl, UrlError>,
     config: ManagerConfig,
-    auth: Option<Json>,
+    auth: ClientAuth,
     tls_roots: TlsRoots,
+    headers: http::HeaderMap,
     /// A whole rustls configuration given by the application.
     tls_config: Option<Arc<rustls::ClientConfig>>,
     /// The first TLS option that did not parse, reported by `build`.
@@ -158,7 +158,24 @@ impl ClientBuilder {
 
     /// The CONNECT payload of every namespace (`auth`), a JSON object.
     pub fn auth(mut self, auth: serde_json::Value) -> ClientBuilder {
-        self.auth = Json::from_serialize(&auth).ok();
+        self.auth = match Json::from_serialize(&auth) {
+            Ok(json) => ClientAuth::Value(json),
+            Err(_) => ClientAuth::None,
+        };
+        self
+    }
+
+    /// The CONNECT payload of every namespace computed by `callback` before
+    /// each CONNECT, so at every (re)connection (the reference's `auth`
+    /// function): a token refreshed for each attempt, for instance. The
+    /// CONNECT waits for the future; a value that is not a JSON object is
+    /// sent as no auth.
+    pub fn auth_callback<F, Fut>(mut self, callback: F) -> ClientBuilder
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = serde_json::Value> + Send + 'static,
+    {
+        self.auth = ClientAuth::Callback(AuthCallback::new(callback));
         self
     }
 
@@ -197,6 +214,14 @@ impl ClientBuilder {
     /// `retries` times (default: 0, no queue).
     pub fn retries(mut self, retries: u32) -> ClientBuilder {
         self.config.retries = retries;
+        self
+    }
+
+    /// Adds a header to every HTTP request of the client: the polling
+    /// requests and the WebSocket handshake (`extraHeaders`), a cookie or
+    /// a bearer token, for instance. Adding a name twice sends it twice.
+    pub fn extra_header(mut self, name: http::HeaderName, value: http::HeaderValue) -> ClientBuilder {
+        self.headers.append(name, value);
         self
     }
 
@@ -249,10 +274,11 @@ impl ClientBuilder {
         let manager = Manager::new(self.config, runtime.now());
         let (commands, inbox) = mpsc::unbounded_channel();
         let flags = ConnectedFlags::default();
-        let endpoint = Endpoint { url: Arc::new(url), connector, runtime: runtime.clone(), tls };
-        let driver = Driver::new(manager, endpoint, inbox, commands.downgrade(), flags.clone());
+        let headers = Arc::new(self.headers);
+        let endpoint = Endpoint { url: Arc::new(url), connector, runtime: runtime.clone(), tls, headers };
+        let driver = Driver::new(manager, endpoint, inbox, commands.downgrade(), flags.clone(), self.auth);
         runtime.spawn(Box::pin(driver.run()));
-        Ok(Client { commands, flags, auth: self.auth })
+        Ok(Client { commands, flags })
     }
 }
 
@@ -264,7 +290,6 @@ impl ClientBuilder {
 pub struct Client {
     commands: mpsc::UnboundedSender<Command>,
     flags: ConnectedFlags,
-    auth: Option<Json>,
 }
 
 impl Client {
@@ -275,8 +300,9 @@ impl Client {
         ClientBuilder {
             url: ServerUrl::parse(url),
             config: ManagerConfig::default(),
-            auth: None,
+            auth: ClientAuth::None,
             tls_roots: TlsRoots::default(),
+            headers: http::HeaderMap::new(),
             tls_config: None,
             tls_error: None,
         }
@@ -286,12 +312,7 @@ impl Client {
     /// handlers, then [`ClientSocket::connect`].
     pub fn socket(&self, namespace: &str) -> ClientSocket {
         let namespace = if namespace.starts_with('/') { namespace.to_string() } else { format!("/{namespace}") };
-        ClientSocket {
-            commands: self.commands.clone(),
-            connected: connected_flag(&self.flags, &namespace),
-            namespace,
-            auth: self.auth.clone(),
-        }
+        ClientSocket { commands: self.commands.clone(), connected: connected_flag(&self.flags, &namespace), namespace }
     }
 
     /// Closes the connection and stops the client: later operations fail
@@ -336,7 +357,6 @@ impl Client {
 pub struct ClientSocket {
     commands: mpsc::UnboundedSender<Command>,
     namespace: String,
-    auth: Option<Json>,
     connected: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -358,7 +378,7 @@ impl ClientSocket {
     /// timeout to bound it).
     pub async fn connect(&self) -> Result<(), ClientError> {
         let (done, answer) = oneshot::channel();
-        let command = Command::Connect { namespace: self.namespace.clone(), auth: self.auth.clone(), done };
+        let command = Command::Connect { namespace: self.namespace.clone(), done };
         self.send(command)?;
         answer.await.map_err(|_| ClientError::Closed)?
     }

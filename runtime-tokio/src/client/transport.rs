@@ -9,8 +9,10 @@ use engineio_proto::client::{HttpMethod, RequestId, SocketId};
 use engineio_proto::{Frame, Str};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
-use socketio_proto::client::EngineId;
+use socketio_proto::client::{EngineId, SocketHandle};
+use socketio_proto::Json;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 
 use crate::client::io::{BoxStream, Connector};
@@ -31,6 +33,8 @@ pub(crate) enum IoEvent {
     WebSocketFailed { engine: EngineId, socket: SocketId },
     /// A frame arrived on a WebSocket.
     Frame { engine: EngineId, socket: SocketId, frame: Frame },
+    /// The application's auth function answered for `socket`.
+    Auth { socket: SocketHandle, auth: Option<Json> },
     /// A WebSocket writer task started (a closing driver waits for it).
     WriterStarted,
     /// A WebSocket writer task sent its last frame and ended.
@@ -45,6 +49,8 @@ pub(crate) struct Endpoint {
     pub(crate) runtime: Arc<dyn Runtime>,
     /// The TLS configuration, for `https`/`wss` servers.
     pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+    /// Headers of every polling request and WebSocket handshake.
+    pub(crate) headers: Arc<http::HeaderMap>,
 }
 
 impl Endpoint {
@@ -99,6 +105,11 @@ async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Opti
     if let Some(content_type) = request.content_type {
         builder = builder.header(http::header::CONTENT_TYPE, content_type);
     }
+    if let Some(headers) = builder.headers_mut() {
+        for (name, value) in endpoint.headers.iter() {
+            headers.append(name, value.clone());
+        }
+    }
     let http_request = builder.body(Full::new(request.body.unwrap_or_default())).ok()?;
     let response = sender.send_request(http_request).await.ok()?;
     let status = response.status().as_u16();
@@ -140,7 +151,13 @@ async fn run_websocket(
     };
     let scheme = if endpoint.url.tls { "wss" } else { "ws" };
     let uri = format!("{scheme}://{}{}", endpoint.url.host_header(), endpoint.url.target(&query));
-    let Ok((websocket, _response)) = tokio_tungstenite::client_async(uri, HyperIoCompat::new(stream)).await else {
+    let Ok(mut request) = uri.into_client_request() else {
+        return;
+    };
+    for (name, value) in endpoint.headers.iter() {
+        request.headers_mut().append(name, value.clone());
+    }
+    let Ok((websocket, _response)) = tokio_tungstenite::client_async(request, HyperIoCompat::new(stream)).await else {
         return;
     };
     let (mut sink, mut stream) = websocket.split();

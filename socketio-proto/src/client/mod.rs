@@ -261,6 +261,41 @@ impl Manager {
         handle
     }
 
+    /// [`Manager::socket`] whose auth is a function of the application
+    /// (`auth: (cb) => …` in the reference), evaluated before each CONNECT:
+    /// the manager reports [`Event::AuthNeeded`] where it would send the
+    /// CONNECT and sends it on [`Manager::provide_auth`]. Protocol v4 sends
+    /// no auth, so there the CONNECT goes out at once.
+    pub fn socket_with_auth_callback(&mut self, now: Instant, namespace: &str) -> SocketHandle {
+        let existing = self.sockets.iter().position(|socket| socket.namespace.as_str() == namespace);
+        if existing.is_none() {
+            let mut socket = Socket::new(Str::from(String::from(namespace)), None);
+            socket.auth_deferred = true;
+            self.sockets.push(socket);
+        }
+        self.socket(now, namespace, None)
+    }
+
+    /// The answer to [`Event::AuthNeeded`]: the socket's CONNECT goes out
+    /// with `auth` (a JSON object). Ignored when nothing waits for it (the
+    /// connection it was asked for closed in the meantime: the next one asks
+    /// again).
+    pub fn provide_auth(&mut self, now: Instant, socket: SocketHandle, auth: Option<Json>) {
+        let current = self.engine.as_ref().map(|engine| engine.id);
+        let open = self.ready == ReadyState::Open;
+        let Some(state) = self.sockets.get_mut(socket.0) else {
+            return;
+        };
+        let waiting = state.auth_pending.take();
+        if waiting.is_none() || waiting != current || !open || !state.active || state.connected {
+            return;
+        }
+        state.auth = auth;
+        let packet = Packet::connect(state.namespace.clone(), state.connect_payload());
+        self.write(&packet);
+        self.pump(now);
+    }
+
     /// Connects a socket (`socket.connect()`): after a refusal or a
     /// disconnection, or when the manager gave up reconnecting.
     pub fn connect(&mut self, now: Instant, socket: SocketHandle) {
@@ -707,6 +742,14 @@ impl Manager {
             return;
         };
         let packet = match self.protocol {
+            ProtocolVersion::V5 if state.auth_deferred => {
+                let engine = self.engine.as_ref().map(|engine| engine.id);
+                if let Some(state) = self.sockets.get_mut(socket.0) {
+                    state.auth_pending = engine;
+                }
+                self.push_event(Event::AuthNeeded { socket });
+                return;
+            }
             ProtocolVersion::V5 => Packet::connect(state.namespace.clone(), state.connect_payload()),
             ProtocolVersion::V4 if state.path() == "/" => return,
             ProtocolVersion::V4 => Packet::connect(state.namespace.clone(), None),

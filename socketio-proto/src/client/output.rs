@@ -131,6 +131,14 @@ pub enum Event {
     },
     /// The last allowed attempt failed (`reconnect_failed`); no more attempts.
     ReconnectFailed,
+    /// A socket created with [`super::Manager::socket_with_auth_callback`]
+    /// is about to join its namespace (v5): evaluate the auth (the
+    /// reference's `auth` function) and answer with
+    /// [`super::Manager::provide_auth`]; the CONNECT waits for it.
+    AuthNeeded {
+        /// The socket.
+        socket: SocketHandle,
+    },
 }
 
 /// Why a socket disconnected, as `socket.io-client` names it.
