@@ -33,7 +33,8 @@ if (!Number.isInteger(port) || port <= 0) {
 }
 
 const print = (value) => process.stdout.write(JSON.stringify(value) + "\n");
-const io = new Server({ pingInterval: 2000, pingTimeout: 2000 });
+// ALLOW_EIO3=1 also admits Socket.IO v2 clients (Engine.IO 3).
+const io = new Server({ pingInterval: 2000, pingTimeout: 2000, allowEIO3: process.env.ALLOW_EIO3 === "1" });
 
 for (const nsp of ["/", "/admin"]) {
   io.of(nsp).on("connection", (socket) => {

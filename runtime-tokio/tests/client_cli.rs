@@ -191,3 +191,14 @@ async fn bad_arguments_exit_two() {
     let mut cli = Cli::start(&["http://127.0.0.1:1", "--transport", "carrier-pigeon"]);
     assert_eq!(cli.exit().await.code(), Some(2));
 }
+
+#[tokio::test]
+async fn eio3_mode_talks_to_a_server_allowing_eio3() {
+    let port = free_port();
+    let _server = NodeServer::start_script("server_socketio.js", port, &[("ALLOW_EIO3", "1")]).await;
+    let mut cli = Cli::start(&[&url(port), "--eio", "3", "--namespace", "/admin"]);
+    cli.next(|line| line["type"] == "connect").await;
+    cli.send(json!({"ns": "/admin", "emit": "echo", "args": [{"_binary": "/w=="}], "ack": true, "id": "v2"})).await;
+    let ack = cli.next(|line| line["type"] == "ack").await;
+    assert_eq!(ack, json!({"ns": "/admin", "type": "ack", "id": "v2", "args": [{"_binary": "/w=="}]}));
+}
