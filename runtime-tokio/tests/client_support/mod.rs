@@ -97,7 +97,7 @@ impl JsonLines {
     }
 }
 
-/// A running node server script; killed when dropped.
+/// A running server script (node, or python); killed when dropped.
 pub struct NodeServer {
     child: Child,
     /// What it printed.
@@ -118,8 +118,20 @@ impl NodeServer {
             dir.join("node_modules").join("socket.io").exists(),
             "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
         );
-        let mut child = Command::new("node")
-            .arg(dir.join(script))
+        NodeServer::start_program("node", &dir.join(script), port, env).await
+    }
+
+    /// Starts `interop/python/socketio_server.py` (python-socketio under
+    /// uvicorn) on `port` and waits until it listens.
+    pub async fn start_python(port: u16) -> NodeServer {
+        let script = interop_dir().join("python").join("socketio_server.py");
+        NodeServer::start_program("python3", &script, port, &[]).await
+    }
+
+    /// Starts `program script port` and waits until it prints `{"listening":…}`.
+    async fn start_program(program: &str, script: &std::path::Path, port: u16, env: &[(&str, &str)]) -> NodeServer {
+        let mut child = Command::new(program)
+            .arg(script)
             .arg(port.to_string())
             .envs(env.iter().copied())
             .stdin(Stdio::null())
@@ -127,9 +139,9 @@ impl NodeServer {
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .expect("node is on the PATH");
+            .unwrap_or_else(|error| panic!("{program} is on the PATH: {error}"));
         let stdout = child.stdout.take().expect("stdout is piped");
-        let mut server = NodeServer { child, lines: JsonLines::read(stdout, "the node server") };
+        let mut server = NodeServer { child, lines: JsonLines::read(stdout, "the server") };
         server.next(|line| line.get("listening").is_some()).await;
         server
     }
