@@ -8,6 +8,10 @@
 //   `echo`          acknowledges with its arguments;
 //   `drop_connection` closes the client's Engine.IO connection (the client
 //                   reconnects to this same server);
+//   `drop_and_broadcast` (count) closes it too, then broadcasts `missed`
+//                   0..count-1 to the namespace (replayed to a client that
+//                   recovers its session, with RECOVERY=1);
+//   `flaky` (seq)   acknowledged only from its second receipt on;
 //   `ask`           asks the client with `question` (emitWithAck, 5 s) and
 //                   prints {"answer":...};
 //   any event       printed as {"event":name,"args":[...],"nsp":...} in arrival order.
@@ -33,13 +37,29 @@ if (!Number.isInteger(port) || port <= 0) {
 }
 
 const print = (value) => process.stdout.write(JSON.stringify(value) + "\n");
-// ALLOW_EIO3=1 also admits Socket.IO v2 clients (Engine.IO 3).
-const io = new Server({ pingInterval: 2000, pingTimeout: 2000, allowEIO3: process.env.ALLOW_EIO3 === "1" });
+// ALLOW_EIO3=1 also admits Socket.IO v2 clients (Engine.IO 3); RECOVERY=1
+// turns connection state recovery on.
+const io = new Server({
+  pingInterval: 2000,
+  pingTimeout: 2000,
+  allowEIO3: process.env.ALLOW_EIO3 === "1",
+  ...(process.env.RECOVERY === "1"
+    ? { connectionStateRecovery: { maxDisconnectionDuration: 60000, skipMiddlewares: true } }
+    : {}),
+});
+
+const flakyReceipts = new Map();
 
 for (const nsp of ["/", "/admin"]) {
   io.of(nsp).on("connection", (socket) => {
     const header = socket.handshake.headers["x-client-test"] ?? null;
-    print({ connection: nsp, transport: socket.conn.transport.name, auth: socket.handshake.auth, header });
+    print({
+      connection: nsp,
+      transport: socket.conn.transport.name,
+      auth: socket.handshake.auth,
+      header,
+      recovered: socket.recovered,
+    });
     socket.on("disconnect", (reason) => print({ disconnect: nsp, reason }));
     socket.conn.once("upgrade", (transport) => print({ upgraded: transport.name, nsp }));
     socket.onAny((event, ...args) => {
@@ -51,6 +71,20 @@ for (const nsp of ["/", "/admin"]) {
       if (typeof ack === "function") ack(...args);
     });
     socket.on("drop_connection", () => socket.conn.close());
+    // Closes the client's connection, then broadcasts `missed` 0..count-1 to
+    // the namespace while the client is away.
+    socket.on("drop_and_broadcast", (count) => {
+      socket.conn.close();
+      for (let i = 0; i < count; i++) io.of(nsp).emit("missed", i);
+      print({ broadcast: count, nsp });
+    });
+    // Acknowledges only the second and later receipts of a sequence number,
+    // as a server that loses acks would.
+    socket.on("flaky", (seq, ack) => {
+      const receipts = (flakyReceipts.get(seq) ?? 0) + 1;
+      flakyReceipts.set(seq, receipts);
+      if (receipts >= 2 && typeof ack === "function") ack(seq);
+    });
     socket.on("ask", async (question) => {
       try {
         const answer = await socket.timeout(5000).emitWithAck("question", question);

@@ -120,11 +120,20 @@ pub(crate) enum Handler {
     Any(AnyHandler),
 }
 
-/// The `connected` flags of the sockets, shared with their handles.
-pub(crate) type ConnectedFlags = Arc<Mutex<HashMap<String, Arc<AtomicBool>>>>;
+/// What a socket handle reads without asking the driver.
+#[derive(Debug, Default)]
+pub(crate) struct SocketFlags {
+    /// The namespace is joined.
+    pub(crate) connected: AtomicBool,
+    /// The last join restored the previous session (connection state recovery).
+    pub(crate) recovered: AtomicBool,
+}
 
-/// The flag of `namespace` in `flags`, created unset on first use.
-pub(crate) fn connected_flag(flags: &ConnectedFlags, namespace: &str) -> Arc<AtomicBool> {
+/// The flags of the sockets, shared with their handles.
+pub(crate) type ConnectedFlags = Arc<Mutex<HashMap<String, Arc<SocketFlags>>>>;
+
+/// The flags of `namespace` in `flags`, created unset on first use.
+pub(crate) fn connected_flag(flags: &ConnectedFlags, namespace: &str) -> Arc<SocketFlags> {
     let mut flags = flags.lock().unwrap_or_else(PoisonError::into_inner);
     flags.entry(namespace.to_string()).or_default().clone()
 }
@@ -132,7 +141,7 @@ pub(crate) fn connected_flag(flags: &ConnectedFlags, namespace: &str) -> Arc<Ato
 /// The application side of one namespace socket.
 struct SocketEntry {
     handle: Option<SocketHandle>,
-    connected: Arc<AtomicBool>,
+    flags: Arc<SocketFlags>,
     events: HashMap<String, EventHandler>,
     on_connect: Vec<ConnectHandler>,
     on_disconnect: Vec<DisconnectHandler>,
@@ -142,10 +151,10 @@ struct SocketEntry {
 }
 
 impl SocketEntry {
-    fn new(connected: Arc<AtomicBool>) -> SocketEntry {
+    fn new(flags: Arc<SocketFlags>) -> SocketEntry {
         SocketEntry {
             handle: None,
-            connected,
+            flags,
             events: HashMap::new(),
             on_connect: Vec::new(),
             on_disconnect: Vec::new(),
@@ -403,7 +412,9 @@ impl Driver {
         }
         for entry in self.sockets.values() {
             let connected = entry.handle.is_some_and(|handle| self.manager.connected(handle));
-            entry.connected.store(connected, Ordering::Release);
+            let recovered = entry.handle.is_some_and(|handle| self.manager.recovered(handle));
+            entry.flags.connected.store(connected, Ordering::Release);
+            entry.flags.recovered.store(recovered, Ordering::Release);
         }
     }
 
@@ -433,8 +444,10 @@ impl Driver {
     fn dispatch_event(&mut self, event: Event) {
         match event {
             Event::Connect { socket } => {
+                let recovered = self.manager.recovered(socket);
                 if let Some(entry) = self.entry_mut(socket) {
-                    entry.connected.store(true, Ordering::Release);
+                    entry.flags.connected.store(true, Ordering::Release);
+                    entry.flags.recovered.store(recovered, Ordering::Release);
                     for waiter in entry.connect_waiters.drain(..) {
                         let _ = waiter.send(Ok(()));
                     }
@@ -459,7 +472,7 @@ impl Driver {
             }
             Event::Disconnect { socket, reason } => {
                 if let Some(entry) = self.entry_mut(socket) {
-                    entry.connected.store(false, Ordering::Release);
+                    entry.flags.connected.store(false, Ordering::Release);
                     for handler in &mut entry.on_disconnect {
                         handler(reason);
                     }
@@ -560,7 +573,7 @@ impl Driver {
 
     fn fail_connect_waiters_all(&mut self) {
         for entry in self.sockets.values_mut() {
-            entry.connected.store(false, Ordering::Release);
+            entry.flags.connected.store(false, Ordering::Release);
             for waiter in entry.connect_waiters.drain(..) {
                 let _ = waiter.send(Err(ClientError::Closed));
             }

@@ -357,7 +357,7 @@ impl Client {
 pub struct ClientSocket {
     commands: mpsc::UnboundedSender<Command>,
     namespace: String,
-    connected: Arc<std::sync::atomic::AtomicBool>,
+    connected: Arc<driver::SocketFlags>,
 }
 
 impl ClientSocket {
@@ -368,7 +368,14 @@ impl ClientSocket {
 
     /// Whether the namespace is joined right now.
     pub fn connected(&self) -> bool {
-        self.connected.load(Ordering::Acquire)
+        self.connected.connected.load(Ordering::Acquire)
+    }
+
+    /// Whether the last join restored the previous session: with the
+    /// server's connection state recovery on, the events missed while
+    /// disconnected were replayed and the socket kept its id and rooms.
+    pub fn recovered(&self) -> bool {
+        self.connected.recovered.load(Ordering::Acquire)
     }
 
     /// Joins the namespace; returns once the server acknowledged the
