@@ -138,11 +138,41 @@ fn namespace_path(namespace: &str) -> String {
     }
 }
 
+/// One stdout line, its keys in the documented order (`ns`, `type`, then
+/// the rest).
+#[derive(Debug, Default, Serialize)]
+struct Line<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ns: Option<&'a str>,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    args: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    n: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+}
+
 /// Prints one JSON line on stdout (a closed stdout is not an error here).
-fn print(line: &Value) {
+fn print(line: &Line<'_>) {
+    let Ok(text) = serde_json::to_string(line) else {
+        return;
+    };
     let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{line}");
+    let _ = writeln!(stdout, "{text}");
     let _ = stdout.flush();
+}
+
+/// The `emit_error` line of the emit `id`.
+fn emit_error(ns: &str, id: &Value, message: &str) {
+    print(&Line { ns: Some(ns), kind: "emit_error", id: Some(id), message: Some(message), ..Line::default() });
 }
 
 /// The arguments as JSON, binary attachments as `{"_binary":"<base64>"}`.
@@ -246,18 +276,29 @@ impl Session {
         let socket = self.client.socket(namespace);
         let ns = namespace.to_string();
         let on_connect = ns.clone();
-        socket.on_connect(move || print(&json!({ "ns": on_connect, "type": "connect" })));
+        socket.on_connect(move || print(&Line { ns: Some(&on_connect), kind: "connect", ..Line::default() }));
         let on_disconnect = ns.clone();
         socket.on_disconnect(move |reason| {
-            print(&json!({ "ns": on_disconnect, "type": "disconnect", "reason": reason.as_str() }))
+            print(&Line {
+                ns: Some(&on_disconnect),
+                kind: "disconnect",
+                reason: Some(reason.as_str()),
+                ..Line::default()
+            })
         });
         let on_error = ns.clone();
         socket.on_connect_error(move |message| {
-            print(&json!({ "ns": on_error, "type": "connect_error", "message": message }))
+            print(&Line { ns: Some(&on_error), kind: "connect_error", message: Some(message), ..Line::default() })
         });
         let on_any = ns.clone();
         socket.on_any(move |event, args, _ack| {
-            print(&json!({ "ns": on_any, "type": "event", "event": event, "args": args_to_json(&args) }))
+            print(&Line {
+                ns: Some(&on_any),
+                kind: "event",
+                event: Some(event),
+                args: Some(args_to_json(&args)),
+                ..Line::default()
+            })
         });
         self.usable.fetch_add(1, Ordering::AcqRel);
         let joining = socket.clone();
@@ -313,7 +354,9 @@ async fn main() {
         }
     };
     let (give_up, mut given_up) = mpsc::unbounded_channel();
-    client.on_reconnect_attempt(|attempt| print(&json!({ "type": "reconnect_attempt", "n": attempt })));
+    client.on_reconnect_attempt(|attempt| {
+        print(&Line { kind: "reconnect_attempt", n: Some(attempt), ..Line::default() })
+    });
     let reconnect_failed = give_up.clone();
     client.on_reconnect_failed(move || {
         let _ = reconnect_failed.send(GiveUp::ReconnectFailed);
@@ -367,7 +410,7 @@ async fn main() {
         let args = match Args::from_tuple(&WithBinary(&Value::Array(input.args))) {
             Ok(args) => args,
             Err(error) => {
-                print(&json!({ "ns": ns, "type": "emit_error", "id": id, "message": error.to_string() }));
+                emit_error(&ns, &id, &error.to_string());
                 continue;
             }
         };
@@ -375,14 +418,18 @@ async fn main() {
             let answer = socket.emit_args_with_ack(&event, args, None);
             acks.spawn(async move {
                 match answer.await {
-                    Ok(args) => print(&json!({ "ns": ns, "type": "ack", "id": id, "args": args_to_json(&args) })),
-                    Err(error) => {
-                        print(&json!({ "ns": ns, "type": "emit_error", "id": id, "message": error.to_string() }))
-                    }
+                    Ok(args) => print(&Line {
+                        ns: Some(&ns),
+                        kind: "ack",
+                        id: Some(&id),
+                        args: Some(args_to_json(&args)),
+                        ..Line::default()
+                    }),
+                    Err(error) => emit_error(&ns, &id, &error.to_string()),
                 }
             });
         } else if let Err(error) = socket.emit_args(&event, args).await {
-            print(&json!({ "ns": ns, "type": "emit_error", "id": id, "message": error.to_string() }));
+            emit_error(&ns, &id, &error.to_string());
         }
     };
 

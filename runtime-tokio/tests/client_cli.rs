@@ -210,3 +210,30 @@ async fn eio3_mode_talks_to_a_server_allowing_eio3() {
     let ack = cli.next(|line| line["type"] == "ack").await;
     assert_eq!(ack, json!({"ns": "/admin", "type": "ack", "id": "v2", "args": [{"_binary": "/w=="}]}));
 }
+
+#[tokio::test]
+async fn lines_have_the_documented_key_order() {
+    let port = free_port();
+    let _server = NodeServer::start(port).await;
+    let mut child = Command::new(cli_path())
+        .arg(url(port))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("sio_cli starts");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    stdin.write_all(b"{\"emit\":\"echo\",\"args\":[1],\"ack\":true,\"id\":1}\n").await.expect("written");
+    drop(stdin);
+    let output = timeout(WAIT, child.wait_with_output()).await.expect("exits in time").expect("ran");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    let lines: Vec<&str> = stdout.lines().collect();
+    for expected in [
+        r#"{"ns":"/","type":"connect"}"#,
+        r#"{"ns":"/","type":"event","event":"hello","args":["world","/"]}"#,
+        r#"{"ns":"/","type":"ack","id":1,"args":[1]}"#,
+    ] {
+        assert!(lines.contains(&expected), "{expected} in {lines:?}");
+    }
+}
