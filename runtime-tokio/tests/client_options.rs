@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use client_support::{free_port, NodeServer, WAIT};
 use http::{HeaderName, HeaderValue};
-use runtime_tokio::client::{Client, ClientError, TransportKind};
+use runtime_tokio::client::{Client, ClientError, ConnectFuture, Connector, TransportKind};
+use runtime_tokio::tokio::{TokioConnector, TokioRuntime};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -128,4 +129,41 @@ async fn remember_upgrade_reconnects_directly_over_websocket() {
 #[tokio::test]
 async fn without_remember_upgrade_a_reconnection_starts_with_polling_again() {
     assert_eq!(transport_of_the_reconnection(false).await, "polling");
+}
+
+/// The tokio connector, counting the connections it opens.
+#[derive(Debug, Default)]
+struct CountingConnector {
+    opened: AtomicU32,
+}
+
+impl Connector for CountingConnector {
+    fn connect(&self, host: &str, port: u16) -> ConnectFuture {
+        self.opened.fetch_add(1, Ordering::SeqCst);
+        TokioConnector.connect(host, port)
+    }
+}
+
+#[tokio::test]
+async fn polling_requests_reuse_their_connections() {
+    let port = free_port();
+    let _server = NodeServer::start(port).await;
+    let connector = Arc::new(CountingConnector::default());
+    let runtime = Arc::new(TokioRuntime::current().expect("inside tokio"));
+    let client = Client::builder(&url(port))
+        .transports(&[TransportKind::Polling])
+        .ack_timeout(Duration::from_secs(5))
+        .build_with(runtime, connector.clone())
+        .expect("the client starts");
+    let socket = client.socket("/");
+    timeout(WAIT, socket.connect()).await.expect("in time").expect("joined");
+    for n in 0..20 {
+        let (echoed,): (u32,) = timeout(WAIT, socket.emit_with_ack("echo", &n)).await.expect("in time").expect("acked");
+        assert_eq!(echoed, n);
+    }
+    // Each round trip is a POST and a GET: some 40 requests, on a handful of
+    // connections (one for the long poll, one for the posts, a few more
+    // when a request finds both busy or one closing).
+    let opened = connector.opened.load(Ordering::SeqCst);
+    assert!(opened <= 6, "{opened} connections for some 40 requests");
 }

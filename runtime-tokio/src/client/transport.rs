@@ -2,11 +2,12 @@
 //! and WebSockets (a reader task and a writer task each). They report to the
 //! driver through [`IoEvent`]s; they decide nothing about the protocol.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use bytes::Bytes;
 use engineio_proto::client::{HttpMethod, RequestId, SocketId};
-use engineio_proto::{Frame, Str};
+use engineio_proto::{Frame, Instant, Str};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use socketio_proto::client::{EngineId, SocketHandle};
@@ -51,6 +52,8 @@ pub(crate) struct Endpoint {
     pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
     /// Headers of every polling request and WebSocket handshake.
     pub(crate) headers: Arc<http::HeaderMap>,
+    /// Idle polling connections.
+    pub(crate) pool: Arc<ConnectionPool>,
 }
 
 impl Endpoint {
@@ -88,20 +91,51 @@ pub(crate) fn spawn_http_request(endpoint: &Endpoint, request: HttpRequest, even
     }));
 }
 
+/// How long an idle polling connection is kept for reuse: well under the
+/// keep-alive timeouts of common servers (node's is 5 s), so a reused
+/// connection is rarely one the server is closing.
+const MAX_IDLE_MILLIS: u64 = 2000;
+
+/// The sending half of an HTTP/1.1 connection of the polling transport.
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// Polling connections between requests (keep-alive): the polling loop has
+/// at most one `GET` and one `POST` in flight, so this holds two at most.
+#[derive(Debug, Default)]
+pub(crate) struct ConnectionPool {
+    idle: Mutex<Vec<(Sender, Instant)>>,
+}
+
+impl ConnectionPool {
+    /// An idle connection still open and ready, not idle for too long.
+    fn take(&self, now: Instant) -> Option<Sender> {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        while let Some((sender, since)) = idle.pop() {
+            let fresh = now.saturating_duration_since(since) < Duration::from_millis(MAX_IDLE_MILLIS);
+            if fresh && sender.is_ready() && !sender.is_closed() {
+                return Some(sender);
+            }
+        }
+        None
+    }
+
+    /// Keeps `sender` for the next request.
+    fn put(&self, sender: Sender, now: Instant) {
+        if !sender.is_closed() {
+            self.idle.lock().unwrap_or_else(PoisonError::into_inner).push((sender, now));
+        }
+    }
+}
+
 /// Sends the request and reads the whole answer: `(status, binary, body)`,
-/// `None` on any connection or protocol error.
+/// `None` on any connection or protocol error. An idle connection is reused
+/// when there is one; a request it gives back unsent (the server closed it)
+/// goes on a new connection, so nothing is ever sent twice.
 async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Option<(u16, bool, Bytes)> {
-    let stream = endpoint.open_stream().await.ok()?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(stream).await.ok()?;
-    endpoint.runtime.spawn(Box::pin(async move {
-        // Ends with the response (the request asks to close the connection).
-        let _ = connection.await;
-    }));
     let mut builder = http::Request::builder()
         .method(request.method.as_str())
         .uri(endpoint.url.target(&request.query))
-        .header(http::header::HOST, endpoint.url.host_header())
-        .header(http::header::CONNECTION, "close");
+        .header(http::header::HOST, endpoint.url.host_header());
     if let Some(content_type) = request.content_type {
         builder = builder.header(http::header::CONTENT_TYPE, content_type);
     }
@@ -110,8 +144,29 @@ async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Opti
             headers.append(name, value.clone());
         }
     }
-    let http_request = builder.body(Full::new(request.body.unwrap_or_default())).ok()?;
+    let mut http_request = builder.body(Full::new(request.body.unwrap_or_default())).ok()?;
+    if let Some(mut sender) = endpoint.pool.take(endpoint.runtime.now()) {
+        match sender.try_send_request(http_request).await {
+            Ok(response) => return read_response(endpoint, sender, response).await,
+            Err(mut error) => http_request = error.take_message()?,
+        }
+    }
+    let stream = endpoint.open_stream().await.ok()?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(stream).await.ok()?;
+    endpoint.runtime.spawn(Box::pin(async move {
+        // Ends when the server closes it or the pool drops its sender.
+        let _ = connection.await;
+    }));
     let response = sender.send_request(http_request).await.ok()?;
+    read_response(endpoint, sender, response).await
+}
+
+/// Reads the whole answer, then pools the connection.
+async fn read_response(
+    endpoint: &Endpoint,
+    sender: Sender,
+    response: http::Response<hyper::body::Incoming>,
+) -> Option<(u16, bool, Bytes)> {
     let status = response.status().as_u16();
     let binary = response
         .headers()
@@ -119,6 +174,7 @@ async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Opti
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/octet-stream"));
     let body = response.into_body().collect().await.ok()?.to_bytes();
+    endpoint.pool.put(sender, endpoint.runtime.now());
     Some((status, binary, body))
 }
 
