@@ -46,7 +46,7 @@ async fn connect_returns_once_connected(mode: &str) {
     let client = client(port, mode);
     let socket = client.socket("/admin");
     connect(&socket).await;
-    assert!(socket.connected());
+    assert!(socket.connected() && socket.active());
     server.next(|line| line["connection"] == "/admin").await;
 }
 
@@ -140,6 +140,7 @@ async fn connect_fails_when_the_server_refuses_the_namespace() {
     assert!(matches!(&outcome, Err(ClientError::ConnectFailed(message)) if message == "not authorized"), "{outcome:?}");
     assert_eq!(errors.recv().await.as_deref(), Some("not authorized"));
     assert!(!socket.connected());
+    assert!(!socket.active(), "a refused socket does not retry by itself");
 }
 
 #[tokio::test]
@@ -229,6 +230,31 @@ async fn dropping_every_handle_closes_the_connection() {
     drop((client, socket));
     let line = server.next(|line| line.get("disconnect").is_some()).await;
     assert_eq!(line["disconnect"], "/", "{line}");
+}
+
+#[tokio::test]
+async fn a_volatile_emit_while_disconnected_is_dropped_and_a_plain_one_kept() {
+    let port = free_port();
+    let server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    let socket = client.socket("/");
+    let (sender, mut disconnects) = mpsc::unbounded_channel();
+    socket.on_disconnect(move |reason| {
+        let _ = sender.send(reason);
+    });
+    connect(&socket).await;
+    server.kill().await;
+    timeout(WAIT, disconnects.recv()).await.expect("the client sees the server go");
+    socket.emit_volatile("volatile", &1).await.expect("accepted (and dropped)");
+    socket.emit("kept", &2).await.expect("buffered");
+    let mut restarted = NodeServer::start(port).await;
+    let mut events = Vec::new();
+    while events.last() != Some(&json!("kept")) {
+        events.push(restarted.next(|line| line.get("event").is_some()).await["event"].clone());
+    }
+    let later = restarted.lines_within(Duration::from_millis(300)).await;
+    assert_eq!(events, [json!("kept")], "the buffered emit, and nothing before it");
+    assert!(later.iter().all(|line| line["event"] != "volatile"), "{later:?}");
 }
 
 macro_rules! over_each_transport {

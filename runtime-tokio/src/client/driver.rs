@@ -127,6 +127,8 @@ pub(crate) struct SocketFlags {
     pub(crate) connected: AtomicBool,
     /// The last join restored the previous session (connection state recovery).
     pub(crate) recovered: AtomicBool,
+    /// The socket is connected or will (re)connect by itself.
+    pub(crate) active: AtomicBool,
 }
 
 /// The flags of the sockets, shared with their handles.
@@ -415,6 +417,8 @@ impl Driver {
             let recovered = entry.handle.is_some_and(|handle| self.manager.recovered(handle));
             entry.flags.connected.store(connected, Ordering::Release);
             entry.flags.recovered.store(recovered, Ordering::Release);
+            let active = entry.handle.is_some_and(|handle| self.manager.active(handle));
+            entry.flags.active.store(active, Ordering::Release);
         }
     }
 

@@ -376,6 +376,13 @@ impl ClientSocket {
         self.connected.connected.load(Ordering::Acquire)
     }
 
+    /// Whether the socket is connected or will (re)connect by itself: not
+    /// after a refusal, a server DISCONNECT, [`ClientSocket::disconnect`] or
+    /// when the manager gave up reconnecting.
+    pub fn active(&self) -> bool {
+        self.connected.active.load(Ordering::Acquire)
+    }
+
     /// Whether the last join restored the previous session: with the
     /// server's connection state recovery on, the events missed while
     /// disconnected were replayed and the socket kept its id and rooms.
@@ -399,6 +406,14 @@ impl ClientSocket {
     /// buffered and sent, in order, once the namespace is joined again.
     pub async fn emit<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), ClientError> {
         self.emit_args(event, one_argument(value)?).await
+    }
+
+    /// Emits `event` with one argument, dropped unless the connection can
+    /// take it right now (`socket.volatile.emit`): never buffered, never
+    /// retried.
+    pub async fn emit_volatile<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), ClientError> {
+        let options = EmitOptions { volatile: true, ..EmitOptions::default() };
+        self.emit_inner(event, one_argument(value)?, options, None).await
     }
 
     /// Emits `event` with `args` (several arguments, binary attachments).
