@@ -257,6 +257,62 @@ async fn a_volatile_emit_while_disconnected_is_dropped_and_a_plain_one_kept() {
     assert!(later.iter().all(|line| line["event"] != "volatile"), "{later:?}");
 }
 
+#[tokio::test]
+async fn reconnection_reports_attempts_errors_and_the_attempt_that_succeeded() {
+    let port = free_port();
+    let server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    let (sender, mut reports) = mpsc::unbounded_channel();
+    let (attempts, errors, successes) = (sender.clone(), sender.clone(), sender);
+    client.on_reconnect_attempt(move |n| {
+        let _ = attempts.send(format!("attempt {n}"));
+    });
+    client.on_reconnect_error(move |_message| {
+        let _ = errors.send(String::from("error"));
+    });
+    client.on_reconnect(move |n| {
+        let _ = successes.send(format!("reconnected on {n}"));
+    });
+    let socket = client.socket("/");
+    connect(&socket).await;
+    server.kill().await;
+    assert_eq!(timeout(WAIT, reports.recv()).await.expect("in time").as_deref(), Some("attempt 1"));
+    assert_eq!(timeout(WAIT, reports.recv()).await.expect("in time").as_deref(), Some("error"));
+    let _restarted = NodeServer::start(port).await;
+    let mut last_attempt = 1;
+    loop {
+        let report = timeout(WAIT, reports.recv()).await.expect("in time").expect("running");
+        if let Some(n) = report.strip_prefix("attempt ") {
+            last_attempt = n.parse().expect("a number");
+        } else if report != "error" {
+            assert_eq!(report, format!("reconnected on {last_attempt}"));
+            break;
+        }
+    }
+    assert!(last_attempt >= 2, "the first attempt failed while the server was down");
+}
+
+#[tokio::test]
+async fn reconnection_gives_up_after_the_allowed_attempts() {
+    let port = free_port();
+    let server = NodeServer::start(port).await;
+    let client = Client::builder(&format!("http://127.0.0.1:{port}"))
+        .transports(&[TransportKind::WebSocket])
+        .reconnection_delay(Duration::from_millis(50), Duration::from_millis(100))
+        .reconnection_attempts(2)
+        .build()
+        .expect("the client starts");
+    let (sender, mut failed) = mpsc::unbounded_channel();
+    client.on_reconnect_failed(move || {
+        let _ = sender.send(());
+    });
+    let socket = client.socket("/");
+    connect(&socket).await;
+    server.kill().await;
+    timeout(WAIT, failed.recv()).await.expect("reconnect_failed in time");
+    assert!(!socket.connected());
+}
+
 macro_rules! over_each_transport {
     ($($mode:ident),*) => {
         $(
