@@ -313,6 +313,28 @@ async fn reconnection_gives_up_after_the_allowed_attempts() {
     assert!(!socket.connected());
 }
 
+#[tokio::test]
+async fn on_any_outgoing_sees_each_emit_as_it_leaves() {
+    let port = free_port();
+    let mut server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    let socket = client.socket("/");
+    let (sender, mut outgoing) = mpsc::unbounded_channel();
+    socket.on_any_outgoing(move |event, args| {
+        let args: Vec<Value> = args.to_owned_value().unwrap_or_default();
+        let _ = sender.send((event.to_string(), args));
+    });
+    socket.emit("early", &1).await.expect("buffered until joined");
+    connect(&socket).await;
+    socket.emit("late", &2).await.expect("sent");
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        seen.push(timeout(WAIT, outgoing.recv()).await.expect("in time").expect("running"));
+    }
+    assert_eq!(seen, [("early".to_string(), vec![json!(1)]), ("late".to_string(), vec![json!(2)])]);
+    server.next(|line| line["event"] == "late").await;
+}
+
 macro_rules! over_each_transport {
     ($($mode:ident),*) => {
         $(

@@ -62,6 +62,9 @@ pub(crate) type ConnectErrorHandler = Box<dyn FnMut(&str) + Send>;
 /// A catch-all event handler: the event name, its arguments, the responder.
 pub(crate) type AnyHandler = Box<dyn FnMut(&str, Args, Option<AckResponder>) + Send>;
 
+/// A handler of the events sent to the server: name and arguments.
+pub(crate) type OutgoingHandler = Box<dyn FnMut(&str, &Args) + Send>;
+
 /// A handler of the manager's reconnection events.
 pub(crate) enum ManagerHandler {
     /// `reconnect_attempt`, with the attempt number.
@@ -118,6 +121,7 @@ pub(crate) enum Handler {
     Disconnect(DisconnectHandler),
     ConnectError(ConnectErrorHandler),
     Any(AnyHandler),
+    AnyOutgoing(OutgoingHandler),
 }
 
 /// What a socket handle reads without asking the driver.
@@ -149,6 +153,7 @@ struct SocketEntry {
     on_disconnect: Vec<DisconnectHandler>,
     on_connect_error: Vec<ConnectErrorHandler>,
     on_any: Vec<AnyHandler>,
+    on_any_outgoing: Vec<OutgoingHandler>,
     connect_waiters: Vec<oneshot::Sender<Result<(), ClientError>>>,
 }
 
@@ -162,6 +167,7 @@ impl SocketEntry {
             on_disconnect: Vec::new(),
             on_connect_error: Vec::new(),
             on_any: Vec::new(),
+            on_any_outgoing: Vec::new(),
             connect_waiters: Vec::new(),
         }
     }
@@ -348,6 +354,10 @@ impl Driver {
                     Handler::Disconnect(handler) => entry.on_disconnect.push(handler),
                     Handler::ConnectError(handler) => entry.on_connect_error.push(handler),
                     Handler::Any(handler) => entry.on_any.push(handler),
+                    Handler::AnyOutgoing(handler) => {
+                        entry.on_any_outgoing.push(handler);
+                        self.manager.report_outgoing(true);
+                    }
                 }
             }
             Command::Disconnect { namespace } => {
@@ -527,6 +537,13 @@ impl Driver {
                 }
             }
             Event::AuthNeeded { socket } => self.evaluate_auth(socket),
+            Event::Sent { socket, event } => {
+                if let Some(entry) = self.entry_mut(socket) {
+                    for handler in &mut entry.on_any_outgoing {
+                        handler(event.name.as_str(), &event.arguments);
+                    }
+                }
+            }
             Event::Open | Event::Close { .. } | Event::Error { .. } => {}
         }
     }

@@ -472,6 +472,14 @@ impl ClientSocket {
         self.register(Handler::Any(Box::new(handler)));
     }
 
+    /// Called with each event this socket sends to the server
+    /// (`onAnyOutgoing`), as it leaves: at once when connected, at the
+    /// flush after a (re)connection when it was buffered. Runs on the
+    /// driver task.
+    pub fn on_any_outgoing(&self, handler: impl FnMut(&str, &Args) + Send + 'static) {
+        self.register(Handler::AnyOutgoing(Box::new(handler)));
+    }
+
     /// Handles the server's `event`: its arguments are read as `T` (a tuple,
     /// a `Vec`…); events whose arguments do not deserialize are not passed.
     /// The responder is there when the server asked for an acknowledgement.

@@ -112,6 +112,8 @@ pub struct Manager {
     opening_attempt: bool,
     outputs: VecDeque<Output>,
     next_token: u64,
+    /// Whether to report [`Event::Sent`].
+    report_outgoing: bool,
 }
 
 impl Manager {
@@ -137,6 +139,7 @@ impl Manager {
             opening_attempt: false,
             outputs: VecDeque::new(),
             next_token: 0,
+            report_outgoing: false,
             config,
         };
         manager.open(now, false);
@@ -425,6 +428,12 @@ impl Manager {
     /// The current Engine.IO session and its id, if one is opening or open.
     pub fn engine(&self) -> Option<(EngineId, &ClientSession)> {
         self.engine.as_ref().map(|engine| (engine.id, &engine.session))
+    }
+
+    /// Whether to report every event sent to the server as [`Event::Sent`]
+    /// (off by default: it costs a copy of each event's handles).
+    pub fn report_outgoing(&mut self, report: bool) {
+        self.report_outgoing = report;
     }
 
     /// Whether the manager is waiting to reconnect or reconnecting.
@@ -716,6 +725,7 @@ impl Manager {
         }
         for (packet, _) in buffered {
             self.write(&packet);
+            self.notify_sent(socket, packet);
         }
         self.push_event(Event::Connect { socket });
         self.drain_queue(now, socket, true);
@@ -897,6 +907,7 @@ impl Manager {
         }
         if state.connected {
             self.write(&packet);
+            self.notify_sent(socket, packet);
         } else {
             state.send_buffer.push_back((packet, ack_id));
         }
@@ -915,6 +926,13 @@ impl Manager {
             for message in packet.encode().messages() {
                 engine.session.send(message);
             }
+        }
+    }
+
+    /// [`Event::Sent`] for an event packet just written, when asked for.
+    fn notify_sent(&mut self, socket: SocketHandle, packet: Packet) {
+        if let (true, PacketData::Event(event)) = (self.report_outgoing, packet.data) {
+            self.push_event(Event::Sent { socket, event });
         }
     }
 
