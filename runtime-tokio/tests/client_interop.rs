@@ -7,10 +7,12 @@ mod client_support;
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use client_support::{free_port, NodeServer, WAIT};
 use engineio_proto::TransportKind;
-use runtime_tokio::client::{AckError, Client, ClientError, ClientSocket, DisconnectReason};
+use runtime_tokio::client::{AckError, Args, Client, ClientError, ClientSocket, DisconnectReason};
 use serde_json::{json, Value};
+use socketio_proto::Binary;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -333,6 +335,35 @@ async fn on_any_outgoing_sees_each_emit_as_it_leaves() {
     }
     assert_eq!(seen, [("early".to_string(), vec![json!(1)]), ("late".to_string(), vec![json!(2)])]);
     server.next(|line| line["event"] == "late").await;
+}
+
+async fn binary_round_trips_with_force_base64(transport: TransportKind) {
+    let port = free_port();
+    let mut server = NodeServer::start(port).await;
+    let client = Client::builder(&format!("http://127.0.0.1:{port}"))
+        .transports(&[transport])
+        .force_base64(true)
+        .ack_timeout(Duration::from_secs(5))
+        .build()
+        .expect("the client starts");
+    let socket = client.socket("/");
+    connect(&socket).await;
+    let args = Args::from_tuple(&(Binary(Bytes::from_static(&[0, 1, 254, 255])),)).expect("arguments");
+    let answer = timeout(WAIT, socket.emit_args_with_ack("echo", args, None)).await.expect("in time").expect("acked");
+    let (bytes,): (Binary,) = answer.to_owned_value().expect("the ack's arguments");
+    assert_eq!(&bytes.0[..], &[0, 1, 254, 255]);
+    let seen = server.next(|line| line["event"] == "echo").await;
+    assert_eq!(seen["args"], json!([{"type": "Buffer", "data": [0, 1, 254, 255]}]));
+}
+
+#[tokio::test]
+async fn binary_round_trips_with_force_base64_over_polling() {
+    binary_round_trips_with_force_base64(TransportKind::Polling).await;
+}
+
+#[tokio::test]
+async fn binary_round_trips_with_force_base64_over_websocket() {
+    binary_round_trips_with_force_base64(TransportKind::WebSocket).await;
 }
 
 macro_rules! over_each_transport {

@@ -146,6 +146,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether binary goes as base64 text, asking the server for the same
+    /// (`forceBase64`, `b64=1` on polling; default: `false`).
+    pub fn force_base64(mut self, force: bool) -> ClientBuilder {
+        self.config.engine.force_base64 = force;
+        self
+    }
+
     /// Whether to upgrade from polling to WebSocket (default: `true`).
     pub fn upgrade(mut self, upgrade: bool) -> ClientBuilder {
         self.config.engine.upgrade = upgrade;
