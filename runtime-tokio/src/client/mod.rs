@@ -44,9 +44,14 @@
 //! at most 2 s; a request a closing connection hands back unsent goes on a
 //! new one).
 //!
-//! Not yet: cookies, and a deadline on a request whose peer vanished silently (the
-//! manager's heartbeat moves on; the stale request task lingers until the OS
-//! gives up on its connection).
+//! Each [`Client`] is one connection (the reference's `forceNew`): its
+//! namespaces ([`Client::socket`]) share it. Options of `socket.io-client`
+//! not here: a cookie jar (`withCredentials`; an `extra_header` can carry a
+//! cookie), `timestampRequests`, per-transport options, the msgpack parser,
+//! the manager cache of `io()` (`multiplex`), removing handlers
+//! (`off`/`offAny`), and a deadline on a polling request whose peer vanished
+//! silently (the manager's heartbeat moves on; the stale request task
+//! lingers until the OS gives up on its connection).
 
 mod driver;
 mod io;
