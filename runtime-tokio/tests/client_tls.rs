@@ -113,3 +113,22 @@ async fn a_pem_without_certificates_is_a_build_error() {
     let outcome = Client::builder("https://localhost:1").add_root_certificates_pem(b"not a certificate").build();
     assert!(matches!(outcome, Err(ClientError::Tls(_))), "{outcome:?}");
 }
+
+#[tokio::test]
+async fn https_polling_upgrades_to_wss() {
+    let port = free_port();
+    let pki = TestPki::generate(port);
+    let mut server = pki.https_server(port).await;
+    let client = Client::builder(&format!("https://localhost:{port}"))
+        .add_root_certificates_pem(pki.ca_pem.as_bytes())
+        .ack_timeout(Duration::from_secs(5))
+        .build()
+        .expect("the client starts");
+    let socket = client.socket("/");
+    timeout(WAIT, socket.connect()).await.expect("connect answers in time").expect("joined over TLS");
+    let upgraded = server.next(|line| line.get("upgraded").is_some()).await;
+    assert_eq!(upgraded["upgraded"], "websocket");
+    let (echoed,): (String,) =
+        timeout(WAIT, socket.emit_with_ack("echo", &"over wss")).await.expect("in time").expect("acked");
+    assert_eq!(echoed, "over wss");
+}
