@@ -237,3 +237,23 @@ async fn lines_have_the_documented_key_order() {
         assert!(lines.contains(&expected), "{expected} in {lines:?}");
     }
 }
+
+#[tokio::test]
+async fn retries_and_ack_timeout_get_an_emit_through_a_server_that_loses_its_first_ack() {
+    let port = free_port();
+    let _server = NodeServer::start(port).await;
+    let mut cli = Cli::start(&[&url(port), "--transport", "websocket", "--retries", "2", "--ack-timeout", "300"]);
+    cli.send(json!({"emit": "flaky", "args": [5], "ack": true, "id": 1})).await;
+    let ack = cli.next(|line| line["type"] == "ack" || line["type"] == "emit_error").await;
+    assert_eq!(ack, json!({"ns": "/", "type": "ack", "id": 1, "args": [5]}));
+}
+
+#[tokio::test]
+async fn an_ack_that_never_comes_is_an_emit_error_after_the_ack_timeout() {
+    let port = free_port();
+    let _server = NodeServer::start(port).await;
+    let mut cli = Cli::start(&[&url(port), "--transport", "websocket", "--ack-timeout", "200"]);
+    cli.send(json!({"emit": "unanswered", "args": [], "ack": true, "id": 2})).await;
+    let error = cli.next(|line| line["type"] == "ack" || line["type"] == "emit_error").await;
+    assert_eq!(error, json!({"ns": "/", "type": "emit_error", "id": 2, "message": "operation has timed out"}));
+}
