@@ -242,7 +242,7 @@ async fn lines_have_the_documented_key_order() {
 async fn retries_and_ack_timeout_get_an_emit_through_a_server_that_loses_its_first_ack() {
     let port = free_port();
     let _server = NodeServer::start(port).await;
-    let mut cli = Cli::start(&[&url(port), "--transport", "websocket", "--retries", "2", "--ack-timeout", "300"]);
+    let mut cli = Cli::start(&[&url(port), "--transport", "websocket", "--retries", "2", "--ack-timeout", "1000"]);
     cli.send(json!({"emit": "flaky", "args": [5], "ack": true, "id": 1})).await;
     let ack = cli.next(|line| line["type"] == "ack" || line["type"] == "emit_error").await;
     assert_eq!(ack, json!({"ns": "/", "type": "ack", "id": 1, "args": [5]}));
