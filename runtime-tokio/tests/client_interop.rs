@@ -7,19 +7,18 @@
 //! `runtime-async-std/tests/runtimes.rs`, which runs them on this tokio build
 //! as on smol and async-std.
 
-mod peers;
+mod client_support;
 
 use std::time::Duration;
 
+use bytes::Bytes;
+use client_support::{free_port, NodeServer, WAIT};
 use engineio_proto::TransportKind;
-use peers::{free_port, NodeServer};
-use runtime_tokio::client::{AckError, Client, ClientError, ClientSocket, DisconnectReason};
-use serde_json::Value;
+use runtime_tokio::client::{AckError, Args, Client, ClientError, ClientSocket, DisconnectReason};
+use serde_json::{json, Value};
+use socketio_proto::Binary;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
-
-/// How long any single wait of these tests may take.
-const WAIT: Duration = Duration::from_secs(15);
 
 /// The client options of one transport mode.
 fn transports(mode: &str) -> (&'static [TransportKind], bool) {
@@ -53,7 +52,7 @@ async fn connect_returns_once_connected(mode: &str) {
     let client = client(port, mode);
     let socket = client.socket("/admin");
     connect(&socket).await;
-    assert!(socket.connected());
+    assert!(socket.connected() && socket.active());
     server.next(|line| line["connection"] == "/admin").await;
 }
 
@@ -71,6 +70,7 @@ async fn connect_fails_when_the_server_refuses_the_namespace() {
     assert!(matches!(&outcome, Err(ClientError::ConnectFailed(message)) if message == "not authorized"), "{outcome:?}");
     assert_eq!(errors.recv().await.as_deref(), Some("not authorized"));
     assert!(!socket.connected());
+    assert!(!socket.active(), "a refused socket does not retry by itself");
 }
 
 #[tokio::test]
@@ -163,9 +163,135 @@ async fn dropping_every_handle_closes_the_connection() {
 }
 
 #[tokio::test]
-async fn tls_urls_are_refused_with_a_clear_error() {
-    let outcome = Client::builder("https://127.0.0.1:1").build();
-    assert!(matches!(outcome, Err(ClientError::TlsUnsupported(_))), "{outcome:?}");
+async fn a_volatile_emit_while_disconnected_is_dropped_and_a_plain_one_kept() {
+    let port = free_port();
+    let server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    let socket = client.socket("/");
+    let (sender, mut disconnects) = mpsc::unbounded_channel();
+    socket.on_disconnect(move |reason| {
+        let _ = sender.send(reason);
+    });
+    connect(&socket).await;
+    server.kill().await;
+    timeout(WAIT, disconnects.recv()).await.expect("the client sees the server go");
+    socket.emit_volatile("volatile", &1).await.expect("accepted (and dropped)");
+    socket.emit("kept", &2).await.expect("buffered");
+    let mut restarted = NodeServer::start(port).await;
+    let mut events = Vec::new();
+    while events.last() != Some(&json!("kept")) {
+        events.push(restarted.next(|line| line.get("event").is_some()).await["event"].clone());
+    }
+    let later = restarted.lines_within(Duration::from_millis(300)).await;
+    assert_eq!(events, [json!("kept")], "the buffered emit, and nothing before it");
+    assert!(later.iter().all(|line| line["event"] != "volatile"), "{later:?}");
+}
+
+#[tokio::test]
+async fn reconnection_reports_attempts_errors_and_the_attempt_that_succeeded() {
+    let port = free_port();
+    let server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    let (sender, mut reports) = mpsc::unbounded_channel();
+    let (attempts, errors, successes) = (sender.clone(), sender.clone(), sender);
+    client.on_reconnect_attempt(move |n| {
+        let _ = attempts.send(format!("attempt {n}"));
+    });
+    client.on_reconnect_error(move |_message| {
+        let _ = errors.send(String::from("error"));
+    });
+    client.on_reconnect(move |n| {
+        let _ = successes.send(format!("reconnected on {n}"));
+    });
+    let socket = client.socket("/");
+    connect(&socket).await;
+    server.kill().await;
+    assert_eq!(timeout(WAIT, reports.recv()).await.expect("in time").as_deref(), Some("attempt 1"));
+    assert_eq!(timeout(WAIT, reports.recv()).await.expect("in time").as_deref(), Some("error"));
+    let _restarted = NodeServer::start(port).await;
+    let mut last_attempt = 1;
+    loop {
+        let report = timeout(WAIT, reports.recv()).await.expect("in time").expect("running");
+        if let Some(n) = report.strip_prefix("attempt ") {
+            last_attempt = n.parse().expect("a number");
+        } else if report != "error" {
+            assert_eq!(report, format!("reconnected on {last_attempt}"));
+            break;
+        }
+    }
+    assert!(last_attempt >= 2, "the first attempt failed while the server was down");
+}
+
+#[tokio::test]
+async fn reconnection_gives_up_after_the_allowed_attempts() {
+    let port = free_port();
+    let server = NodeServer::start(port).await;
+    let client = Client::builder(&format!("http://127.0.0.1:{port}"))
+        .transports(&[TransportKind::WebSocket])
+        .reconnection_delay(Duration::from_millis(50), Duration::from_millis(100))
+        .reconnection_attempts(2)
+        .build()
+        .expect("the client starts");
+    let (sender, mut failed) = mpsc::unbounded_channel();
+    client.on_reconnect_failed(move || {
+        let _ = sender.send(());
+    });
+    let socket = client.socket("/");
+    connect(&socket).await;
+    server.kill().await;
+    timeout(WAIT, failed.recv()).await.expect("reconnect_failed in time");
+    assert!(!socket.connected());
+}
+
+#[tokio::test]
+async fn on_any_outgoing_sees_each_emit_as_it_leaves() {
+    let port = free_port();
+    let mut server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    let socket = client.socket("/");
+    let (sender, mut outgoing) = mpsc::unbounded_channel();
+    socket.on_any_outgoing(move |event, args| {
+        let args: Vec<Value> = args.to_owned_value().unwrap_or_default();
+        let _ = sender.send((event.to_string(), args));
+    });
+    socket.emit("early", &1).await.expect("buffered until joined");
+    connect(&socket).await;
+    socket.emit("late", &2).await.expect("sent");
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        seen.push(timeout(WAIT, outgoing.recv()).await.expect("in time").expect("running"));
+    }
+    assert_eq!(seen, [("early".to_string(), vec![json!(1)]), ("late".to_string(), vec![json!(2)])]);
+    server.next(|line| line["event"] == "late").await;
+}
+
+async fn binary_round_trips_with_force_base64(transport: TransportKind) {
+    let port = free_port();
+    let mut server = NodeServer::start(port).await;
+    let client = Client::builder(&format!("http://127.0.0.1:{port}"))
+        .transports(&[transport])
+        .force_base64(true)
+        .ack_timeout(Duration::from_secs(5))
+        .build()
+        .expect("the client starts");
+    let socket = client.socket("/");
+    connect(&socket).await;
+    let args = Args::from_tuple(&(Binary(Bytes::from_static(&[0, 1, 254, 255])),)).expect("arguments");
+    let answer = timeout(WAIT, socket.emit_args_with_ack("echo", args, None)).await.expect("in time").expect("acked");
+    let (bytes,): (Binary,) = answer.to_owned_value().expect("the ack's arguments");
+    assert_eq!(&bytes.0[..], &[0, 1, 254, 255]);
+    let seen = server.next(|line| line["event"] == "echo").await;
+    assert_eq!(seen["args"], json!([{"type": "Buffer", "data": [0, 1, 254, 255]}]));
+}
+
+#[tokio::test]
+async fn binary_round_trips_with_force_base64_over_polling() {
+    binary_round_trips_with_force_base64(TransportKind::Polling).await;
+}
+
+#[tokio::test]
+async fn binary_round_trips_with_force_base64_over_websocket() {
+    binary_round_trips_with_force_base64(TransportKind::WebSocket).await;
 }
 
 macro_rules! over_each_transport {
