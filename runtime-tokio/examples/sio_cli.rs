@@ -14,9 +14,9 @@
 //! {"ns":"/","type":"connect"}
 //! {"ns":"/","type":"event","event":"x","args":[...]}      binary args as {"_binary":"<base64>"}
 //! {"ns":"/","type":"ack","id":N,"args":[...]}             N is the caller's id of the emit
-//! {"ns":"/","type":"disconnect","reason":"..."}
+//! {"type":"disconnect","reason":"..."}                   once per namespace socket, as the interface fixes it
 //! {"type":"reconnect_attempt","n":N}
-//! {"ns":"/","type":"connect_error","message":"..."}
+//! {"type":"connect_error","message":"..."}
 //! {"ns":"/","type":"emit_error","id":N,"message":"..."}   the emit was refused or its ack will not come
 //! ```
 //!
@@ -277,18 +277,12 @@ impl Session {
         let ns = namespace.to_string();
         let on_connect = ns.clone();
         socket.on_connect(move || print(&Line { ns: Some(&on_connect), kind: "connect", ..Line::default() }));
-        let on_disconnect = ns.clone();
+        // The fixed interface names no namespace on these two lines.
         socket.on_disconnect(move |reason| {
-            print(&Line {
-                ns: Some(&on_disconnect),
-                kind: "disconnect",
-                reason: Some(reason.as_str()),
-                ..Line::default()
-            })
+            print(&Line { kind: "disconnect", reason: Some(reason.as_str()), ..Line::default() })
         });
-        let on_error = ns.clone();
         socket.on_connect_error(move |message| {
-            print(&Line { ns: Some(&on_error), kind: "connect_error", message: Some(message), ..Line::default() })
+            print(&Line { kind: "connect_error", message: Some(message), ..Line::default() })
         });
         let on_any = ns.clone();
         socket.on_any(move |event, args, _ack| {

@@ -167,7 +167,7 @@ async fn a_refused_namespace_prints_connect_error_and_the_cli_exits_one() {
     let _server = NodeServer::start(port).await;
     let mut cli = Cli::start(&[&url(port), "--namespace", "/private", "--transport", "websocket"]);
     let error = cli.next(|line| line["type"] == "connect_error").await;
-    assert_eq!(error, json!({"ns": "/private", "type": "connect_error", "message": "not authorized"}));
+    assert_eq!(error, json!({"type": "connect_error", "message": "not authorized"}));
     assert_eq!(cli.exit().await.code(), Some(1));
 }
 
