@@ -12,8 +12,8 @@ mod abuse_support;
 use std::time::{Duration, Instant};
 
 use abuse_support::{
-    get, http, polling_handshake, polling_socket, post, start, Bystander, RawWebSocket, Received, Server, CLOSE, PATH,
-    TEXT, WAIT,
+    get, http, polling_handshake, polling_socket, post, start, Bystander, RawWebSocket, Received, CLOSE, PATH, TEXT,
+    WAIT,
 };
 use runtime_tokio::socketio::SocketIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -154,15 +154,15 @@ async fn second_concurrent_polling_get_gets_400_and_closes_the_session() {
     let server = start(SocketIo::builder()).await;
     let bystander = Bystander::start(&server.url()).await;
     let sid = polling_socket(server.addr).await;
-    let addr = server.addr;
-    let query = polling(&sid);
+    // Two GETs at once: whichever the server takes second is refused, and
+    // the one it parked first gets the close packet.
+    let (addr, query) = (server.addr, polling(&sid));
     let first = tokio::spawn(async move { get(addr, &query).await });
-    // Let the first GET park (nothing is queued for it).
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let second = get(server.addr, &polling(&sid)).await;
-    assert_eq!((second.status, second.body.as_str()), (400, ""));
     let first = timeout(WAIT, first).await.expect("the parked GET is answered").expect("no panic");
-    assert_eq!((first.status, first.body.as_str()), (200, "1"), "the parked GET gets the close packet");
+    let mut answers = [(first.status, first.body), (second.status, second.body)];
+    answers.sort();
+    assert_eq!(answers, [(200, "1".to_owned()), (400, String::new())]);
     server.wait_for_sessions(1).await;
     assert_eq!(get(server.addr, &polling(&sid)).await.body, UNKNOWN_SID);
     bystander.finish().await;
@@ -187,11 +187,10 @@ async fn post_during_an_upgrade_is_served_on_polling() {
 
     // The upgrade completes: polling is over, the WebSocket carries on.
     websocket.send_text("5").await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let answer = post(server.addr, &polling(&sid), b"421[\"echo\",\"late\"]").await;
-    assert_eq!((answer.status, answer.body.as_str()), (400, BAD_REQUEST));
     websocket.send_text("422[\"echo\",\"upgraded\"]").await;
     assert_eq!(websocket.receive_text().await, r#"432["upgraded"]"#);
+    let answer = post(server.addr, &polling(&sid), b"421[\"echo\",\"late\"]").await;
+    assert_eq!((answer.status, answer.body.as_str()), (400, BAD_REQUEST));
     bystander.finish().await;
 }
 
@@ -203,12 +202,12 @@ async fn upgrade_that_never_completes_is_dropped_after_upgrade_timeout() {
     server.wait_for_sessions(2).await;
 
     // Probed, then silence: no `5`.
+    let started = Instant::now();
     let mut websocket = RawWebSocket::open(server.addr, &format!("EIO=4&transport=websocket&sid={sid}")).await;
     websocket.send_text("2probe").await;
     assert_eq!(websocket.receive_text().await, "3probe");
-    let started = Instant::now();
     let frames = websocket.until_closed().await;
-    assert!(started.elapsed() >= Duration::from_millis(400), "closed after {:?}", started.elapsed());
+    assert!(started.elapsed() >= Duration::from_millis(450), "closed after {:?}", started.elapsed());
     assert!(frames.iter().all(|(opcode, _)| *opcode == CLOSE), "only a close frame: {frames:?}");
 
     // The session stays on polling, and a new upgrade may start.
@@ -264,7 +263,9 @@ async fn handshake_flood_that_never_joins_a_namespace_is_closed_after_connect_ti
     // Polling handshakes that never come back.
     let addr = server.addr;
     let sids = in_flights(FLOOD_HANDSHAKES, move |_| async move { polling_handshake(addr).await }).await;
-    assert_eq!(server.sessions(), 1 + FLOOD_WEBSOCKETS + FLOOD_HANDSHAKES, "every flooding session is held");
+    // The polling sessions are all still held (closed ones wait for their
+    // client's next GET), whatever the time the flood took.
+    assert!(server.sessions() > FLOOD_HANDSHAKES, "{} sessions after the flood", server.sessions());
 
     // Each WebSocket flooder is closed (a close frame, then the hang-up).
     for mut websocket in websockets {
@@ -424,7 +425,3 @@ async fn random_bytes_as_a_polling_body_close_only_that_session() {
     }
     bystander.finish().await;
 }
-
-/// Silences the unused warning of a helper only some tests use.
-#[allow(dead_code)]
-fn _uses(_: &Server) {}
