@@ -2,8 +2,9 @@
 //! WebSocket messages over the limit, invalid UTF-8 in a text frame, 10 000
 //! binary attachments announced, attachments never sent, JSON nested
 //! 100 000 deep, packet type bytes out of range. Each test asserts exactly
-//! what the misbehaving client gets, that its session is released, that
-//! the application never saw the bad packet, and that a well-behaved client
+//! what the misbehaving client gets and that its session is released; where
+//! the bad packet names an event (`abuse`), that the application never got
+//! it; and, in most, that a well-behaved client
 //! ([`abuse_support::Bystander`]) keeps making emit/ack round trips meanwhile.
 
 mod abuse_support;
@@ -21,8 +22,8 @@ fn close_code(payload: &[u8]) -> Option<u16> {
     Some(u16::from_be_bytes([*payload.first()?, *payload.get(1)?]))
 }
 
-/// Sends `frame` on a joined WebSocket and returns everything the server
-/// sent until it hung up, then checks the session is gone.
+/// Sends one frame on a freshly joined WebSocket, returns everything the
+/// server sent until it hung up, and waits for its session to be gone.
 async fn abuse_websocket(server: &Server, opcode: u8, payload: &[u8]) -> Vec<(u8, Vec<u8>)> {
     let before = server.sessions();
     let mut websocket = websocket_socket(server.addr).await;
