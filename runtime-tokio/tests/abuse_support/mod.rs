@@ -145,7 +145,8 @@ pub struct HttpAnswer {
 }
 
 impl HttpAnswer {
-    fn parse(raw: &[u8]) -> HttpAnswer {
+    /// Splits a raw answer into status, head and body.
+    pub fn parse(raw: &[u8]) -> HttpAnswer {
         let raw = String::from_utf8_lossy(raw).into_owned();
         let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw.as_str(), ""));
         let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
