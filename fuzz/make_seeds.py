@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Writes the seeds of the structured targets (server_session, client_session,
-sio_packet_text, sio_decoder, sio_server, sio_client) into corpus/<target>/.
+sio_packet_text, sio_decoder, sio_server, sio_client) into corpus/<target>/,
+and the `real_*` seeds of every target from `traffic.jsonl`: the traffic of
+the official JavaScript peers recorded by `capture_traffic.js` (bodies and
+frames as they were, replayed to each target in its own input format).
 
 The structured targets read their input with `arbitrary` 1.x (derive); this
 script encodes the scenarios below in that byte format: integers little-endian
 from the front, `bool` = low bit of a byte, an enum variant as a `u32` tag,
 collections as a "keep going" byte before each element, and string lengths
-taken from the END of the input (so seeds stay under 256 bytes: one length
-byte each). Check a seed with
+taken from the END of the input (1, 2 or 4 bytes each, by how much input is
+left when the length is read). Check a seed with
 `RUST_LIBFUZZER_DEBUG_PATH=/dev/stdout target/<triple>/release/<target> corpus/<target>/<seed>`
 or `cargo +nightly fuzz fmt <target> corpus/<target>/<seed>`.
 
@@ -21,6 +24,7 @@ class Enc:
     def __init__(self):
         self.front = bytearray()
         self.lengths = []  # string lengths, in the order they are read
+        self.reads = []  # where the front stood when each length was read
 
     def u8(self, value):
         self.front.append(value)
@@ -40,7 +44,8 @@ class Enc:
         return self
 
     def string(self, text):
-        data = text.encode()
+        data = text.encode() if isinstance(text, str) else bytes(text)
+        self.reads.append(len(self.front))
         self.front += data
         self.lengths.append(len(data))
         return self
@@ -65,9 +70,23 @@ class Enc:
         return self
 
     def finish(self):
-        data = bytes(self.front) + bytes(reversed(self.lengths))
-        assert len(data) <= 256, f"seed of {len(data)} bytes: string lengths would take 2 bytes"
-        return data
+        # `arbitrary` reads each length from the end of what is left, in 1, 2
+        # or 4 big-endian bytes depending on how much is left then; find the
+        # field sizes by iterating to a fixed point (a longer seed leaves more
+        # at each read, so sizes only grow).
+        sizes = [1] * len(self.lengths)
+        while True:
+            total = len(self.front) + sum(sizes)
+            lefts = [total - position - sum(sizes[:index]) for index, position in enumerate(self.reads)]
+            fitted = [1 if left <= 256 else 2 if left <= 65537 else 4 for left in lefts]
+            if fitted == sizes:
+                break
+            sizes = fitted
+        for left, length, size in zip(lefts, self.lengths, sizes):
+            assert left >= 2 and length <= left - size, f"a string of {length} with {left} left"
+        # The first length read takes the last bytes.
+        fields = [length.to_bytes(size, "big") for length, size in zip(self.lengths, sizes)]
+        return bytes(self.front) + b"".join(reversed(fields))
 
 
 # --- Engine.IO text pieces (src/wire.rs) ---
@@ -594,9 +613,229 @@ def write(target, seeds):
             seed.write(data)
 
 
+# --- real traffic (traffic.jsonl, written by capture_traffic.js) ---
+def load_traffic(path="traffic.jsonl"):
+    """Scenario name -> its records, in order."""
+    import base64
+    import json
+
+    scenarios = {}
+    with open(path) as lines:
+        for line in lines:
+            record = json.loads(line)
+            record["bytes"] = base64.b64decode(record["data"])
+            scenarios.setdefault(record["scenario"], []).append(record)
+    return scenarios
+
+
+def raw_text(text):
+    return [("Text", text)]
+
+
+def real_server_session(records):
+    """What the client sent, replayed to the Engine.IO server session."""
+    v3 = records[0]["eio"] == 3
+    first_websocket = records[0]["transport"] == "websocket"
+    steps, upgraded = [], first_websocket
+    for record in records:
+        if record["dir"] != "c2s":
+            continue
+        if record["transport"] == "polling":
+            steps += ["Poll", ("Post", ("Raw", list(record["bytes"])), record["binary"])]
+        else:
+            if not upgraded:
+                steps.append("WebSocketUpgrade")
+                upgraded = True
+            if record["binary"]:
+                steps.append(("BinaryFrame", list(record["bytes"])))
+            else:
+                steps.append(("TextFrame", raw_text(record["bytes"].decode())))
+    steps.append(("Advance", 400))
+    return server_seed((255, 255, 255, 255, 4, True), v3, first_websocket, False, steps)
+
+
+def real_client_session(records):
+    """What the server answered, replayed to the Engine.IO client session."""
+    v3 = records[0]["eio"] == 3
+    websocket_only = records[0]["transport"] == "websocket"
+    steps = [("WebSocketOpened", 0)] if websocket_only else []
+    opened = websocket_only
+    for record in records:
+        if record["dir"] != "s2c":
+            continue
+        if record["transport"] == "polling":
+            steps.append(("Respond", "Get", 200, record["binary"], ("Raw", list(record["bytes"]))))
+            steps.append(("Respond", "Post", 200, False, ("Raw", list(b"ok"))))
+        else:
+            if not opened:
+                steps.append(("WebSocketOpened", 0))
+                opened = True
+            if record["binary"]:
+                steps.append(("Frame", 0, ("Binary", list(record["bytes"]))))
+            else:
+                steps.append(("Frame", 0, ("Text", raw_text(record["bytes"].decode()))))
+    return client_seed(v3, 2 if websocket_only else 0, True, steps)
+
+
+def accepted_namespace(text):
+    """The namespace a client CONNECT (`40`, `40/admin,`) asks for."""
+    if not text.startswith("40"):
+        return None
+    return ADMIN if text.startswith("40/admin") else ROOT
+
+
+def real_sio_server(records):
+    v3 = records[0]["eio"] == 3
+    polling = records[0]["transport"] == "polling"
+    steps, upgraded = [], not polling
+    for record in records:
+        if record["dir"] != "c2s":
+            continue
+        if record["transport"] == "polling":
+            steps += ["Poll", ("RawPost", list(record["bytes"]), record["binary"])]
+            texts = [record["bytes"].decode()]
+        else:
+            if not upgraded:
+                steps.append("Upgrade")
+                upgraded = True
+            if record["binary"]:
+                steps.append(("Binary", list(record["bytes"])))
+                continue
+            text = record["bytes"].decode()
+            steps.append(("Frame", ("Engine", raw_text(text))))
+            texts = [text]
+        for text in texts:
+            for record_text in text.replace(":", "\x1e").split("\x1e"):
+                namespace = accepted_namespace(record_text)
+                if namespace is not None:
+                    steps.append(("Accept", namespace, False))
+    steps.append(("Advance", 400))
+    return sio_server_seed(v3, polling, steps)
+
+
+def real_sio_client(records):
+    v3 = records[0]["eio"] == 3
+    polling = records[0]["transport"] == "polling"
+    steps = [("Socket", 0, False), ("Socket", 1, False)]
+    if not polling:
+        steps.append(("WebSocketOpened", "Latest"))
+    for record in records:
+        if record["dir"] != "s2c":
+            continue
+        if polling and record["transport"] == "polling":
+            steps.append(("Respond", ("Issued", 0) if not steps[2:] else "Latest", None,
+                          ("Raw", list(record["bytes"]))))
+        elif record["transport"] == "websocket" and not polling:
+            if record["binary"]:
+                steps.append(("BinaryFrame", "Latest", list(record["bytes"])))
+            else:
+                steps.append(("Frame", "Latest", ("Engine", raw_text(record["bytes"].decode()))))
+    steps.append(("Emit", 0, True, 100, False, True))
+    return sio_client_seed(v3, polling, steps)
+
+
+def real_frame(v3, text, data):
+    """packet_frame's input: `{v3, text, data}`, the bytes as the last field."""
+    enc = Enc().bool(v3).bool(text)
+    for byte in data:
+        enc.u8(1).u8(byte)
+    return enc.u8(0).finish()
+
+
+def real_decoder(records):
+    """The Socket.IO messages of one direction, to the decoder."""
+    messages = []
+    for record in records:
+        if record["transport"] != "websocket":
+            continue
+        if record["binary"]:
+            data = record["bytes"][1:] if record["eio"] == 3 else record["bytes"]
+            messages.append(("Binary", list(data)))
+        elif record["bytes"][:1] == b"4":
+            messages.append(("Text", [("Text", record["bytes"][1:].decode())]))
+    return decoder_seed(records[0]["eio"] == 3, 4, 255, messages)
+
+
+def real_seeds():
+    traffic = load_traffic()
+    seeds = {target: {} for target in ["payload_v4", "payload_v3_text", "packet_text", "packet_frame",
+                                       "sio_packet_text", "server_session", "client_session", "sio_server",
+                                       "sio_client", "sio_decoder"]}
+    for name, records in traffic.items():
+        seeds["server_session"][f"real_{name}"] = real_server_session(records)
+        seeds["client_session"][f"real_{name}"] = real_client_session(records)
+        seeds["sio_server"][f"real_{name}"] = real_sio_server(records)
+        seeds["sio_client"][f"real_{name}"] = real_sio_client(records)
+        for direction in ("c2s", "s2c"):
+            one_way = [record for record in records if record["dir"] == direction]
+            seeds["sio_decoder"][f"real_{name}_{direction}"] = real_decoder(one_way)
+        for index, record in enumerate(records):
+            data, label = record["bytes"], f"real_{name}_{index:02}_{record['dir']}"
+            if record["transport"] == "polling":
+                target = "payload_v3_text" if record["eio"] == 3 else "payload_v4"
+                seeds[target][label] = data
+                continue
+            seeds["packet_frame"][label] = real_frame(record["eio"] == 3, not record["binary"], data)
+            if not record["binary"]:
+                seeds["packet_text"][label] = data
+                if data[:1] == b"4":
+                    seeds["sio_packet_text"][label] = sio_text_seed(data[1:].decode())
+    # One seed per distinct input: the heartbeats and probes repeat.
+    for target, named in seeds.items():
+        distinct = {}
+        for label, data in sorted(named.items()):
+            distinct.setdefault(data, label)
+        seeds[target] = {label: data for data, label in distinct.items()}
+    return seeds
+
+
+# --- sio_msgpack: `socket.io-msgpack-parser` messages (notepack.io's encoding) ---
+def msgpack(value):
+    if value is None:
+        return b"\xc0"
+    if value is True or value is False:
+        return b"\xc3" if value else b"\xc2"
+    if isinstance(value, int):
+        if 0 <= value < 128:
+            return bytes([value])
+        if -32 <= value < 0:
+            return (value & 0xFF).to_bytes(1, "big")
+        return b"\xcd" + value.to_bytes(2, "big") if 0 <= value < 65536 else b"\xd3" + value.to_bytes(8, "big", signed=True)
+    if isinstance(value, float):
+        import struct
+        return b"\xcb" + struct.pack(">d", value)
+    if isinstance(value, str):
+        data = value.encode()
+        return (bytes([0xA0 | len(data)]) if len(data) < 32 else b"\xd9" + bytes([len(data)])) + data
+    if isinstance(value, bytes):
+        return b"\xc4" + bytes([len(value)]) + value
+    if isinstance(value, list):
+        return bytes([0x90 | len(value)]) + b"".join(msgpack(item) for item in value)
+    assert isinstance(value, dict)
+    return bytes([0x80 | len(value)]) + b"".join(msgpack(key) + msgpack(item) for key, item in value.items())
+
+
+MSGPACK = {
+    "connect": {"type": 0, "nsp": "/"},
+    "connect_auth_admin": {"type": 0, "data": {"token": "abc"}, "nsp": "/admin"},
+    "connect_reply": {"type": 0, "data": {"sid": "s1", "pid": "p1"}, "nsp": "/"},
+    "disconnect": {"type": 1, "nsp": "/admin"},
+    "event_ack": {"type": 2, "data": ["echo", "h\u00e9llo", 1, -5, 2.5, None, {"a": [True, False]}], "id": 3,
+                  "nsp": "/"},
+    "event_binary": {"type": 2, "data": ["upload", b"\x00\x01\xff", {"nested": [b"ab"]}], "nsp": "/"},
+    "event_numeric_name": {"type": 2, "data": [42, "x"], "nsp": "/"},
+    "ack": {"id": 7, "type": 3, "data": ["ok", b"\x09"], "nsp": "/"},
+    "connect_error": {"type": 4, "data": {"message": "not authorized", "data": {"code": 1}}, "nsp": "/"},
+    "client_options": {"type": 2, "data": ["e"], "options": {"compress": True}, "nsp": "/"},
+    "deep_nesting": {"type": 2, "data": ["d", [[[[[[[[[[1]]]]]]]]]]], "nsp": "/"},
+}
+
 write("server_session", SERVER)
 write("client_session", CLIENT)
 write("sio_packet_text", {name: sio_text_seed(text) for name, text in SIO_TEXTS.items()})
 write("sio_decoder", SIO_DECODER)
 write("sio_server", SIO_SERVER)
 write("sio_client", SIO_CLIENT)
+write("sio_msgpack", {name: msgpack(packet) for name, packet in MSGPACK.items()})
+for real_target, real in real_seeds().items():
+    write(real_target, real)

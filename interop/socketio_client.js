@@ -1,7 +1,8 @@
 // One Socket.IO client session against a server under test, with the real
 // npm `socket.io-client`: it connects `/` (with an auth payload), `/admin`
 // and `/private` over one multiplexed connection, then checks what the
-// server contract of `runtime-tokio/tests/socketio_interop.rs` promises:
+// server contract of `runtime-async-std/tests/scenarios/server.rs` promises
+// (on every runtime; `runtime-tokio/tests/socketio_interop.rs` reuses the client):
 //
 //   /        emits `echo` ("hello", <binary>) with an ack: the ack carries both back;
 //            the server emits `welcome` with an ack: answered with "thanks";

@@ -58,6 +58,20 @@ install_debian_packages() {
     haproxy -v | head -1
 }
 
+# runtime-async-std drives runtime-tokio's executor-neutral driver: no tokio
+# scheduler, reactor or timer may be in its dependency graph (only tokio's
+# `sync` channels and `io` traits, which need no tokio runtime).
+no_tokio_runtime_proof() {
+    local features
+    features=$(cargo tree -p runtime-async-std --all-features -e normal,features -i tokio --prefix none |
+        grep -o 'tokio feature "[a-z-]*"' | sort -u)
+    echo "$features"
+    if grep -qE '"(rt|rt-multi-thread|net|time|process|signal|fs)"' <<<"$features"; then
+        echo "a tokio runtime feature is in runtime-async-std's dependency graph"
+        return 1
+    fi
+}
+
 fuzz_smoke() {
     if [[ -f fuzz/Cargo.toml ]]; then
         bash scripts/fuzz.sh "$FUZZ_SMOKE_SECONDS"
@@ -77,6 +91,7 @@ step "install chromium, redis-server, haproxy" install_debian_packages
 step "cargo test" cargo test --workspace --all-features
 step "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 step "no_std proof" no_std_proof
+step "no tokio runtime under runtime-async-std" no_tokio_runtime_proof
 step "fuzz smoke (${FUZZ_SMOKE_SECONDS}s per target)" fuzz_smoke
 # The README's demo must keep working: its bounded check, on a free port.
 step "demo" env DEMO_CHECK=1 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" bash scripts/demo.sh

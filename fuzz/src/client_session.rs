@@ -317,6 +317,7 @@ impl Driver {
         assert_eq!(self.closed, self.session.state() == ClientState::Closed, "state disagrees with Closed");
         if self.closed {
             assert_eq!(self.session.poll_timeout(), None, "a closed session has a deadline");
+            assert_eq!(self.session.buffered_packets(), 0, "a closed session holds packets to write");
         }
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use arbitrary::Arbitrary;
 use bytes::Bytes;
-use engineio_proto::client::{ClientConfig, ClientOutput, HttpMethod, RequestId, SocketId};
+use engineio_proto::client::{ClientConfig, ClientOutput, ClientState, HttpMethod, RequestId, SocketId};
 use engineio_proto::{Frame, Instant, ProtocolVersion, Str, TransportKind};
 use socketio_proto::client::{
     AckError, AckToken, EmitOptions, EngineId, Event, Manager, ManagerConfig, Output, SocketHandle,
@@ -379,6 +379,12 @@ impl Driver {
                 self.drain();
                 self.closed_by_user = true;
                 assert!(!self.manager.reconnecting(), "reconnecting after close()");
+                // A closed manager releases its engine session.
+                let engine = self.manager.engine().map(|(_, session)| session.state());
+                assert!(engine.is_none_or(|state| state == ClientState::Closed), "engine {engine:?} after close()");
+                for &socket in &self.sockets {
+                    assert!(!self.manager.connected(socket), "{socket:?} connected after close()");
+                }
             }
             SioClientStep::Advance(millis) => {
                 self.now += Duration::from_millis(u64::from(*millis) % (MAX_STEP_MILLIS + 1));

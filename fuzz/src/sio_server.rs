@@ -428,8 +428,23 @@ impl Driver {
             self.issued.len() - self.resolved.len(),
             "pending_acks disagrees with the acks issued and resolved"
         );
+        let engine = self.connection.engine();
+        let limit = self.engine_config.max_buffered_packets;
+        assert!(engine.buffered_messages() <= limit, "{} messages buffered, limit {limit}", engine.buffered_messages());
+        let held = self.connection.held_packets();
+        let held_limit = self.config.max_packets_before_connect * self.requested.len();
+        assert!(held <= held_limit, "{held} packets held for {} namespaces", self.requested.len());
+        let armed = self.connection.armed_ack_deadlines();
+        assert!(armed <= self.connection.pending_acks(), "{armed} ack deadlines armed for fewer pending acks");
+        let missing = self.connection.missing_attachments();
+        assert!(missing <= self.config.decoder_limits.max_attachments, "waiting for {missing} attachments");
         if self.closed {
             assert_eq!(self.connection.poll_timeout(), None, "a closed connection has a deadline");
+            // A closed connection releases its state.
+            assert_eq!(self.connection.pending_acks(), 0, "a closed connection holds acks");
+            assert_eq!(held, 0, "a closed connection holds client packets");
+            assert_eq!(self.connection.engine().buffered_packets(), 0, "a closed connection buffers packets");
+            assert!(self.connection.engine().is_closed(), "a closed connection's engine is open");
         }
         self.check_timer("a step");
         let members = self.namespace.fetch_sockets(&BroadcastOptions::everyone());

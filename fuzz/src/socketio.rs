@@ -243,3 +243,48 @@ pub fn run_decoder(scenario: &DecoderScenario) {
         }
     }
 }
+
+/// Decodes `data` as one `socket.io-msgpack-parser` message and checks, when
+/// it decodes:
+///
+/// - no panic and no stack overflow at any nesting depth (the decoder
+///   refuses nesting deeper than [`socketio_proto::msgpack::MAX_DEPTH`]);
+/// - the packet encodes back to msgpack, unless a map of its arguments
+///   looks like a placeholder (`{"_placeholder":true,…}`, which the JSON
+///   model cannot tell from a real one), and that encoding decodes to an
+///   equal packet and is a fixed point;
+/// - the packet also goes through the text codec when its namespace is one
+///   the text form can carry (`/` then no `,`; msgpack, like the reference
+///   `socket.io-msgpack-parser`, takes any string, and the server refuses
+///   such a namespace as it refuses any unknown one): its [`Packet::encode`]
+///   messages decode (with no limits) to an equal packet, so a msgpack
+///   client's packet can be relayed to text clients.
+pub fn check_msgpack(data: &[u8]) {
+    use socketio_proto::msgpack;
+
+    let Ok(packet) = msgpack::decode(&Bytes::copy_from_slice(data)) else {
+        return;
+    };
+    let encoded = match msgpack::encode(&packet) {
+        Ok(encoded) => encoded,
+        Err(msgpack::EncodeError::InvalidPlaceholder { .. }) => return,
+        Err(error) => panic!("{packet:?}, decoded from msgpack, does not encode: {error}"),
+    };
+    let again = msgpack::decode(&encoded).unwrap_or_else(|error| panic!("re-encoded {encoded:?} fails: {error}"));
+    if !data.windows(12).any(|window| window == b"_placeholder") {
+        assert_eq!(again, packet, "msgpack {encoded:?} decodes to another packet");
+    }
+    let twice = msgpack::encode(&again).unwrap_or_else(|error| panic!("{again:?} does not encode again: {error}"));
+    assert_eq!(twice, encoded, "msgpack encoding of {again:?} is not a fixed point");
+
+    let namespace = packet.namespace.as_str();
+    if !namespace.starts_with('/') || namespace.contains(',') {
+        return;
+    }
+    let text = packet.encode();
+    let limits = DecoderLimits { max_attachments: usize::MAX, max_attachment_bytes: usize::MAX };
+    let relayed = decode_messages(ProtocolVersion::V5, limits, text.messages().collect());
+    if !data.windows(12).any(|window| window == b"_placeholder") {
+        assert_eq!(relayed, packet, "{packet:?} relayed as text {:?} decodes to another packet", text.text());
+    }
+}

@@ -3,7 +3,8 @@
     python3 socketio_client.py <url> <polling|websocket>
 
 Connects the default namespace over one transport (no upgrade), then checks
-what runtime-tokio/tests/python_client.rs's server promises:
+what the greeting server of runtime-async-std/tests/scenarios/greeting.rs
+promises (on every runtime):
 
     emits `echo` ("ping", 7) with an ack: the ack carries both back;
     emits `echo` with a binary argument and an ack: the bytes come back;

@@ -19,9 +19,10 @@
 //! `tokio` feature (on by default).
 //!
 //! `runtime-async-std` depends on this crate with the `tokio` feature off and
-//! adds its own `Runtime` implementation and accept loop for async-std and
-//! smol, so the two runtime crates hold no twin of the protocol driver
-//! (issue #6).
+//! adds its own `Runtime` implementations and TCP types for async-std and
+//! smol; the accept loop itself is written once here
+//! ([`engine::EngineServer::serve_incoming`]), so the two runtime crates hold
+//! no twin of the driver (issue #6).
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {

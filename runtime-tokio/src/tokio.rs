@@ -56,26 +56,17 @@ impl Runtime for TokioRuntime {
 }
 
 /// Accepts connections on `listener` for `server` until the application
-/// drops its [`Connections`]. Each connection is served in its own task;
-/// accept errors (out of file descriptors, …) pause the loop briefly.
+/// drops its [`Connections`] ([`EngineServer::serve_incoming`] over tokio's
+/// listener, with `TCP_NODELAY`).
 pub async fn serve(listener: TcpListener, server: EngineServer) {
-    loop {
-        let accepted = ::tokio::select! {
-            accepted = listener.accept() => accepted,
-            () = server.closed() => return,
-        };
-        match accepted {
-            Ok((stream, peer)) => {
-                let _ = stream.set_nodelay(true);
-                let server = server.clone();
-                ::tokio::spawn(async move {
-                    // A connection error concerns that client alone.
-                    let _ = server.serve_connection_from(TokioIo::new(stream), Some(peer)).await;
-                });
-            }
-            Err(_) => ::tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    }
+    let incoming = futures_util::stream::unfold(listener, |listener| async move {
+        let accepted = listener.accept().await.map(|(stream, peer)| {
+            let _ = stream.set_nodelay(true);
+            (TokioIo::new(stream), peer)
+        });
+        Some((accepted, listener))
+    });
+    server.serve_incoming(incoming).await;
 }
 
 /// Binds `addr`, starts [`serve`] in a task on the current tokio runtime and

@@ -59,17 +59,21 @@ async fn connect(addr: std::net::SocketAddr) -> (Ws, String) {
     (ws, json["sid"].as_str().expect("a socket id").to_owned())
 }
 
-/// The `seq` of a `42["big",[seq,"…"]]` frame.
-fn broadcast_seq(frame: &str) -> Option<u32> {
-    let json: serde_json::Value = serde_json::from_str(frame.strip_prefix("42")?).ok()?;
-    (json[0] == "big").then(|| json[1][0].as_u64().and_then(|seq| u32::try_from(seq).ok()))?
+/// A server whose `/` sockets join room "all", with its reports.
+struct Server {
+    addr: std::net::SocketAddr,
+    io: SocketIo,
+    /// One `()` per socket that joined "all".
+    joined: mpsc::UnboundedReceiver<()>,
+    /// Each disconnected socket's id and reason.
+    disconnects: mpsc::UnboundedReceiver<(String, DisconnectReason)>,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_that_stops_reading_is_disconnected_while_a_reading_client_gets_every_broadcast() {
-    let (disconnects_tx, mut disconnects) = mpsc::unbounded_channel::<(String, DisconnectReason)>();
-    let (joined_tx, mut joined) = mpsc::unbounded_channel::<()>();
-    let builder = SocketIo::builder().max_buffered_packets(16);
+/// Starts a [`Server`] whose connections hold `max_buffered_packets`.
+async fn start(max_buffered_packets: usize) -> Server {
+    let (disconnects_tx, disconnects) = mpsc::unbounded_channel();
+    let (joined_tx, joined) = mpsc::unbounded_channel();
+    let builder = SocketIo::builder().max_buffered_packets(max_buffered_packets);
     let (addr, io) = runtime_tokio::tokio::bind_socketio("127.0.0.1:0", builder).await.expect("bind 127.0.0.1:0");
     io.ns("/", move |socket: Socket| {
         let disconnects = disconnects_tx.clone();
@@ -83,6 +87,18 @@ async fn a_client_that_stops_reading_is_disconnected_while_a_reading_client_gets
             });
         }
     });
+    Server { addr, io, joined, disconnects }
+}
+
+/// The `seq` of a `42["big",[seq,"…"]]` frame.
+fn broadcast_seq(frame: &str) -> Option<u32> {
+    let json: serde_json::Value = serde_json::from_str(frame.strip_prefix("42")?).ok()?;
+    (json[0] == "big").then(|| json[1][0].as_u64().and_then(|seq| u32::try_from(seq).ok()))?
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_disconnected_while_a_reading_client_gets_every_broadcast() {
+    let Server { addr, io, mut joined, mut disconnects } = start(16).await;
 
     // Connected, then never read again.
     let (_stuck, stuck_id) = connect(addr).await;
@@ -126,22 +142,7 @@ async fn a_client_that_stops_reading_is_disconnected_while_a_reading_client_gets
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_polling_client_that_stops_polling_is_disconnected_and_its_next_get_drains_the_buffer_and_closes() {
-    let (disconnects_tx, mut disconnects) = mpsc::unbounded_channel::<(String, DisconnectReason)>();
-    let (joined_tx, mut joined) = mpsc::unbounded_channel::<()>();
-    let builder = SocketIo::builder().max_buffered_packets(4);
-    let (addr, io) = runtime_tokio::tokio::bind_socketio("127.0.0.1:0", builder).await.expect("bind 127.0.0.1:0");
-    io.ns("/", move |socket: Socket| {
-        let disconnects = disconnects_tx.clone();
-        let joined = joined_tx.clone();
-        async move {
-            socket.join("all");
-            let _ = joined.send(());
-            socket.on_disconnect(move |socket: Socket, reason| {
-                let _ = disconnects.send((socket.id().as_str().to_owned(), reason));
-                async {}
-            });
-        }
-    });
+    let Server { addr, io, mut joined, mut disconnects } = start(4).await;
     let (sid, socket_id) = connect_polling(addr).await;
     tokio::time::timeout(WAIT, joined.recv()).await.expect("the socket joins in time");
 

@@ -1,103 +1,24 @@
 //! The Rust Socket.IO client against the real npm `socket.io` 4.8.1 server
 //! (`interop/server_socketio.js`, pinned in `interop/package.json`; install
 //! with `npm ci --prefix interop`), over polling only, WebSocket only, and
-//! polling upgraded to WebSocket.
+//! polling upgraded to WebSocket: what is particular to this crate's client
+//! API. The interop exchanges themselves (events and acks both ways, emits
+//! buffered across a server restart) are the shared scenario suite of
+//! `runtime-async-std/tests/runtimes.rs`, which runs them on this tokio build
+//! as on smol and async-std.
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::Stdio;
+mod client_support;
+
 use std::time::Duration;
 
+use bytes::Bytes;
+use client_support::{free_port, NodeServer, WAIT};
 use engineio_proto::TransportKind;
-use runtime_tokio::client::{AckError, Client, ClientError, ClientSocket, DisconnectReason};
+use runtime_tokio::client::{AckError, Args, Client, ClientError, ClientSocket, DisconnectReason};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use socketio_proto::Binary;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
-
-/// How long any single wait of these tests may take.
-const WAIT: Duration = Duration::from_secs(15);
-
-/// A running node server; killed when dropped.
-struct NodeServer {
-    child: Child,
-    lines: mpsc::UnboundedReceiver<Value>,
-}
-
-impl NodeServer {
-    /// Starts the server on `port` and waits until it listens.
-    async fn start(port: u16) -> NodeServer {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop");
-        assert!(
-            dir.join("node_modules").join("socket.io").exists(),
-            "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
-        );
-        let mut child = Command::new("node")
-            .arg(dir.join("server_socketio.js"))
-            .arg(port.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node is on the PATH");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (sender, lines) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = reader.next_line().await {
-                if let Ok(value) = serde_json::from_str::<Value>(&line) {
-                    let _ = sender.send(value);
-                }
-            }
-        });
-        let mut server = NodeServer { child, lines };
-        server.next(|line| line.get("listening").is_some()).await;
-        server
-    }
-
-    /// The next line `pick` accepts (earlier lines are dropped).
-    async fn next(&mut self, mut pick: impl FnMut(&Value) -> bool) -> Value {
-        let found = timeout(WAIT, async {
-            while let Some(line) = self.lines.recv().await {
-                if pick(&line) {
-                    return Some(line);
-                }
-            }
-            None
-        })
-        .await;
-        match found {
-            Ok(Some(line)) => line,
-            Ok(None) => panic!("the node server exited"),
-            Err(_) => panic!("the node server printed no expected line within {WAIT:?}"),
-        }
-    }
-
-    /// Every line printed within `window`.
-    async fn lines_within(&mut self, window: Duration) -> Vec<Value> {
-        let mut lines = Vec::new();
-        let _ = timeout(window, async {
-            while let Some(line) = self.lines.recv().await {
-                lines.push(line);
-            }
-        })
-        .await;
-        lines
-    }
-
-    /// Kills the process and waits for it to be gone.
-    async fn kill(mut self) {
-        self.child.kill().await.expect("the node server can be killed");
-    }
-}
-
-/// A port free right now on the loopback interface.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("a bound address").port()
-}
 
 /// The client options of one transport mode.
 fn transports(mode: &str) -> (&'static [TransportKind], bool) {
@@ -131,84 +52,8 @@ async fn connect_returns_once_connected(mode: &str) {
     let client = client(port, mode);
     let socket = client.socket("/admin");
     connect(&socket).await;
-    assert!(socket.connected());
+    assert!(socket.connected() && socket.active());
     server.next(|line| line["connection"] == "/admin").await;
-}
-
-async fn emit_with_ack_returns_the_servers_answer(mode: &str) {
-    let port = free_port();
-    let _server = NodeServer::start(port).await;
-    let client = client(port, mode);
-    let socket = client.socket("/");
-    connect(&socket).await;
-    let answer: (Value,) =
-        timeout(WAIT, socket.emit_with_ack("echo", &json!({"n": 1}))).await.expect("in time").expect("acknowledged");
-    assert_eq!(answer.0, json!({"n": 1}));
-}
-
-async fn server_event_reaches_the_handler(mode: &str) {
-    let port = free_port();
-    let _server = NodeServer::start(port).await;
-    let client = client(port, mode);
-    let socket = client.socket("/");
-    let (sender, mut hellos) = mpsc::unbounded_channel();
-    socket.on("hello", move |(text, namespace): (String, String), _ack| {
-        let _ = sender.send((text, namespace));
-    });
-    connect(&socket).await;
-    let hello = timeout(WAIT, hellos.recv()).await.expect("hello in time");
-    assert_eq!(hello, Some(("world".to_string(), "/".to_string())));
-}
-
-async fn server_ack_request_is_answered_by_the_handler(mode: &str) {
-    let port = free_port();
-    let mut server = NodeServer::start(port).await;
-    let client = client(port, mode);
-    let socket = client.socket("/");
-    socket.on("question", |(question,): (String,), ack| {
-        if let Some(ack) = ack {
-            ack.send(&format!("answer to {question}")).expect("the client is running");
-        }
-    });
-    connect(&socket).await;
-    socket.emit("ask", &"life").await.expect("emitted");
-    let line = server.next(|line| line.get("answer").is_some() || line.get("answerError").is_some()).await;
-    assert_eq!(line["answer"], "answer to life", "{line}");
-}
-
-async fn emits_while_the_server_is_down_arrive_once_in_order_after_restart(mode: &str) {
-    let port = free_port();
-    let server = NodeServer::start(port).await;
-    let client = client(port, mode);
-    let socket = client.socket("/");
-    let (sender, mut disconnects) = mpsc::unbounded_channel();
-    socket.on_disconnect(move |reason| {
-        let _ = sender.send(reason);
-    });
-    connect(&socket).await;
-
-    server.kill().await;
-    timeout(WAIT, disconnects.recv()).await.expect("the client sees the server go");
-    assert!(!socket.connected());
-    for seq in 0..10 {
-        socket.emit("seq", &seq).await.expect("buffered while disconnected");
-    }
-
-    let mut restarted = NodeServer::start(port).await;
-    let mut received = Vec::new();
-    while received.len() < 10 {
-        let line = restarted.next(|line| line["event"] == "seq").await;
-        received.push(line["args"][0].clone());
-    }
-    let late: Vec<Value> = restarted
-        .lines_within(Duration::from_millis(500))
-        .await
-        .into_iter()
-        .filter(|line| line["event"] == "seq")
-        .collect();
-    assert_eq!(received, (0..10).map(|seq| json!(seq)).collect::<Vec<_>>(), "all ten, in order");
-    assert!(late.is_empty(), "no event twice: {late:?}");
-    assert!(socket.connected());
 }
 
 #[tokio::test]
@@ -225,6 +70,7 @@ async fn connect_fails_when_the_server_refuses_the_namespace() {
     assert!(matches!(&outcome, Err(ClientError::ConnectFailed(message)) if message == "not authorized"), "{outcome:?}");
     assert_eq!(errors.recv().await.as_deref(), Some("not authorized"));
     assert!(!socket.connected());
+    assert!(!socket.active(), "a refused socket does not retry by itself");
 }
 
 #[tokio::test]
@@ -317,9 +163,135 @@ async fn dropping_every_handle_closes_the_connection() {
 }
 
 #[tokio::test]
-async fn tls_urls_are_refused_with_a_clear_error() {
-    let outcome = Client::builder("https://127.0.0.1:1").build();
-    assert!(matches!(outcome, Err(ClientError::TlsUnsupported(_))), "{outcome:?}");
+async fn a_volatile_emit_while_disconnected_is_dropped_and_a_plain_one_kept() {
+    let port = free_port();
+    let server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    let socket = client.socket("/");
+    let (sender, mut disconnects) = mpsc::unbounded_channel();
+    socket.on_disconnect(move |reason| {
+        let _ = sender.send(reason);
+    });
+    connect(&socket).await;
+    server.kill().await;
+    timeout(WAIT, disconnects.recv()).await.expect("the client sees the server go");
+    socket.emit_volatile("volatile", &1).await.expect("accepted (and dropped)");
+    socket.emit("kept", &2).await.expect("buffered");
+    let mut restarted = NodeServer::start(port).await;
+    let mut events = Vec::new();
+    while events.last() != Some(&json!("kept")) {
+        events.push(restarted.next(|line| line.get("event").is_some()).await["event"].clone());
+    }
+    let later = restarted.lines_within(Duration::from_millis(300)).await;
+    assert_eq!(events, [json!("kept")], "the buffered emit, and nothing before it");
+    assert!(later.iter().all(|line| line["event"] != "volatile"), "{later:?}");
+}
+
+#[tokio::test]
+async fn reconnection_reports_attempts_errors_and_the_attempt_that_succeeded() {
+    let port = free_port();
+    let server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    let (sender, mut reports) = mpsc::unbounded_channel();
+    let (attempts, errors, successes) = (sender.clone(), sender.clone(), sender);
+    client.on_reconnect_attempt(move |n| {
+        let _ = attempts.send(format!("attempt {n}"));
+    });
+    client.on_reconnect_error(move |_message| {
+        let _ = errors.send(String::from("error"));
+    });
+    client.on_reconnect(move |n| {
+        let _ = successes.send(format!("reconnected on {n}"));
+    });
+    let socket = client.socket("/");
+    connect(&socket).await;
+    server.kill().await;
+    assert_eq!(timeout(WAIT, reports.recv()).await.expect("in time").as_deref(), Some("attempt 1"));
+    assert_eq!(timeout(WAIT, reports.recv()).await.expect("in time").as_deref(), Some("error"));
+    let _restarted = NodeServer::start(port).await;
+    let mut last_attempt = 1;
+    loop {
+        let report = timeout(WAIT, reports.recv()).await.expect("in time").expect("running");
+        if let Some(n) = report.strip_prefix("attempt ") {
+            last_attempt = n.parse().expect("a number");
+        } else if report != "error" {
+            assert_eq!(report, format!("reconnected on {last_attempt}"));
+            break;
+        }
+    }
+    assert!(last_attempt >= 2, "the first attempt failed while the server was down");
+}
+
+#[tokio::test]
+async fn reconnection_gives_up_after_the_allowed_attempts() {
+    let port = free_port();
+    let server = NodeServer::start(port).await;
+    let client = Client::builder(&format!("http://127.0.0.1:{port}"))
+        .transports(&[TransportKind::WebSocket])
+        .reconnection_delay(Duration::from_millis(50), Duration::from_millis(100))
+        .reconnection_attempts(2)
+        .build()
+        .expect("the client starts");
+    let (sender, mut failed) = mpsc::unbounded_channel();
+    client.on_reconnect_failed(move || {
+        let _ = sender.send(());
+    });
+    let socket = client.socket("/");
+    connect(&socket).await;
+    server.kill().await;
+    timeout(WAIT, failed.recv()).await.expect("reconnect_failed in time");
+    assert!(!socket.connected());
+}
+
+#[tokio::test]
+async fn on_any_outgoing_sees_each_emit_as_it_leaves() {
+    let port = free_port();
+    let mut server = NodeServer::start(port).await;
+    let client = client(port, "websocket");
+    let socket = client.socket("/");
+    let (sender, mut outgoing) = mpsc::unbounded_channel();
+    socket.on_any_outgoing(move |event, args| {
+        let args: Vec<Value> = args.to_owned_value().unwrap_or_default();
+        let _ = sender.send((event.to_string(), args));
+    });
+    socket.emit("early", &1).await.expect("buffered until joined");
+    connect(&socket).await;
+    socket.emit("late", &2).await.expect("sent");
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        seen.push(timeout(WAIT, outgoing.recv()).await.expect("in time").expect("running"));
+    }
+    assert_eq!(seen, [("early".to_string(), vec![json!(1)]), ("late".to_string(), vec![json!(2)])]);
+    server.next(|line| line["event"] == "late").await;
+}
+
+async fn binary_round_trips_with_force_base64(transport: TransportKind) {
+    let port = free_port();
+    let mut server = NodeServer::start(port).await;
+    let client = Client::builder(&format!("http://127.0.0.1:{port}"))
+        .transports(&[transport])
+        .force_base64(true)
+        .ack_timeout(Duration::from_secs(5))
+        .build()
+        .expect("the client starts");
+    let socket = client.socket("/");
+    connect(&socket).await;
+    let args = Args::from_tuple(&(Binary(Bytes::from_static(&[0, 1, 254, 255])),)).expect("arguments");
+    let answer = timeout(WAIT, socket.emit_args_with_ack("echo", args, None)).await.expect("in time").expect("acked");
+    let (bytes,): (Binary,) = answer.to_owned_value().expect("the ack's arguments");
+    assert_eq!(&bytes.0[..], &[0, 1, 254, 255]);
+    let seen = server.next(|line| line["event"] == "echo").await;
+    assert_eq!(seen["args"], json!([{"type": "Buffer", "data": [0, 1, 254, 255]}]));
+}
+
+#[tokio::test]
+async fn binary_round_trips_with_force_base64_over_polling() {
+    binary_round_trips_with_force_base64(TransportKind::Polling).await;
+}
+
+#[tokio::test]
+async fn binary_round_trips_with_force_base64_over_websocket() {
+    binary_round_trips_with_force_base64(TransportKind::WebSocket).await;
 }
 
 macro_rules! over_each_transport {
@@ -329,26 +301,6 @@ macro_rules! over_each_transport {
                 #[tokio::test]
                 async fn connect_returns_once_the_namespace_is_joined() {
                     super::connect_returns_once_connected(stringify!($mode)).await;
-                }
-
-                #[tokio::test]
-                async fn emit_with_ack_returns_the_servers_answer() {
-                    super::emit_with_ack_returns_the_servers_answer(stringify!($mode)).await;
-                }
-
-                #[tokio::test]
-                async fn server_event_reaches_the_handler() {
-                    super::server_event_reaches_the_handler(stringify!($mode)).await;
-                }
-
-                #[tokio::test]
-                async fn server_ack_request_is_answered_by_the_handler() {
-                    super::server_ack_request_is_answered_by_the_handler(stringify!($mode)).await;
-                }
-
-                #[tokio::test]
-                async fn emits_while_the_server_is_down_arrive_once_in_order_after_restart() {
-                    super::emits_while_the_server_is_down_arrive_once_in_order_after_restart(stringify!($mode)).await;
                 }
             }
         )*

@@ -94,3 +94,48 @@ fn buffered_emit_whose_ack_timed_out_is_never_sent() {
     h.server(r#"40{"sid":"s1"}"#);
     assert_eq!(h.take_sent(), ["40"]);
 }
+
+/// The names of the `Sent` events among `events`.
+fn sent_names(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Sent { event, .. } => Some(event.name.as_str().to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn outgoing_events_are_reported_when_they_leave_if_asked() {
+    let mut h = Harness::open_v5();
+    h.manager.report_outgoing(true);
+    let main = h.manager.socket(h.now, "/", None);
+    h.manager.emit(h.now, main, "buffered", args("1"), EmitOptions::default()).unwrap();
+    h.pump();
+    assert_eq!(sent_names(&h.take_events()), Vec::<String>::new(), "not sent yet");
+    h.server(r#"40{"sid":"s1"}"#);
+    h.manager.emit(h.now, main, "direct", args("2"), EmitOptions::default()).unwrap();
+    h.pump();
+    assert_eq!(sent_names(&h.take_events()), ["buffered", "direct"]);
+}
+
+#[test]
+fn a_dropped_volatile_event_is_not_reported_as_sent() {
+    let mut h = Harness::new(v5());
+    h.manager.report_outgoing(true);
+    let main = h.manager.socket(h.now, "/", None);
+    h.manager.emit(h.now, main, "dropped", args("1"), volatile()).unwrap();
+    h.pump();
+    assert_eq!(sent_names(&h.take_events()), Vec::<String>::new());
+}
+
+#[test]
+fn outgoing_events_are_not_reported_by_default() {
+    let mut h = Harness::open_v5();
+    let main = h.manager.socket(h.now, "/", None);
+    h.server(r#"40{"sid":"s1"}"#);
+    h.manager.emit(h.now, main, "direct", args("2"), EmitOptions::default()).unwrap();
+    h.pump();
+    assert_eq!(sent_names(&h.take_events()), Vec::<String>::new());
+}

@@ -249,3 +249,65 @@ fn reserved_event_names_are_refused() {
     let refused = h.manager.emit(h.now, main, "disconnect", args(""), EmitOptions::default());
     assert!(refused.is_err());
 }
+
+#[test]
+fn a_closed_manager_has_no_session_left_once_its_websocket_is_released() {
+    let mut h = Harness::open_v5();
+    h.manager.socket(h.now, "/", None);
+    assert!(h.manager.has_sessions());
+    h.manager.close(h.now);
+    h.pump();
+    assert!(!h.manager.has_sessions());
+}
+
+#[test]
+fn a_socket_with_an_auth_callback_asks_for_auth_and_connects_with_the_answer() {
+    let mut h = Harness::open_v5();
+    h.take_events();
+    let main = h.manager.socket_with_auth_callback(h.now, "/");
+    h.pump();
+    assert_eq!(h.take_events(), [Event::AuthNeeded { socket: main }]);
+    assert_eq!(h.take_sent(), Vec::<String>::new(), "the CONNECT waits for the auth");
+    h.manager.provide_auth(h.now, main, Some(json(r#"{"token":"1"}"#)));
+    h.pump();
+    assert_eq!(h.take_sent(), [r#"40{"token":"1"}"#]);
+}
+
+#[test]
+fn the_auth_callback_is_asked_again_at_each_reconnection() {
+    let mut h = Harness::open_v5();
+    let main = h.manager.socket_with_auth_callback(h.now, "/");
+    h.manager.provide_auth(h.now, main, Some(json(r#"{"token":"1"}"#)));
+    h.server(r#"40{"sid":"s1"}"#);
+    h.drop_connection();
+    h.take_events();
+    h.advance(1000);
+    h.open_engine(OPEN_V4);
+    assert!(h.take_events().contains(&Event::AuthNeeded { socket: main }));
+    h.manager.provide_auth(h.now, main, Some(json(r#"{"token":"2"}"#)));
+    h.pump();
+    assert_eq!(h.take_sent(), [r#"40{"token":"2"}"#]);
+}
+
+#[test]
+fn an_auth_answer_after_its_connection_closed_is_ignored() {
+    let mut h = Harness::open_v5();
+    let main = h.manager.socket_with_auth_callback(h.now, "/");
+    h.drop_connection();
+    h.manager.provide_auth(h.now, main, Some(json(r#"{"token":"late"}"#)));
+    h.pump();
+    h.advance(1000);
+    h.open_engine(OPEN_V4);
+    assert_eq!(h.take_sent(), Vec::<String>::new(), "the late answer is not used by the next connection");
+    assert!(h.take_events().contains(&Event::AuthNeeded { socket: main }));
+}
+
+#[test]
+fn in_protocol_v4_a_socket_with_an_auth_callback_connects_at_once() {
+    let mut h = Harness::new(config(engineio_proto::ProtocolVersion::V3));
+    h.open_engine(OPEN_V3);
+    let admin = h.manager.socket_with_auth_callback(h.now, "/admin");
+    h.pump();
+    assert!(!h.take_events().contains(&Event::AuthNeeded { socket: admin }));
+    assert_eq!(h.take_sent(), ["40/admin,"]);
+}

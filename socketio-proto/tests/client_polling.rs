@@ -74,3 +74,20 @@ fn parse_error_closes_the_engine_with_a_close_post_and_later_answers_are_ignored
     answer(&mut manager, close, "ok");
     assert_eq!(drain(&mut manager).1, []);
 }
+
+#[test]
+fn a_closed_manager_keeps_its_session_until_the_post_in_flight_is_answered() {
+    let mut manager = polling_manager();
+    manager.socket(Instant::ZERO, "/", None);
+    let (requests, _) = drain(&mut manager);
+    answer(&mut manager, &requests[0], OPEN);
+    let (requests, _) = drain(&mut manager);
+    let connect_post = requests.iter().find(|request| request.method == HttpMethod::Post).expect("CONNECT is posted");
+    manager.close(Instant::ZERO);
+    drain(&mut manager);
+    assert!(manager.has_sessions(), "the CONNECT POST is still in flight");
+    answer(&mut manager, connect_post, "ok");
+    let (requests, _) = drain(&mut manager);
+    assert!(requests.iter().any(|request| request.body.as_deref() == Some(&b"1"[..])), "the close packet is posted");
+    assert!(!manager.has_sessions());
+}

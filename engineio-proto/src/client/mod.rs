@@ -332,6 +332,12 @@ impl ClientSession {
         }
     }
 
+    /// How many packets wait to be written (sent while no transport could
+    /// take them, or beyond the server's `maxPayload`); none once closed.
+    pub fn buffered_packets(&self) -> usize {
+        self.write_buffer.len()
+    }
+
     /// The session's lifecycle state.
     pub fn state(&self) -> ClientState {
         self.state

@@ -7,8 +7,10 @@ use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
+use std::time::Duration;
 
 use engineio_proto::client::{ClientOutput, SocketId};
+use engineio_proto::time::earliest;
 use engineio_proto::{Frame, Instant};
 use socketio_proto::client::{
     AckError, AckToken, DisconnectReason, EmitError, EmitOptions, EngineId, Event, Manager, Output, SocketHandle,
@@ -28,7 +30,7 @@ pub(crate) type EventHandler = Box<dyn FnMut(Args, Option<AckResponder>) + Send>
 /// What the application asks the driver.
 pub(crate) enum Command {
     /// Join `namespace`; answer once the CONNECT is acknowledged (or refused).
-    Connect { namespace: String, auth: Option<Json>, done: oneshot::Sender<Result<(), ClientError>> },
+    Connect { namespace: String, done: oneshot::Sender<Result<(), ClientError>> },
     /// Emit an event; `accepted` answers at once, `ack` once acknowledged.
     Emit {
         namespace: String,
@@ -44,8 +46,11 @@ pub(crate) enum Command {
     On { namespace: String, handler: Handler },
     /// Leave `namespace`.
     Disconnect { namespace: String },
-    /// Close the connection for good and end the driver.
-    Close,
+    /// Register a handler of the manager's reconnection events.
+    OnManager(ManagerHandler),
+    /// Close the connection for good and end the driver once the last
+    /// packets left; `done` answers then.
+    Close { done: Option<oneshot::Sender<()>> },
 }
 
 /// A `connect` handler.
@@ -54,6 +59,60 @@ pub(crate) type ConnectHandler = Box<dyn FnMut() + Send>;
 pub(crate) type DisconnectHandler = Box<dyn FnMut(DisconnectReason) + Send>;
 /// A `connect_error` handler.
 pub(crate) type ConnectErrorHandler = Box<dyn FnMut(&str) + Send>;
+/// A catch-all event handler: the event name, its arguments, the responder.
+pub(crate) type AnyHandler = Box<dyn FnMut(&str, Args, Option<AckResponder>) + Send>;
+
+/// A handler of the events sent to the server: name and arguments.
+pub(crate) type OutgoingHandler = Box<dyn FnMut(&str, &Args) + Send>;
+
+/// A handler of the manager's reconnection events.
+pub(crate) enum ManagerHandler {
+    /// `reconnect_attempt`, with the attempt number.
+    ReconnectAttempt(Box<dyn FnMut(u32) + Send>),
+    /// `reconnect`, with the attempt number that succeeded.
+    Reconnect(Box<dyn FnMut(u32) + Send>),
+    /// `reconnect_error`, with the message.
+    ReconnectError(Box<dyn FnMut(&str) + Send>),
+    /// `reconnect_failed`.
+    ReconnectFailed(Box<dyn FnMut() + Send>),
+}
+
+/// The auth of the namespaces' CONNECTs.
+#[derive(Debug, Clone)]
+pub(crate) enum ClientAuth {
+    /// No auth.
+    None,
+    /// The same object each time.
+    Value(Json),
+    /// Evaluated before each CONNECT.
+    Callback(AuthCallback),
+}
+
+/// An application's auth function.
+#[derive(Clone)]
+pub(crate) struct AuthCallback(Arc<dyn Fn() -> BoxAuthFuture + Send + Sync>);
+
+/// The future of an auth function.
+type BoxAuthFuture = std::pin::Pin<Box<dyn std::future::Future<Output = serde_json::Value> + Send>>;
+
+impl AuthCallback {
+    pub(crate) fn new<F, Fut>(callback: F) -> AuthCallback
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = serde_json::Value> + Send + 'static,
+    {
+        AuthCallback(Arc::new(move || Box::pin(callback()) as BoxAuthFuture))
+    }
+}
+
+impl std::fmt::Debug for AuthCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthCallback")
+    }
+}
+
+/// How long a closing driver waits for the last packets to leave.
+const CLOSE_LINGER: Duration = Duration::from_secs(3);
 
 /// A handler registration.
 pub(crate) enum Handler {
@@ -61,13 +120,26 @@ pub(crate) enum Handler {
     Connect(ConnectHandler),
     Disconnect(DisconnectHandler),
     ConnectError(ConnectErrorHandler),
+    Any(AnyHandler),
+    AnyOutgoing(OutgoingHandler),
 }
 
-/// The `connected` flags of the sockets, shared with their handles.
-pub(crate) type ConnectedFlags = Arc<Mutex<HashMap<String, Arc<AtomicBool>>>>;
+/// What a socket handle reads without asking the driver.
+#[derive(Debug, Default)]
+pub(crate) struct SocketFlags {
+    /// The namespace is joined.
+    pub(crate) connected: AtomicBool,
+    /// The last join restored the previous session (connection state recovery).
+    pub(crate) recovered: AtomicBool,
+    /// The socket is connected or will (re)connect by itself.
+    pub(crate) active: AtomicBool,
+}
 
-/// The flag of `namespace` in `flags`, created unset on first use.
-pub(crate) fn connected_flag(flags: &ConnectedFlags, namespace: &str) -> Arc<AtomicBool> {
+/// The flags of the sockets, shared with their handles.
+pub(crate) type ConnectedFlags = Arc<Mutex<HashMap<String, Arc<SocketFlags>>>>;
+
+/// The flags of `namespace` in `flags`, created unset on first use.
+pub(crate) fn connected_flag(flags: &ConnectedFlags, namespace: &str) -> Arc<SocketFlags> {
     let mut flags = flags.lock().unwrap_or_else(PoisonError::into_inner);
     flags.entry(namespace.to_string()).or_default().clone()
 }
@@ -75,23 +147,27 @@ pub(crate) fn connected_flag(flags: &ConnectedFlags, namespace: &str) -> Arc<Ato
 /// The application side of one namespace socket.
 struct SocketEntry {
     handle: Option<SocketHandle>,
-    connected: Arc<AtomicBool>,
+    flags: Arc<SocketFlags>,
     events: HashMap<String, EventHandler>,
     on_connect: Vec<ConnectHandler>,
     on_disconnect: Vec<DisconnectHandler>,
     on_connect_error: Vec<ConnectErrorHandler>,
+    on_any: Vec<AnyHandler>,
+    on_any_outgoing: Vec<OutgoingHandler>,
     connect_waiters: Vec<oneshot::Sender<Result<(), ClientError>>>,
 }
 
 impl SocketEntry {
-    fn new(connected: Arc<AtomicBool>) -> SocketEntry {
+    fn new(flags: Arc<SocketFlags>) -> SocketEntry {
         SocketEntry {
             handle: None,
-            connected,
+            flags,
             events: HashMap::new(),
             on_connect: Vec::new(),
             on_disconnect: Vec::new(),
             on_connect_error: Vec::new(),
+            on_any: Vec::new(),
+            on_any_outgoing: Vec::new(),
             connect_waiters: Vec::new(),
         }
     }
@@ -111,6 +187,12 @@ pub(crate) struct Driver {
     namespaces: HashMap<SocketHandle, String>,
     acks: HashMap<AckToken, oneshot::Sender<Result<Args, AckError>>>,
     websockets: HashMap<(EngineId, SocketId), mpsc::UnboundedSender<Frame>>,
+    manager_handlers: Vec<ManagerHandler>,
+    /// WebSocket writer tasks still running.
+    writers: usize,
+    /// Set once closing: when to stop waiting, and who waits for the end.
+    closing: Option<(Instant, Vec<oneshot::Sender<()>>)>,
+    auth: ClientAuth,
 }
 
 impl Driver {
@@ -120,6 +202,7 @@ impl Driver {
         commands: mpsc::UnboundedReceiver<Command>,
         command_sender: mpsc::WeakUnboundedSender<Command>,
         flags: ConnectedFlags,
+        auth: ClientAuth,
     ) -> Driver {
         let (io_sender, io_events) = mpsc::unbounded_channel();
         Driver {
@@ -134,6 +217,10 @@ impl Driver {
             namespaces: HashMap::new(),
             acks: HashMap::new(),
             websockets: HashMap::new(),
+            manager_handlers: Vec::new(),
+            writers: 0,
+            closing: None,
+            auth,
         }
     }
 
@@ -143,18 +230,28 @@ impl Driver {
         self.sockets.entry(namespace.to_string()).or_insert_with(|| SocketEntry::new(connected_flag(flags, namespace)))
     }
 
-    /// The run loop: until [`Command::Close`] or every handle is dropped.
+    /// The run loop: until [`Command::Close`] or every handle is dropped,
+    /// then until the last packets left (at most [`CLOSE_LINGER`]).
     pub(crate) async fn run(mut self) {
         let mut timer: Option<(Instant, BoxFuture)> = None;
+        let mut commands_open = true;
         loop {
             self.execute_outputs();
-            let deadline = self.manager.poll_timeout();
+            if let Some((linger_end, _)) = &self.closing {
+                let now = self.endpoint.runtime.now();
+                if (!self.manager.has_sessions() && self.writers == 0) || *linger_end <= now {
+                    break;
+                }
+            }
+            let deadline = earliest(self.manager.poll_timeout(), self.closing.as_ref().map(|(at, _)| *at));
             if timer.as_ref().map(|(at, _)| *at) != deadline {
                 timer = deadline.map(|at| (at, self.endpoint.runtime.sleep_until(at)));
             }
             let woken = poll_fn(|cx| {
-                if let Poll::Ready(command) = self.commands.poll_recv(cx) {
-                    return Poll::Ready(Wake::Command(command));
+                if commands_open {
+                    if let Poll::Ready(command) = self.commands.poll_recv(cx) {
+                        return Poll::Ready(Wake::Command(command));
+                    }
                 }
                 if let Poll::Ready(Some(event)) = self.io_events.poll_recv(cx) {
                     return Poll::Ready(Wake::Io(event));
@@ -169,12 +266,11 @@ impl Driver {
             .await;
             let now = self.endpoint.runtime.now();
             match woken {
-                Wake::Command(Some(Command::Close)) | Wake::Command(None) => {
-                    self.manager.close(now);
-                    self.execute_outputs();
-                    self.fail_connect_waiters_all();
-                    return;
+                Wake::Command(None) => {
+                    commands_open = false;
+                    self.start_closing(now, None);
                 }
+                Wake::Command(Some(Command::Close { done })) => self.start_closing(now, done),
                 Wake::Command(Some(command)) => self.handle_command(now, command),
                 Wake::Io(event) => self.handle_io(now, event),
                 Wake::Timer => {
@@ -183,11 +279,34 @@ impl Driver {
                 }
             }
         }
+        if let Some((_, waiters)) = self.closing.take() {
+            for waiter in waiters {
+                let _ = waiter.send(());
+            }
+        }
+    }
+
+    /// Closes the manager (once) and fails what waits on the connection;
+    /// the run loop ends when the sessions finished their I/O.
+    fn start_closing(&mut self, now: Instant, done: Option<oneshot::Sender<()>>) {
+        match self.closing.as_mut() {
+            Some((_, waiters)) => waiters.extend(done),
+            None => {
+                self.closing = Some((now + CLOSE_LINGER, done.into_iter().collect()));
+                self.manager.close(now);
+                self.execute_outputs();
+                self.fail_connect_waiters_all();
+            }
+        }
     }
 
     fn handle_command(&mut self, now: Instant, command: Command) {
+        if self.closing.is_some() {
+            // Dropping the command's answer channels reports `Closed`.
+            return;
+        }
         match command {
-            Command::Connect { namespace, auth, done } => {
+            Command::Connect { namespace, done } => {
                 let existing = self.sockets.get(&namespace).and_then(|entry| entry.handle);
                 let handle = match existing {
                     // `Manager::connect` would send a second CONNECT for a
@@ -198,7 +317,7 @@ impl Driver {
                         }
                         handle
                     }
-                    None => self.ensure_socket(now, &namespace, auth),
+                    None => self.ensure_socket(now, &namespace),
                 };
                 if self.manager.connected(handle) {
                     let _ = done.send(Ok(()));
@@ -207,7 +326,7 @@ impl Driver {
                 }
             }
             Command::Emit { namespace, name, args, options, accepted, ack } => {
-                let handle = self.ensure_socket(now, &namespace, None);
+                let handle = self.ensure_socket(now, &namespace);
                 match self.manager.emit(now, handle, name, args, options) {
                     Ok(token) => {
                         if let (Some(token), Some(ack)) = (token, ack) {
@@ -234,6 +353,11 @@ impl Driver {
                     Handler::Connect(handler) => entry.on_connect.push(handler),
                     Handler::Disconnect(handler) => entry.on_disconnect.push(handler),
                     Handler::ConnectError(handler) => entry.on_connect_error.push(handler),
+                    Handler::Any(handler) => entry.on_any.push(handler),
+                    Handler::AnyOutgoing(handler) => {
+                        entry.on_any_outgoing.push(handler);
+                        self.manager.report_outgoing(true);
+                    }
                 }
             }
             Command::Disconnect { namespace } => {
@@ -241,16 +365,21 @@ impl Driver {
                     self.manager.disconnect(now, handle);
                 }
             }
-            Command::Close => {}
+            Command::OnManager(handler) => self.manager_handlers.push(handler),
+            Command::Close { .. } => {}
         }
     }
 
     /// The manager's socket of `namespace`, created (and connecting) on first use.
-    fn ensure_socket(&mut self, now: Instant, namespace: &str, auth: Option<Json>) -> SocketHandle {
+    fn ensure_socket(&mut self, now: Instant, namespace: &str) -> SocketHandle {
         if let Some(handle) = self.entry(namespace).handle {
             return handle;
         }
-        let handle = self.manager.socket(now, namespace, auth);
+        let handle = match &self.auth {
+            ClientAuth::None => self.manager.socket(now, namespace, None),
+            ClientAuth::Value(auth) => self.manager.socket(now, namespace, Some(auth.clone())),
+            ClientAuth::Callback(_) => self.manager.socket_with_auth_callback(now, namespace),
+        };
         self.entry(namespace).handle = Some(handle);
         self.namespaces.insert(handle, namespace.to_string());
         handle
@@ -271,6 +400,9 @@ impl Driver {
                 self.manager.handle_websocket_failed(now, engine, socket);
             }
             IoEvent::Frame { engine, socket, frame } => self.manager.handle_frame(now, engine, socket, frame),
+            IoEvent::Auth { socket, auth } => self.manager.provide_auth(now, socket, auth),
+            IoEvent::WriterStarted => self.writers += 1,
+            IoEvent::WriterFinished => self.writers = self.writers.saturating_sub(1),
         }
     }
 
@@ -292,7 +424,11 @@ impl Driver {
         }
         for entry in self.sockets.values() {
             let connected = entry.handle.is_some_and(|handle| self.manager.connected(handle));
-            entry.connected.store(connected, Ordering::Release);
+            let recovered = entry.handle.is_some_and(|handle| self.manager.recovered(handle));
+            entry.flags.connected.store(connected, Ordering::Release);
+            entry.flags.recovered.store(recovered, Ordering::Release);
+            let active = entry.handle.is_some_and(|handle| self.manager.active(handle));
+            entry.flags.active.store(active, Ordering::Release);
         }
     }
 
@@ -322,8 +458,10 @@ impl Driver {
     fn dispatch_event(&mut self, event: Event) {
         match event {
             Event::Connect { socket } => {
+                let recovered = self.manager.recovered(socket);
                 if let Some(entry) = self.entry_mut(socket) {
-                    entry.connected.store(true, Ordering::Release);
+                    entry.flags.connected.store(true, Ordering::Release);
+                    entry.flags.recovered.store(recovered, Ordering::Release);
                     for waiter in entry.connect_waiters.drain(..) {
                         let _ = waiter.send(Ok(()));
                     }
@@ -348,7 +486,7 @@ impl Driver {
             }
             Event::Disconnect { socket, reason } => {
                 if let Some(entry) = self.entry_mut(socket) {
-                    entry.connected.store(false, Ordering::Release);
+                    entry.flags.connected.store(false, Ordering::Release);
                     for handler in &mut entry.on_disconnect {
                         handler(reason);
                     }
@@ -371,29 +509,81 @@ impl Driver {
                         let _ = waiter.send(Err(ClientError::ConnectFailed(String::from("reconnection failed"))));
                     }
                 }
+                for handler in &mut self.manager_handlers {
+                    if let ManagerHandler::ReconnectFailed(handler) = handler {
+                        handler();
+                    }
+                }
             }
-            Event::Open
-            | Event::Close { .. }
-            | Event::Error { .. }
-            | Event::ReconnectAttempt { .. }
-            | Event::Reconnect { .. }
-            | Event::ReconnectError { .. } => {}
+            Event::ReconnectAttempt { attempt } => {
+                for handler in &mut self.manager_handlers {
+                    if let ManagerHandler::ReconnectAttempt(handler) = handler {
+                        handler(attempt);
+                    }
+                }
+            }
+            Event::Reconnect { attempt } => {
+                for handler in &mut self.manager_handlers {
+                    if let ManagerHandler::Reconnect(handler) = handler {
+                        handler(attempt);
+                    }
+                }
+            }
+            Event::ReconnectError { message } => {
+                for handler in &mut self.manager_handlers {
+                    if let ManagerHandler::ReconnectError(handler) = handler {
+                        handler(&message);
+                    }
+                }
+            }
+            Event::AuthNeeded { socket } => self.evaluate_auth(socket),
+            Event::Sent { socket, event } => {
+                if let Some(entry) = self.entry_mut(socket) {
+                    for handler in &mut entry.on_any_outgoing {
+                        handler(event.name.as_str(), &event.arguments);
+                    }
+                }
+            }
+            Event::Open | Event::Close { .. } | Event::Error { .. } => {}
         }
+    }
+
+    /// Runs the auth function in a task; its value comes back as an
+    /// [`IoEvent::Auth`].
+    fn evaluate_auth(&self, socket: SocketHandle) {
+        let ClientAuth::Callback(AuthCallback(callback)) = &self.auth else {
+            // Only sockets made with a callback ask; answer with nothing.
+            let _ = self.io_sender.send(IoEvent::Auth { socket, auth: None });
+            return;
+        };
+        let future = callback();
+        let events = self.io_sender.clone();
+        self.endpoint.runtime.spawn(Box::pin(async move {
+            let value = future.await;
+            let auth = if value.is_object() { Json::from_serialize(&value).ok() } else { None };
+            let _ = events.send(IoEvent::Auth { socket, auth });
+        }));
     }
 
     fn dispatch_received(&mut self, socket: SocketHandle, event: EventPacket) {
         let Some(namespace) = self.namespaces.get(&socket).cloned() else {
             return;
         };
-        let responder = event.ack_id.map(|ack_id| AckResponder {
-            commands: self.command_sender.clone(),
-            namespace: namespace.clone(),
-            ack_id,
-        });
-        if let Some(handler) =
-            self.sockets.get_mut(&namespace).and_then(|entry| entry.events.get_mut(event.name.as_str()))
-        {
-            handler(event.arguments, responder);
+        let responder = |commands: &mpsc::WeakUnboundedSender<Command>| {
+            event.ack_id.map(|ack_id| AckResponder { commands: commands.clone(), namespace: namespace.clone(), ack_id })
+        };
+        let Some(entry) = self.sockets.get_mut(&namespace) else {
+            return;
+        };
+        // As in `socket.io-client`, catch-all handlers run first and every
+        // handler gets the acknowledgement callback (only the first answer
+        // is sent).
+        let name = event.name.as_str();
+        for handler in &mut entry.on_any {
+            handler(name, event.arguments.clone(), responder(&self.command_sender));
+        }
+        if let Some(handler) = entry.events.get_mut(name) {
+            handler(event.arguments, responder(&self.command_sender));
         }
     }
 
@@ -404,7 +594,7 @@ impl Driver {
 
     fn fail_connect_waiters_all(&mut self) {
         for entry in self.sockets.values_mut() {
-            entry.connected.store(false, Ordering::Release);
+            entry.flags.connected.store(false, Ordering::Release);
             for waiter in entry.connect_waiters.drain(..) {
                 let _ = waiter.send(Err(ClientError::Closed));
             }

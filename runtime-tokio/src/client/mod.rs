@@ -24,8 +24,8 @@
 //! the `tokio` module). The driver waits on three things: the application's
 //! commands, the outcomes of its I/O tasks, and the manager's next deadline;
 //! after each it drains the manager's outputs and carries them out. Polling
-//! requests run one per connection (hyper 1's HTTP/1.1 client connection, no
-//! pooling yet); WebSockets are tokio-tungstenite clients over the same
+//! requests run on hyper 1's HTTP/1.1 client connections, kept alive between
+//! requests; WebSockets are tokio-tungstenite clients over the same
 //! connector. Buffering while disconnected, the in-order flush after a
 //! reconnection, backoff, retries and acknowledgement deadlines are the
 //! manager's: the driver decides nothing about the protocol.
@@ -35,33 +35,48 @@
 //! to a connection that died before the client noticed is lost unless
 //! [`ClientBuilder::retries`] puts emits through the acknowledged queue.
 //!
-//! Not yet: TLS (`https://`/`wss://` are refused with
-//! [`ClientError::TlsUnsupported`]), extra headers and cookies, connection
-//! reuse between polling requests, and a deadline on a request whose peer
-//! vanished silently (the manager's heartbeat moves on; the stale request
-//! task lingers until the OS gives up on its connection).
+//! TLS (`https://`, `wss://`) is rustls with the ring provider over the
+//! connector's stream, trusting the webpki roots plus the roots added with
+//! [`ClientBuilder::add_root_certificates_pem`] (or a whole
+//! [`ClientBuilder::tls_config`]); it needs no particular executor.
+//!
+//! Polling requests reuse their HTTP/1.1 connections (keep-alive, idle for
+//! at most 2 s; a request a closing connection hands back unsent goes on a
+//! new one).
+//!
+//! Each [`Client`] is one connection (the reference's `forceNew`): its
+//! namespaces ([`Client::socket`]) share it. Options of `socket.io-client`
+//! not here: a cookie jar (`withCredentials`; an `extra_header` can carry a
+//! cookie), `timestampRequests`, per-transport options, the msgpack parser,
+//! the manager cache of `io()` (`multiplex`), removing handlers
+//! (`off`/`offAny`), and a deadline on a polling request whose peer vanished
+//! silently (the manager's heartbeat moves on; the stale request task
+//! lingers until the OS gives up on its connection).
 
 mod driver;
 mod io;
+mod tls;
 mod transport;
 mod url;
 
+pub use engineio_proto::{ProtocolVersion, TransportKind};
 pub use io::{BoxStream, ClientStream, ConnectFuture, Connector};
 pub use socketio_proto::client::{AckError, DisconnectReason, EmitError};
+pub use socketio_proto::Args;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use engineio_proto::TransportKind;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use socketio_proto::client::{EmitOptions, Manager, ManagerConfig};
-use socketio_proto::{Args, Json};
+use socketio_proto::Json;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::runtime::Runtime;
-use driver::{connected_flag, Command, ConnectedFlags, Driver, Handler};
+use driver::{connected_flag, AuthCallback, ClientAuth, Command, ConnectedFlags, Driver, Handler, ManagerHandler};
+use tls::TlsRoots;
 use transport::Endpoint;
 use url::{ServerUrl, UrlError};
 
@@ -72,9 +87,9 @@ pub enum ClientError {
     /// The server URL does not parse.
     #[error("invalid server URL {0}")]
     InvalidUrl(String),
-    /// The URL asks for TLS, which this client does not speak yet.
-    #[error("TLS (https/wss) is not supported yet: {0}")]
-    TlsUnsupported(String),
+    /// The TLS options are not usable (a certificate that does not parse).
+    #[error("TLS configuration: {0}")]
+    Tls(String),
     /// Arguments did not serialize.
     #[error("arguments do not serialize: {0}")]
     Serialize(#[source] serde_json::Error),
@@ -104,7 +119,13 @@ pub enum ClientError {
 pub struct ClientBuilder {
     url: Result<ServerUrl, UrlError>,
     config: ManagerConfig,
-    auth: Option<Json>,
+    auth: ClientAuth,
+    tls_roots: TlsRoots,
+    headers: http::HeaderMap,
+    /// A whole rustls configuration given by the application.
+    tls_config: Option<Arc<rustls::ClientConfig>>,
+    /// The first TLS option that did not parse, reported by `build`.
+    tls_error: Option<String>,
 }
 
 impl ClientBuilder {
@@ -112,6 +133,28 @@ impl ClientBuilder {
     /// (default: polling then WebSocket).
     pub fn transports(mut self, transports: &[TransportKind]) -> ClientBuilder {
         self.config.engine.transports = transports.to_vec();
+        self
+    }
+
+    /// The Engine.IO protocol: [`ProtocolVersion::V4`] (Socket.IO 5, the
+    /// default) or [`ProtocolVersion::V3`] (Socket.IO 4, for socket.io 2.x
+    /// servers and servers such as go-socket.io).
+    pub fn protocol(mut self, protocol: ProtocolVersion) -> ClientBuilder {
+        self.config.engine.protocol = protocol;
+        self
+    }
+
+    /// Whether a reconnection opens directly on WebSocket when the previous
+    /// connection's WebSocket worked (`rememberUpgrade`, default: `false`).
+    pub fn remember_upgrade(mut self, remember: bool) -> ClientBuilder {
+        self.config.engine.remember_upgrade = remember;
+        self
+    }
+
+    /// Whether binary goes as base64 text, asking the server for the same
+    /// (`forceBase64`, `b64=1` on polling; default: `false`).
+    pub fn force_base64(mut self, force: bool) -> ClientBuilder {
+        self.config.engine.force_base64 = force;
         self
     }
 
@@ -131,7 +174,24 @@ impl ClientBuilder {
 
     /// The CONNECT payload of every namespace (`auth`), a JSON object.
     pub fn auth(mut self, auth: serde_json::Value) -> ClientBuilder {
-        self.auth = Json::from_serialize(&auth).ok();
+        self.auth = match Json::from_serialize(&auth) {
+            Ok(json) => ClientAuth::Value(json),
+            Err(_) => ClientAuth::None,
+        };
+        self
+    }
+
+    /// The CONNECT payload of every namespace computed by `callback` before
+    /// each CONNECT, so at every (re)connection (the reference's `auth`
+    /// function): a token refreshed for each attempt, for instance. The
+    /// CONNECT waits for the future; a value that is not a JSON object is
+    /// sent as no auth.
+    pub fn auth_callback<F, Fut>(mut self, callback: F) -> ClientBuilder
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = serde_json::Value> + Send + 'static,
+    {
+        self.auth = ClientAuth::Callback(AuthCallback::new(callback));
         self
     }
 
@@ -173,17 +233,69 @@ impl ClientBuilder {
         self
     }
 
-    /// Starts the client on `runtime`, opening connections with `connector`;
-    /// it starts connecting at once.
+    /// Adds a header to every HTTP request of the client: the polling
+    /// requests and the WebSocket handshake (`extraHeaders`), a cookie or
+    /// a bearer token, for instance. Adding a name twice sends it twice.
+    pub fn extra_header(mut self, name: http::HeaderName, value: http::HeaderValue) -> ClientBuilder {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Trusts the certificates of a PEM bundle as roots for `https`/`wss`,
+    /// besides the webpki roots (a private CA, a self-signed server).
+    pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> ClientBuilder {
+        match tls::pem_certificates(pem) {
+            Ok(certificates) => self.tls_roots.extra.extend(certificates),
+            Err(error) => {
+                self.tls_error.get_or_insert(error.to_string());
+            }
+        }
+        self
+    }
+
+    /// Trusts one DER-encoded certificate as a root for `https`/`wss`.
+    pub fn add_root_certificate_der(mut self, der: impl Into<Vec<u8>>) -> ClientBuilder {
+        self.tls_roots.extra.push(rustls::pki_types::CertificateDer::from(der.into()));
+        self
+    }
+
+    /// Whether to trust the webpki roots (Mozilla's list, compiled in) for
+    /// `https`/`wss` (default: `true`); with `false` only the added roots are.
+    pub fn webpki_roots(mut self, trust: bool) -> ClientBuilder {
+        self.tls_roots.webpki_roots = trust;
+        self
+    }
+
+    /// The whole rustls configuration for `https`/`wss` (client
+    /// certificates, platform roots, another crypto provider…); the root
+    /// options above are then ignored. Keep `http/1.1` in its ALPN list.
+    pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> ClientBuilder {
+        self.tls_config = Some(config);
+        self
+    }
+
+    /// Starts the client on `runtime`, opening connections with `connector`
+    /// (TLS, for `https`/`wss`, runs over the connector's streams); it
+    /// starts connecting at once.
     pub fn build_with(self, runtime: Arc<dyn Runtime>, connector: Arc<dyn Connector>) -> Result<Client, ClientError> {
         let url = self.url?;
+        if let Some(error) = self.tls_error {
+            return Err(ClientError::Tls(error));
+        }
+        let tls = match (url.tls, self.tls_config) {
+            (false, _) => None,
+            (true, Some(config)) => Some(config),
+            (true, None) => Some(tls::client_config(&self.tls_roots)?),
+        };
         let manager = Manager::new(self.config, runtime.now());
         let (commands, inbox) = mpsc::unbounded_channel();
         let flags = ConnectedFlags::default();
-        let endpoint = Endpoint { url: Arc::new(url), connector, runtime: runtime.clone() };
-        let driver = Driver::new(manager, endpoint, inbox, commands.downgrade(), flags.clone());
+        let headers = Arc::new(self.headers);
+        let pool = Arc::default();
+        let endpoint = Endpoint { url: Arc::new(url), connector, runtime: runtime.clone(), tls, headers, pool };
+        let driver = Driver::new(manager, endpoint, inbox, commands.downgrade(), flags.clone(), self.auth);
         runtime.spawn(Box::pin(driver.run()));
-        Ok(Client { commands, flags, auth: self.auth })
+        Ok(Client { commands, flags })
     }
 }
 
@@ -195,32 +307,65 @@ impl ClientBuilder {
 pub struct Client {
     commands: mpsc::UnboundedSender<Command>,
     flags: ConnectedFlags,
-    auth: Option<Json>,
 }
 
 impl Client {
-    /// Options for a client of the server at `url` (`http://host:port` or
-    /// `ws://host:port`, optionally with a query sent on every request).
+    /// Options for a client of the server at `url` (`http://host:port`,
+    /// `ws://host:port`, or `https`/`wss` for TLS; optionally with a query
+    /// sent on every request).
     pub fn builder(url: &str) -> ClientBuilder {
-        ClientBuilder { url: ServerUrl::parse(url), config: ManagerConfig::default(), auth: None }
+        ClientBuilder {
+            url: ServerUrl::parse(url),
+            config: ManagerConfig::default(),
+            auth: ClientAuth::None,
+            tls_roots: TlsRoots::default(),
+            headers: http::HeaderMap::new(),
+            tls_config: None,
+            tls_error: None,
+        }
     }
 
     /// The socket of `namespace` (`/` for the main one). Register its
     /// handlers, then [`ClientSocket::connect`].
     pub fn socket(&self, namespace: &str) -> ClientSocket {
         let namespace = if namespace.starts_with('/') { namespace.to_string() } else { format!("/{namespace}") };
-        ClientSocket {
-            commands: self.commands.clone(),
-            connected: connected_flag(&self.flags, &namespace),
-            namespace,
-            auth: self.auth.clone(),
-        }
+        ClientSocket { commands: self.commands.clone(), connected: connected_flag(&self.flags, &namespace), namespace }
     }
 
     /// Closes the connection and stops the client: later operations fail
     /// with [`ClientError::Closed`].
     pub fn close(&self) {
-        let _ = self.commands.send(Command::Close);
+        let _ = self.commands.send(Command::Close { done: None });
+    }
+
+    /// [`Client::close`], returning once the packets already written left
+    /// (the driver waits at most 3 s for that), so a process may exit right
+    /// after without losing its last emits.
+    pub async fn close_and_wait(&self) {
+        let (done, finished) = oneshot::channel();
+        if self.commands.send(Command::Close { done: Some(done) }).is_ok() {
+            let _ = finished.await;
+        }
+    }
+
+    /// Called when a reconnection attempt starts, with its number (from 1).
+    pub fn on_reconnect_attempt(&self, handler: impl FnMut(u32) + Send + 'static) {
+        let _ = self.commands.send(Command::OnManager(ManagerHandler::ReconnectAttempt(Box::new(handler))));
+    }
+
+    /// Called when a reconnection attempt opened the connection, with its number.
+    pub fn on_reconnect(&self, handler: impl FnMut(u32) + Send + 'static) {
+        let _ = self.commands.send(Command::OnManager(ManagerHandler::Reconnect(Box::new(handler))));
+    }
+
+    /// Called when a reconnection attempt failed, with why.
+    pub fn on_reconnect_error(&self, handler: impl FnMut(&str) + Send + 'static) {
+        let _ = self.commands.send(Command::OnManager(ManagerHandler::ReconnectError(Box::new(handler))));
+    }
+
+    /// Called when the last allowed reconnection attempt failed.
+    pub fn on_reconnect_failed(&self, handler: impl FnMut() + Send + 'static) {
+        let _ = self.commands.send(Command::OnManager(ManagerHandler::ReconnectFailed(Box::new(handler))));
     }
 }
 
@@ -229,8 +374,7 @@ impl Client {
 pub struct ClientSocket {
     commands: mpsc::UnboundedSender<Command>,
     namespace: String,
-    auth: Option<Json>,
-    connected: Arc<std::sync::atomic::AtomicBool>,
+    connected: Arc<driver::SocketFlags>,
 }
 
 impl ClientSocket {
@@ -241,7 +385,21 @@ impl ClientSocket {
 
     /// Whether the namespace is joined right now.
     pub fn connected(&self) -> bool {
-        self.connected.load(Ordering::Acquire)
+        self.connected.connected.load(Ordering::Acquire)
+    }
+
+    /// Whether the socket is connected or will (re)connect by itself: not
+    /// after a refusal, a server DISCONNECT, [`ClientSocket::disconnect`] or
+    /// when the manager gave up reconnecting.
+    pub fn active(&self) -> bool {
+        self.connected.active.load(Ordering::Acquire)
+    }
+
+    /// Whether the last join restored the previous session: with the
+    /// server's connection state recovery on, the events missed while
+    /// disconnected were replayed and the socket kept its id and rooms.
+    pub fn recovered(&self) -> bool {
+        self.connected.recovered.load(Ordering::Acquire)
     }
 
     /// Joins the namespace; returns once the server acknowledged the
@@ -251,7 +409,7 @@ impl ClientSocket {
     /// timeout to bound it).
     pub async fn connect(&self) -> Result<(), ClientError> {
         let (done, answer) = oneshot::channel();
-        let command = Command::Connect { namespace: self.namespace.clone(), auth: self.auth.clone(), done };
+        let command = Command::Connect { namespace: self.namespace.clone(), done };
         self.send(command)?;
         answer.await.map_err(|_| ClientError::Closed)?
     }
@@ -260,6 +418,14 @@ impl ClientSocket {
     /// buffered and sent, in order, once the namespace is joined again.
     pub async fn emit<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), ClientError> {
         self.emit_args(event, one_argument(value)?).await
+    }
+
+    /// Emits `event` with one argument, dropped unless the connection can
+    /// take it right now (`socket.volatile.emit`): never buffered, never
+    /// retried.
+    pub async fn emit_volatile<T: Serialize + ?Sized>(&self, event: &str, value: &T) -> Result<(), ClientError> {
+        let options = EmitOptions { volatile: true, ..EmitOptions::default() };
+        self.emit_inner(event, one_argument(value)?, options, None).await
     }
 
     /// Emits `event` with `args` (several arguments, binary attachments).
@@ -287,6 +453,43 @@ impl ClientSocket {
     ) -> Result<R, ClientError> {
         let options = EmitOptions { timeout: Some(timeout), ..EmitOptions::with_ack() };
         self.ack_inner(event, one_argument(value)?, options).await
+    }
+
+    /// [`ClientSocket::emit_args`] waiting for the acknowledgement's raw
+    /// arguments, within `timeout` (or the client's
+    /// [`ClientBuilder::ack_timeout`] when `None`). The event is queued by
+    /// the call itself, before the future is polled: emits made this way
+    /// (and awaited `emit`s) leave in the order of the calls, so the future
+    /// can be handed to another task.
+    pub fn emit_args_with_ack(
+        &self,
+        event: &str,
+        args: Args,
+        timeout: Option<Duration>,
+    ) -> impl std::future::Future<Output = Result<Args, ClientError>> + Send + 'static {
+        let (ack, answer) = oneshot::channel();
+        let options = EmitOptions { timeout, ..EmitOptions::with_ack() };
+        let accepted = self.queue_emit(event, args, options, Some(ack));
+        async move {
+            accepted?.await.map_err(|_| ClientError::Closed)??;
+            Ok(answer.await.map_err(|_| ClientError::Closed)??)
+        }
+    }
+
+    /// Handles every event the server sends to this namespace, before the
+    /// handler of its name (`onAny`): the name, the raw arguments, and the
+    /// responder when the server asked for an acknowledgement (of all the
+    /// handlers of one event, the first to answer is heard).
+    pub fn on_any(&self, handler: impl FnMut(&str, Args, Option<AckResponder>) + Send + 'static) {
+        self.register(Handler::Any(Box::new(handler)));
+    }
+
+    /// Called with each event this socket sends to the server
+    /// (`onAnyOutgoing`), as it leaves: at once when connected, at the
+    /// flush after a (re)connection when it was buffered. Runs on the
+    /// driver task.
+    pub fn on_any_outgoing(&self, handler: impl FnMut(&str, &Args) + Send + 'static) {
+        self.register(Handler::AnyOutgoing(Box::new(handler)));
     }
 
     /// Handles the server's `event`: its arguments are read as `T` (a tuple,
@@ -341,10 +544,23 @@ impl ClientSocket {
         options: EmitOptions,
         ack: Option<oneshot::Sender<Result<Args, AckError>>>,
     ) -> Result<(), ClientError> {
+        let accepted = self.queue_emit(event, args, options, ack)?;
+        Ok(accepted.await.map_err(|_| ClientError::Closed)??)
+    }
+
+    /// Hands the emit to the driver now; the receiver says whether the
+    /// manager took it.
+    fn queue_emit(
+        &self,
+        event: &str,
+        args: Args,
+        options: EmitOptions,
+        ack: Option<oneshot::Sender<Result<Args, AckError>>>,
+    ) -> Result<oneshot::Receiver<Result<(), EmitError>>, ClientError> {
         let (accepted, answer) = oneshot::channel();
         let namespace = self.namespace.clone();
         self.send(Command::Emit { namespace, name: event.to_string(), args, options, accepted, ack })?;
-        Ok(answer.await.map_err(|_| ClientError::Closed)??)
+        Ok(answer)
     }
 
     async fn ack_inner<R: DeserializeOwned>(
@@ -353,9 +569,7 @@ impl ClientSocket {
         args: Args,
         options: EmitOptions,
     ) -> Result<R, ClientError> {
-        let (ack, answer) = oneshot::channel();
-        self.emit_inner(event, args, options, Some(ack)).await?;
-        let args = answer.await.map_err(|_| ClientError::Closed)??;
+        let args = self.emit_args_with_ack(event, args, options.timeout).await?;
         args.to_owned_value().map_err(ClientError::Deserialize)
     }
 }

@@ -2,18 +2,22 @@
 //! and WebSockets (a reader task and a writer task each). They report to the
 //! driver through [`IoEvent`]s; they decide nothing about the protocol.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use bytes::Bytes;
 use engineio_proto::client::{HttpMethod, RequestId, SocketId};
-use engineio_proto::{Frame, Str};
+use engineio_proto::{Frame, Instant, Str};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
-use socketio_proto::client::EngineId;
+use socketio_proto::client::{EngineId, SocketHandle};
+use socketio_proto::Json;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 
-use crate::client::io::Connector;
+use crate::client::io::{BoxStream, Connector};
+use crate::client::tls;
 use crate::client::url::ServerUrl;
 use crate::io_compat::HyperIoCompat;
 use crate::runtime::Runtime;
@@ -30,6 +34,12 @@ pub(crate) enum IoEvent {
     WebSocketFailed { engine: EngineId, socket: SocketId },
     /// A frame arrived on a WebSocket.
     Frame { engine: EngineId, socket: SocketId, frame: Frame },
+    /// The application's auth function answered for `socket`.
+    Auth { socket: SocketHandle, auth: Option<Json> },
+    /// A WebSocket writer task started (a closing driver waits for it).
+    WriterStarted,
+    /// A WebSocket writer task sent its last frame and ended.
+    WriterFinished,
 }
 
 /// Everything an I/O task needs to reach the server.
@@ -38,6 +48,24 @@ pub(crate) struct Endpoint {
     pub(crate) url: Arc<ServerUrl>,
     pub(crate) connector: Arc<dyn Connector>,
     pub(crate) runtime: Arc<dyn Runtime>,
+    /// The TLS configuration, for `https`/`wss` servers.
+    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+    /// Headers of every polling request and WebSocket handshake.
+    pub(crate) headers: Arc<http::HeaderMap>,
+    /// Idle polling connections.
+    pub(crate) pool: Arc<ConnectionPool>,
+}
+
+impl Endpoint {
+    /// A stream to the server from the connector, inside TLS when the URL
+    /// asks for it.
+    async fn open_stream(&self) -> std::io::Result<BoxStream> {
+        let stream = self.connector.connect(&self.url.host, self.url.port).await?;
+        match &self.tls {
+            Some(config) => tls::handshake(config.clone(), &self.url.host, stream).await,
+            None => Ok(stream),
+        }
+    }
 }
 
 /// One polling request, on its own connection.
@@ -63,25 +91,82 @@ pub(crate) fn spawn_http_request(endpoint: &Endpoint, request: HttpRequest, even
     }));
 }
 
+/// How long an idle polling connection is kept for reuse: well under the
+/// keep-alive timeouts of common servers (node's is 5 s), so a reused
+/// connection is rarely one the server is closing.
+const MAX_IDLE_MILLIS: u64 = 2000;
+
+/// The sending half of an HTTP/1.1 connection of the polling transport.
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// Polling connections between requests (keep-alive): the polling loop has
+/// at most one `GET` and one `POST` in flight, so this holds two at most.
+#[derive(Debug, Default)]
+pub(crate) struct ConnectionPool {
+    idle: Mutex<Vec<(Sender, Instant)>>,
+}
+
+impl ConnectionPool {
+    /// An idle connection still open and ready, not idle for too long.
+    fn take(&self, now: Instant) -> Option<Sender> {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        while let Some((sender, since)) = idle.pop() {
+            let fresh = now.saturating_duration_since(since) < Duration::from_millis(MAX_IDLE_MILLIS);
+            if fresh && sender.is_ready() && !sender.is_closed() {
+                return Some(sender);
+            }
+        }
+        None
+    }
+
+    /// Keeps `sender` for the next request.
+    fn put(&self, sender: Sender, now: Instant) {
+        if !sender.is_closed() {
+            self.idle.lock().unwrap_or_else(PoisonError::into_inner).push((sender, now));
+        }
+    }
+}
+
 /// Sends the request and reads the whole answer: `(status, binary, body)`,
-/// `None` on any connection or protocol error.
+/// `None` on any connection or protocol error. An idle connection is reused
+/// when there is one; a request it gives back unsent (the server closed it)
+/// goes on a new connection, so nothing is ever sent twice.
 async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Option<(u16, bool, Bytes)> {
-    let stream = endpoint.connector.connect(&endpoint.url.host, endpoint.url.port).await.ok()?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(stream).await.ok()?;
-    endpoint.runtime.spawn(Box::pin(async move {
-        // Ends with the response (the request asks to close the connection).
-        let _ = connection.await;
-    }));
     let mut builder = http::Request::builder()
         .method(request.method.as_str())
         .uri(endpoint.url.target(&request.query))
-        .header(http::header::HOST, endpoint.url.host_header())
-        .header(http::header::CONNECTION, "close");
+        .header(http::header::HOST, endpoint.url.host_header());
     if let Some(content_type) = request.content_type {
         builder = builder.header(http::header::CONTENT_TYPE, content_type);
     }
-    let http_request = builder.body(Full::new(request.body.unwrap_or_default())).ok()?;
+    if let Some(headers) = builder.headers_mut() {
+        for (name, value) in endpoint.headers.iter() {
+            headers.append(name, value.clone());
+        }
+    }
+    let mut http_request = builder.body(Full::new(request.body.unwrap_or_default())).ok()?;
+    if let Some(mut sender) = endpoint.pool.take(endpoint.runtime.now()) {
+        match sender.try_send_request(http_request).await {
+            Ok(response) => return read_response(endpoint, sender, response).await,
+            Err(mut error) => http_request = error.take_message()?,
+        }
+    }
+    let stream = endpoint.open_stream().await.ok()?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(stream).await.ok()?;
+    endpoint.runtime.spawn(Box::pin(async move {
+        // Ends when the server closes it or the pool drops its sender.
+        let _ = connection.await;
+    }));
     let response = sender.send_request(http_request).await.ok()?;
+    read_response(endpoint, sender, response).await
+}
+
+/// Reads the whole answer, then pools the connection.
+async fn read_response(
+    endpoint: &Endpoint,
+    sender: Sender,
+    response: http::Response<hyper::body::Incoming>,
+) -> Option<(u16, bool, Bytes)> {
     let status = response.status().as_u16();
     let binary = response
         .headers()
@@ -89,6 +174,7 @@ async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Opti
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/octet-stream"));
     let body = response.into_body().collect().await.ok()?.to_bytes();
+    endpoint.pool.put(sender, endpoint.runtime.now());
     Some((status, binary, body))
 }
 
@@ -116,27 +202,31 @@ async fn run_websocket(
     query: String,
     events: &mpsc::UnboundedSender<IoEvent>,
 ) {
-    let Ok(stream) = endpoint.connector.connect(&endpoint.url.host, endpoint.url.port).await else {
+    let Ok(stream) = endpoint.open_stream().await else {
         return;
     };
-    let uri = format!("ws://{}{}", endpoint.url.host_header(), endpoint.url.target(&query));
-    let Ok((websocket, _response)) = tokio_tungstenite::client_async(uri, HyperIoCompat::new(stream)).await else {
+    let scheme = if endpoint.url.tls { "wss" } else { "ws" };
+    let uri = format!("{scheme}://{}{}", endpoint.url.host_header(), endpoint.url.target(&query));
+    let Ok(mut request) = uri.into_client_request() else {
+        return;
+    };
+    for (name, value) in endpoint.headers.iter() {
+        request.headers_mut().append(name, value.clone());
+    }
+    let Ok((websocket, _response)) = tokio_tungstenite::client_async(request, HyperIoCompat::new(stream)).await else {
         return;
     };
     let (mut sink, mut stream) = websocket.split();
     let (writer, mut outgoing) = mpsc::unbounded_channel::<Frame>();
-    if events.send(IoEvent::WebSocketOpened { engine, socket, writer }).is_err() {
+    if events.send(IoEvent::WriterStarted).is_err()
+        || events.send(IoEvent::WebSocketOpened { engine, socket, writer }).is_err()
+    {
         return;
     }
+    let writer_events = events.clone();
     endpoint.runtime.spawn(Box::pin(async move {
-        while let Some(frame) = outgoing.recv().await {
-            if sink.send(to_ws_message(frame)).await.is_err() {
-                return;
-            }
-        }
-        // The driver dropped the writer: the session is done with this socket.
-        let _ = sink.send(WsMessage::Close(None)).await;
-        let _ = sink.close().await;
+        write_websocket(&mut sink, &mut outgoing).await;
+        let _ = writer_events.send(IoEvent::WriterFinished);
     }));
     while let Some(Ok(message)) = stream.next().await {
         let frame = match message {
@@ -151,6 +241,21 @@ async fn run_websocket(
             }
         }
     }
+}
+
+/// Sends the driver's frames until it drops the writer (the session is done
+/// with this socket: a close frame follows) or the connection fails.
+async fn write_websocket<S>(sink: &mut S, outgoing: &mut mpsc::UnboundedReceiver<Frame>)
+where
+    S: futures_util::Sink<WsMessage> + Unpin,
+{
+    while let Some(frame) = outgoing.recv().await {
+        if sink.send(to_ws_message(frame)).await.is_err() {
+            return;
+        }
+    }
+    let _ = sink.send(WsMessage::Close(None)).await;
+    let _ = sink.close().await;
 }
 
 /// An Engine.IO frame as a WebSocket message.

@@ -7,27 +7,27 @@ use crate::client::ClientError;
 pub(crate) enum UrlError {
     /// Not a URL this client can use.
     Invalid(String),
-    /// `https`/`wss`.
-    Tls(String),
 }
 
 impl From<UrlError> for ClientError {
     fn from(error: UrlError) -> ClientError {
         match error {
             UrlError::Invalid(message) => ClientError::InvalidUrl(message),
-            UrlError::Tls(url) => ClientError::TlsUnsupported(url),
         }
     }
 }
 
-/// A parsed `http://` or `ws://` server URL: where to connect, and the
-/// Engine.IO path (`/socket.io/` unless set with [`ServerUrl::set_path`]).
+/// A parsed `http(s)://` or `ws(s)://` server URL: where to connect, whether
+/// over TLS, and the Engine.IO path (`/socket.io/` unless set with
+/// [`ServerUrl::set_path`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ServerUrl {
     /// The host name or address, without brackets for IPv6.
     pub(crate) host: String,
-    /// The port (80 when the URL names none).
+    /// The port (80, or 443 with TLS, when the URL names none).
     pub(crate) port: u16,
+    /// Whether to speak TLS (`https`, `wss`).
+    pub(crate) tls: bool,
     /// The Engine.IO endpoint path, ending with `/`.
     pub(crate) path: String,
     /// The user query (without `?`), prefixed to every Engine.IO query.
@@ -35,26 +35,27 @@ pub(crate) struct ServerUrl {
 }
 
 impl ServerUrl {
-    /// Parses `url`; `https`/`wss` are refused (no TLS yet).
+    /// Parses `url` (`http`, `https`, `ws` or `wss`).
     pub(crate) fn parse(url: &str) -> Result<ServerUrl, UrlError> {
         let invalid = |why: &str| UrlError::Invalid(format!("{url}: {why}"));
         let (scheme, rest) = url.split_once("://").ok_or_else(|| invalid("no scheme"))?;
-        match scheme.to_ascii_lowercase().as_str() {
-            "http" | "ws" => {}
-            "https" | "wss" => return Err(UrlError::Tls(url.to_string())),
-            _ => return Err(invalid("the scheme must be http or ws")),
-        }
+        let tls = match scheme.to_ascii_lowercase().as_str() {
+            "http" | "ws" => false,
+            "https" | "wss" => true,
+            _ => return Err(invalid("the scheme must be http, https, ws or wss")),
+        };
         let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
         let (authority, path_and_query) = rest.split_at(authority_end);
         if authority.contains('@') {
             return Err(invalid("credentials in the URL are not supported"));
         }
-        let (host, port) = split_host_port(authority).ok_or_else(|| invalid("bad host or port"))?;
+        let default_port = if tls { 443 } else { 80 };
+        let (host, port) = split_host_port(authority, default_port).ok_or_else(|| invalid("bad host or port"))?;
         let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
         if !matches!(path, "" | "/") {
             return Err(invalid("give the namespace to `socket()` and the endpoint to `path()`, not in the URL"));
         }
-        Ok(ServerUrl { host, port, path: String::from("/socket.io/"), query: query.to_string() })
+        Ok(ServerUrl { host, port, tls, path: String::from("/socket.io/"), query: query.to_string() })
     }
 
     /// Sets the Engine.IO endpoint path (`/socket.io/` by default).
@@ -83,7 +84,7 @@ impl ServerUrl {
 }
 
 /// `host[:port]` or `[v6][:port]`.
-fn split_host_port(authority: &str) -> Option<(String, u16)> {
+fn split_host_port(authority: &str, default_port: u16) -> Option<(String, u16)> {
     let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
         let (host, after) = bracketed.split_once(']')?;
         (host, after.strip_prefix(':'))
@@ -98,7 +99,7 @@ fn split_host_port(authority: &str) -> Option<(String, u16)> {
     }
     let port = match port {
         Some(port) => port.parse().ok()?,
-        None => 80,
+        None => default_port,
     };
     Some((host.to_string(), port))
 }
@@ -112,7 +113,13 @@ mod tests {
         let url = ServerUrl::parse("http://example.com");
         assert_eq!(
             url,
-            Ok(ServerUrl { host: "example.com".into(), port: 80, path: "/socket.io/".into(), query: String::new() })
+            Ok(ServerUrl {
+                host: "example.com".into(),
+                port: 80,
+                tls: false,
+                path: "/socket.io/".into(),
+                query: String::new()
+            })
         );
     }
 
@@ -121,7 +128,13 @@ mod tests {
         let url = ServerUrl::parse("ws://127.0.0.1:3000/?token=1");
         assert_eq!(
             url,
-            Ok(ServerUrl { host: "127.0.0.1".into(), port: 3000, path: "/socket.io/".into(), query: "token=1".into() })
+            Ok(ServerUrl {
+                host: "127.0.0.1".into(),
+                port: 3000,
+                tls: false,
+                path: "/socket.io/".into(),
+                query: "token=1".into()
+            })
         );
     }
 
@@ -146,9 +159,10 @@ mod tests {
     }
 
     #[test]
-    fn tls_schemes_are_refused_with_a_clear_error() {
-        assert!(matches!(ServerUrl::parse("https://example.com"), Err(UrlError::Tls(_))));
-        assert!(matches!(ServerUrl::parse("wss://example.com"), Err(UrlError::Tls(_))));
+    fn tls_schemes_speak_tls_on_port_443_by_default() {
+        let https = ServerUrl::parse("https://example.com").map(|url| (url.tls, url.port));
+        let wss = ServerUrl::parse("wss://example.com:8443").map(|url| (url.tls, url.port));
+        assert_eq!((https, wss), (Ok((true, 443)), Ok((true, 8443))));
     }
 
     #[test]

@@ -146,8 +146,23 @@ pub(crate) struct HandshakeOrigin {
 impl HandshakeOrigin {
     fn of<B>(request: &http::Request<B>, query: String) -> HandshakeOrigin {
         let address = request.extensions().get::<super::RemoteAddr>().map(|super::RemoteAddr(address)| *address);
-        HandshakeOrigin { headers: request.headers().clone(), query, address }
+        HandshakeOrigin { headers: compact_headers(request.headers()), query, address }
     }
+}
+
+/// A copy of `headers` that owns its values. hyper parses header values as
+/// slices of its 8 KiB read buffer, so a plain clone kept for the life of
+/// the connection (the handshake the middlewares and sockets read) would
+/// keep that whole buffer alive: 8 KiB of every idle connection.
+fn compact_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut compact = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        if let Ok(mut copy) = HeaderValue::from_bytes(value.as_bytes()) {
+            copy.set_sensitive(value.is_sensitive());
+            compact.append(name.clone(), copy);
+        }
+    }
+    compact
 }
 
 /// Creates a session and its task and hands it to the application; returns

@@ -53,6 +53,7 @@
 //! WebSocket writer queue by the client's heartbeat (a client that stops
 //! reading stops answering pings).
 
+mod accept;
 mod admission;
 mod cors;
 mod http;

@@ -298,6 +298,9 @@ impl Attached {
     }
 }
 
+/// The close code for a text frame that is not UTF-8 (RFC 6455 7.4.1).
+const WS_CLOSE_INVALID_PAYLOAD: u16 = 1007;
+
 /// What woke the task.
 enum Wake {
     Command(Option<Command>),
@@ -493,6 +496,14 @@ impl<M: Machine> SessionTask<M> {
             Some(Err(WsError::Capacity(CapacityError::MessageTooLong { .. }))) => {
                 // The session answers with `CloseWebSocket { code: 1009 }`.
                 self.machine.handle_frame_too_large(now);
+            }
+            Some(Err(WsError::Utf8(_))) => {
+                // RFC 6455 8.1: fail the connection, with 1007 (invalid
+                // payload data) as the reference's `ws` does.
+                if let Some(websocket) = self.websocket.take() {
+                    self.let_go(websocket, Some(WS_CLOSE_INVALID_PAYLOAD));
+                }
+                self.machine.handle_websocket_error(now);
             }
             Some(Err(_)) => {
                 self.websocket = None;

@@ -112,6 +112,8 @@ pub struct Manager {
     opening_attempt: bool,
     outputs: VecDeque<Output>,
     next_token: u64,
+    /// Whether to report [`Event::Sent`].
+    report_outgoing: bool,
 }
 
 impl Manager {
@@ -137,6 +139,7 @@ impl Manager {
             opening_attempt: false,
             outputs: VecDeque::new(),
             next_token: 0,
+            report_outgoing: false,
             config,
         };
         manager.open(now, false);
@@ -259,6 +262,41 @@ impl Manager {
         };
         self.connect(now, handle);
         handle
+    }
+
+    /// [`Manager::socket`] whose auth is a function of the application
+    /// (`auth: (cb) => …` in the reference), evaluated before each CONNECT:
+    /// the manager reports [`Event::AuthNeeded`] where it would send the
+    /// CONNECT and sends it on [`Manager::provide_auth`]. Protocol v4 sends
+    /// no auth, so there the CONNECT goes out at once.
+    pub fn socket_with_auth_callback(&mut self, now: Instant, namespace: &str) -> SocketHandle {
+        let existing = self.sockets.iter().position(|socket| socket.namespace.as_str() == namespace);
+        if existing.is_none() {
+            let mut socket = Socket::new(Str::from(String::from(namespace)), None);
+            socket.auth_deferred = true;
+            self.sockets.push(socket);
+        }
+        self.socket(now, namespace, None)
+    }
+
+    /// The answer to [`Event::AuthNeeded`]: the socket's CONNECT goes out
+    /// with `auth` (a JSON object). Ignored when nothing waits for it (the
+    /// connection it was asked for closed in the meantime: the next one asks
+    /// again).
+    pub fn provide_auth(&mut self, now: Instant, socket: SocketHandle, auth: Option<Json>) {
+        let current = self.engine.as_ref().map(|engine| engine.id);
+        let open = self.ready == ReadyState::Open;
+        let Some(state) = self.sockets.get_mut(socket.0) else {
+            return;
+        };
+        let waiting = state.auth_pending.take();
+        if waiting.is_none() || waiting != current || !open || !state.active || state.connected {
+            return;
+        }
+        state.auth = auth;
+        let packet = Packet::connect(state.namespace.clone(), state.connect_payload());
+        self.write(&packet);
+        self.pump(now);
     }
 
     /// Connects a socket (`socket.connect()`): after a refusal or a
@@ -392,9 +430,22 @@ impl Manager {
         self.engine.as_ref().map(|engine| (engine.id, &engine.session))
     }
 
+    /// Whether to report every event sent to the server as [`Event::Sent`]
+    /// (off by default: it costs a copy of each event's handles).
+    pub fn report_outgoing(&mut self, report: bool) {
+        self.report_outgoing = report;
+    }
+
     /// Whether the manager is waiting to reconnect or reconnecting.
     pub fn reconnecting(&self) -> bool {
         self.reconnecting
+    }
+
+    /// Whether an Engine.IO session still exists: the current one, or one
+    /// closing that still finishes its I/O (a driver stopping after
+    /// [`Manager::close`] keeps serving outcomes until this is `false`).
+    pub fn has_sessions(&self) -> bool {
+        self.engine.is_some() || !self.retiring.is_empty()
     }
 
     /// Feeds an engine outcome to the session it belongs to, then processes
@@ -674,6 +725,7 @@ impl Manager {
         }
         for (packet, _) in buffered {
             self.write(&packet);
+            self.notify_sent(socket, packet);
         }
         self.push_event(Event::Connect { socket });
         self.drain_queue(now, socket, true);
@@ -700,6 +752,14 @@ impl Manager {
             return;
         };
         let packet = match self.protocol {
+            ProtocolVersion::V5 if state.auth_deferred => {
+                let engine = self.engine.as_ref().map(|engine| engine.id);
+                if let Some(state) = self.sockets.get_mut(socket.0) {
+                    state.auth_pending = engine;
+                }
+                self.push_event(Event::AuthNeeded { socket });
+                return;
+            }
             ProtocolVersion::V5 => Packet::connect(state.namespace.clone(), state.connect_payload()),
             ProtocolVersion::V4 if state.path() == "/" => return,
             ProtocolVersion::V4 => Packet::connect(state.namespace.clone(), None),
@@ -847,6 +907,7 @@ impl Manager {
         }
         if state.connected {
             self.write(&packet);
+            self.notify_sent(socket, packet);
         } else {
             state.send_buffer.push_back((packet, ack_id));
         }
@@ -865,6 +926,13 @@ impl Manager {
             for message in packet.encode().messages() {
                 engine.session.send(message);
             }
+        }
+    }
+
+    /// [`Event::Sent`] for an event packet just written, when asked for.
+    fn notify_sent(&mut self, socket: SocketHandle, packet: Packet) {
+        if let (true, PacketData::Event(event)) = (self.report_outgoing, packet.data) {
+            self.push_event(Event::Sent { socket, event });
         }
     }
 

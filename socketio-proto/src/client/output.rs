@@ -131,6 +131,24 @@ pub enum Event {
     },
     /// The last allowed attempt failed (`reconnect_failed`); no more attempts.
     ReconnectFailed,
+    /// An event left for the server (`onAnyOutgoing`): sent at once, or
+    /// flushed from the send buffer once the namespace was joined. Reported
+    /// only after [`super::Manager::report_outgoing`]; a volatile event
+    /// dropped for want of a writable transport is not.
+    Sent {
+        /// The socket.
+        socket: SocketHandle,
+        /// The event, as sent (its `ack_id` set when it asked for one).
+        event: EventPacket,
+    },
+    /// A socket created with [`super::Manager::socket_with_auth_callback`]
+    /// is about to join its namespace (v5): evaluate the auth (the
+    /// reference's `auth` function) and answer with
+    /// [`super::Manager::provide_auth`]; the CONNECT waits for it.
+    AuthNeeded {
+        /// The socket.
+        socket: SocketHandle,
+    },
 }
 
 /// Why a socket disconnected, as `socket.io-client` names it.

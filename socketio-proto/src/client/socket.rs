@@ -16,6 +16,11 @@ pub(crate) struct Socket {
     /// The namespace as given (a v4 namespace may carry `?query`).
     pub(crate) namespace: Str,
     pub(crate) auth: Option<Json>,
+    /// The auth comes from the application before each CONNECT
+    /// ([`super::Event::AuthNeeded`]), as with an auth function.
+    pub(crate) auth_deferred: bool,
+    /// An [`super::Event::AuthNeeded`] is unanswered for the session with this id.
+    pub(crate) auth_pending: Option<super::EngineId>,
     /// Subscribed to the manager (`active`): sends CONNECT when the engine
     /// opens and takes packets. Cleared by a refusal, a server DISCONNECT or
     /// an application disconnect.
@@ -73,6 +78,8 @@ impl Socket {
         Socket {
             namespace,
             auth,
+            auth_deferred: false,
+            auth_pending: None,
             active: false,
             connected: false,
             id: None,

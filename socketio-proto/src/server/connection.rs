@@ -181,6 +181,31 @@ impl Connection {
         self.acks.values().map(BTreeMap::len).sum()
     }
 
+    /// How many client packets are held for namespaces whose CONNECT waits
+    /// for an answer (at most [`ServerConfig::max_packets_before_connect`]
+    /// per namespace). Read-only, for drivers' gauges and the fuzz targets.
+    pub fn held_packets(&self) -> usize {
+        self.namespaces
+            .values()
+            .map(|state| match state {
+                Namespace::Requested { held } => held.len(),
+                Namespace::Connected { .. } => 0,
+            })
+            .sum()
+    }
+
+    /// How many ack deadlines are armed: never more than
+    /// [`Connection::pending_acks`] (a resolved ack disarms its deadline).
+    pub fn armed_ack_deadlines(&self) -> usize {
+        self.ack_deadlines.len()
+    }
+
+    /// How many binary attachments the decoder still waits for to complete
+    /// the packet it is collecting (0 when it collects none).
+    pub fn missing_attachments(&self) -> usize {
+        self.decoder.missing_attachments()
+    }
+
     /// A polling GET arrived (see [`Session::handle_poll`]).
     pub fn handle_poll(&mut self, now: Instant, request: RequestId) {
         self.engine.handle_poll(now, request);
