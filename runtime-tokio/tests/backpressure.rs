@@ -11,15 +11,10 @@ mod raw_client;
 
 use std::time::Duration;
 
-use raw_client::{connect_polling, http};
+use raw_client::{connect, connect_polling, http, next_text};
 
 use runtime_tokio::socketio::{DisconnectReason, Socket, SocketIo};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::WebSocketStream;
-
-type Ws = WebSocketStream<TcpStream>;
 
 const WAIT: Duration = raw_client::WAIT;
 
@@ -29,35 +24,6 @@ const PAYLOAD_BYTES: usize = 64 * 1024;
 
 /// Most broadcasts the test makes before giving up on the disconnection.
 const MAX_BROADCASTS: u32 = 2000;
-
-async fn next_text(ws: &mut Ws) -> String {
-    use futures_util::StreamExt;
-    loop {
-        let message = tokio::time::timeout(WAIT, ws.next())
-            .await
-            .expect("the server answers in time")
-            .expect("the WebSocket stays open")
-            .expect("the WebSocket reads");
-        if let Message::Text(text) = message {
-            return text.to_string();
-        }
-    }
-}
-
-/// Opens a Socket.IO v5 WebSocket connection and joins `/`; returns the
-/// socket id from the CONNECT reply.
-async fn connect(addr: std::net::SocketAddr) -> (Ws, String) {
-    use futures_util::SinkExt;
-    let stream = TcpStream::connect(addr).await.expect("connect to the server");
-    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
-    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.expect("WebSocket handshake");
-    assert!(next_text(&mut ws).await.starts_with('0'), "the open packet comes first");
-    ws.send(Message::text("40")).await.expect("send CONNECT");
-    let reply = next_text(&mut ws).await;
-    let json: serde_json::Value =
-        serde_json::from_str(reply.strip_prefix("40").expect("a CONNECT reply")).expect("JSON CONNECT reply");
-    (ws, json["sid"].as_str().expect("a socket id").to_owned())
-}
 
 /// A server whose `/` sockets join room "all", with its reports.
 struct Server {

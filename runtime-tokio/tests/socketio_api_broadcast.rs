@@ -73,6 +73,10 @@ async fn except_skips_the_members_of_the_room() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn volatile_broadcast_reaches_writable_websocket_clients() {
     let group = start_group(3, |_io, ns, _report| async move {
+        // Volatile means "only if the transport can write at once": give the
+        // connections a moment to write their `welcome` (the last socket's
+        // may still be queued when its handler reports) so all are idle.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         ns.volatile().emit("flash", &1).expect("numbers serialize");
     })
     .await;

@@ -138,6 +138,12 @@ pub(crate) trait Machine: Send + 'static {
     /// close); application outputs met on the way are handed on by the
     /// machine itself. `None` when drained.
     fn poll_transport_output(&mut self, now: Instant) -> Option<Output>;
+    /// Whether the transport output waits (frames stay queued, polling
+    /// answers are kept): a Socket.IO connection holds it until the
+    /// `on_connection` handler of a socket it just accepted has run.
+    fn holds_output(&self) -> bool {
+        false
+    }
     /// The application sends an Engine.IO message.
     fn on_send(&mut self, message: Message, responder: oneshot::Sender<Result<(), SendError>>);
     /// A Socket.IO command.
@@ -317,6 +323,8 @@ pub(crate) struct SessionTask<M> {
     registry: Arc<Registry>,
     inbox: queue::UnboundedReceiver<Command>,
     parked_polls: HashMap<RequestId, oneshot::Sender<Response>>,
+    /// Polling answers kept while the machine holds its output, in order.
+    held_answers: Vec<(RequestId, Response)>,
     websocket: Option<Attached>,
     timer: Option<(Instant, BoxFuture)>,
 }
@@ -328,7 +336,16 @@ impl<M: Machine> SessionTask<M> {
         registry: Arc<Registry>,
         inbox: queue::UnboundedReceiver<Command>,
     ) -> SessionTask<M> {
-        SessionTask { machine, runtime, registry, inbox, parked_polls: HashMap::new(), websocket: None, timer: None }
+        SessionTask {
+            machine,
+            runtime,
+            registry,
+            inbox,
+            parked_polls: HashMap::new(),
+            held_answers: Vec::new(),
+            websocket: None,
+            timer: None,
+        }
     }
 
     /// Gives the session its WebSocket (a WebSocket handshake, or an upgrade).
@@ -380,14 +397,25 @@ impl<M: Machine> SessionTask<M> {
     }
 
     fn perform_outputs(&mut self) {
+        self.queue_outputs();
+        if self.machine.holds_output() {
+            return;
+        }
+        for (request, response) in self.held_answers.drain(..) {
+            if let Some(responder) = self.parked_polls.remove(&request) {
+                let _ = responder.send(response);
+            }
+        }
+    }
+
+    /// Takes the machine's transport outputs: frames to the WebSocket's
+    /// queue, polling answers to `held_answers` (sent by `perform_outputs`
+    /// unless the machine holds its output).
+    fn queue_outputs(&mut self) {
         let now = self.runtime.now();
         while let Some(output) = self.machine.poll_transport_output(now) {
             match output {
-                Output::Respond { request, response } => {
-                    if let Some(responder) = self.parked_polls.remove(&request) {
-                        let _ = responder.send(response);
-                    }
-                }
+                Output::Respond { request, response } => self.held_answers.push((request, response)),
                 Output::Transmit(frame) => {
                     if let Some(websocket) = self.websocket.as_mut() {
                         websocket.outgoing.push_back(websocket::to_ws_message(frame));
@@ -416,7 +444,8 @@ impl<M: Machine> SessionTask<M> {
             // Frames go to the socket first, so a steady stream of commands
             // cannot hold them back; the flush waits until the inbox is empty,
             // so a burst of commands goes out in few writes.
-            if let Some(websocket) = self.websocket.as_mut() {
+            let held = self.machine.holds_output();
+            if let Some(websocket) = self.websocket.as_mut().filter(|_| !held) {
                 match websocket.poll_feed(cx) {
                     Ok(0) => {}
                     Ok(taken) => self.machine.handle_frames_written(taken),
@@ -427,7 +456,7 @@ impl<M: Machine> SessionTask<M> {
                 return Poll::Ready(Wake::Command(command));
             }
             if let Some(websocket) = self.websocket.as_mut() {
-                if websocket.poll_flush(cx).is_err() {
+                if !held && websocket.poll_flush(cx).is_err() {
                     return Poll::Ready(Wake::WriteFailed);
                 }
                 if let Poll::Ready(item) = websocket.poll_read(cx) {

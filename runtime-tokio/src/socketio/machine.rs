@@ -63,6 +63,9 @@ pub(crate) enum Command {
     Disconnect { namespace: Str },
     /// Disconnect every socket and close the connection.
     DisconnectAll,
+    /// The handler task ran a new socket's `on_connection` handler up to its
+    /// first await: the connection's output may go out again.
+    ConnectHandled,
 }
 
 /// What the connection's handler task hears, in the machine's order.
@@ -93,6 +96,12 @@ pub(crate) struct SocketIoMachine {
     acks: HashMap<AckToken, oneshot::Sender<Result<Args, AckError>>>,
     /// The restored sessions waiting for their middlewares, by namespace.
     recoveries: HashMap<Str, RecoveredSession<SharedData>>,
+    /// Sockets whose `on_connection` handler has not been run yet. While
+    /// any is, the connection's output is held (see [`Machine::holds_output`]):
+    /// as in the reference, where the handler runs in the tick that writes
+    /// the CONNECT reply, a client that hears CONNECT finds the handler's
+    /// joins done, so a broadcast to those rooms reaches it.
+    unhandled_connects: usize,
 }
 
 impl SocketIoMachine {
@@ -102,7 +111,15 @@ impl SocketIoMachine {
         commands: queue::UnboundedSender<SessionCommand>,
         app: queue::UnboundedSender<AppEvent>,
     ) -> SocketIoMachine {
-        SocketIoMachine { connection, server, commands, app, acks: HashMap::new(), recoveries: HashMap::new() }
+        SocketIoMachine {
+            connection,
+            server,
+            commands,
+            app,
+            acks: HashMap::new(),
+            recoveries: HashMap::new(),
+            unhandled_connects: 0,
+        }
     }
 
     fn resolve_ack(&mut self, token: AckToken, outcome: Result<Args, AckError>) {
@@ -257,7 +274,9 @@ impl Machine for SocketIoMachine {
                     let _ = self.app.send(AppEvent::ConnectRequest { namespace, auth, query, admitted });
                 }
                 Output::Connected { namespace, socket_id, recovered } => {
-                    let _ = self.app.send(AppEvent::Connected { namespace, socket_id, recovered });
+                    if self.app.send(AppEvent::Connected { namespace, socket_id, recovered }).is_ok() {
+                        self.unhandled_connects += 1;
+                    }
                 }
                 Output::Event { namespace, event } => {
                     let _ = self.app.send(AppEvent::Event { namespace, event });
@@ -295,6 +314,10 @@ impl Machine for SocketIoMachine {
                 Output::DecodeFailed(_) | Output::Closed(_) => {}
             }
         }
+    }
+
+    fn holds_output(&self) -> bool {
+        self.unhandled_connects > 0 && !self.connection.is_closed()
     }
 
     fn on_send(&mut self, message: Message, responder: oneshot::Sender<Result<(), SendError>>) {
@@ -338,6 +361,7 @@ impl Machine for SocketIoMachine {
                 let _ = self.connection.disconnect(now, namespace.as_str());
             }
             Command::DisconnectAll => self.connection.disconnect_all(now),
+            Command::ConnectHandled => self.unhandled_connects = self.unhandled_connects.saturating_sub(1),
         }
     }
 }

@@ -73,6 +73,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError, RwLock};
+use std::task::Poll;
 use std::time::Duration;
 
 use crate::queue;
@@ -264,8 +265,12 @@ impl HandlerTask {
                     self.connect(namespace, auth, query, admitted).await;
                 }
                 AppEvent::Connected { namespace, socket_id, recovered } => {
-                    let Some(shared) = self.server.namespace(namespace.as_str()) else { continue };
-                    let Some(handshake) = self.handshakes.remove(&namespace) else { continue };
+                    let (Some(shared), Some(handshake)) =
+                        (self.server.namespace(namespace.as_str()), self.handshakes.remove(&namespace))
+                    else {
+                        self.send(Command::ConnectHandled);
+                        continue;
+                    };
                     let data = {
                         let mut state = shared.lock();
                         state.handshakes.insert(socket_id.clone(), Arc::clone(&handshake));
@@ -280,7 +285,15 @@ impl HandlerTask {
                         recovered,
                     });
                     self.sockets.insert(namespace, socket.clone());
-                    (shared.on_connection)(socket).await;
+                    // The connection's output waits until the handler has run
+                    // up to its first await (its joins are done), as the
+                    // reference runs it in the tick that writes CONNECT.
+                    let mut handler = std::pin::pin!((shared.on_connection)(socket));
+                    let first = std::future::poll_fn(|cx| Poll::Ready(handler.as_mut().poll(cx))).await;
+                    self.send(Command::ConnectHandled);
+                    if first.is_pending() {
+                        handler.await;
+                    }
                 }
                 AppEvent::Event { namespace, event } => {
                     if let Some(socket) = self.sockets.get(&namespace) {

@@ -8,6 +8,11 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+/// A raw client WebSocket.
+pub type Ws = WebSocketStream<TcpStream>;
 
 /// How long the server may take to answer.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -69,4 +74,34 @@ pub async fn connect_polling(addr: SocketAddr) -> (String, String) {
     let reply: serde_json::Value =
         serde_json::from_str(reply.strip_prefix("40").expect("a CONNECT reply")).expect("JSON CONNECT reply");
     (sid, reply["sid"].as_str().expect("a socket id").to_owned())
+}
+
+/// The next text message of `ws`.
+pub async fn next_text(ws: &mut Ws) -> String {
+    use futures_util::StreamExt;
+    loop {
+        let message = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("the server answers in time")
+            .expect("the WebSocket stays open")
+            .expect("the WebSocket reads");
+        if let Message::Text(text) = message {
+            return text.to_string();
+        }
+    }
+}
+
+/// Opens a Socket.IO v5 WebSocket connection and joins `/`; returns the
+/// socket id from the CONNECT reply.
+pub async fn connect(addr: std::net::SocketAddr) -> (Ws, String) {
+    use futures_util::SinkExt;
+    let stream = TcpStream::connect(addr).await.expect("connect to the server");
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    let (mut ws, _) = tokio_tungstenite::client_async(url, stream).await.expect("WebSocket handshake");
+    assert!(next_text(&mut ws).await.starts_with('0'), "the open packet comes first");
+    ws.send(Message::text("40")).await.expect("send CONNECT");
+    let reply = next_text(&mut ws).await;
+    let json: serde_json::Value =
+        serde_json::from_str(reply.strip_prefix("40").expect("a CONNECT reply")).expect("JSON CONNECT reply");
+    (ws, json["sid"].as_str().expect("a socket id").to_owned())
 }
