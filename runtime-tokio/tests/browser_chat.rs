@@ -16,6 +16,8 @@
 mod chat;
 mod peers;
 
+mod single_test;
+
 use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdTcpListener};
 use std::path::Path;
 use std::process::{ExitCode, Stdio};
@@ -45,44 +47,7 @@ fn main() -> ExitCode {
     if let Ok(port) = std::env::var(SERVER_ROLE) {
         return serve_chat(&port);
     }
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|arg| arg == "--list") {
-        println!("{TEST_NAME}: test");
-        return ExitCode::SUCCESS;
-    }
-    if !selected_by(args) {
-        println!("\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored\n");
-        return ExitCode::SUCCESS;
-    }
-    println!("\nrunning 1 test");
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
-    runtime.block_on(two_chat_pages_talk_both_ways_and_survive_a_server_restart());
-    println!("test {TEST_NAME} ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored\n");
-    ExitCode::SUCCESS
-}
-
-/// Whether libtest's command line `args` would run this binary's one test:
-/// `cargo test FILTER`, `--skip`, `--exact` and `--ignored` behave as with
-/// the default harness.
-fn selected_by(args: Vec<String>) -> bool {
-    /// libtest options followed by a value (other options are flags).
-    const WITH_VALUE: [&str; 6] = ["--test-threads", "--logfile", "--format", "--color", "-Z", "--shuffle-seed"];
-    let (mut filters, mut skips, mut exact) = (Vec::new(), Vec::new(), false);
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--ignored" => return false,
-            "--exact" => exact = true,
-            "--skip" => skips.extend(args.next()),
-            option if WITH_VALUE.contains(&option) => {
-                args.next();
-            }
-            option if option.starts_with('-') => {}
-            filter => filters.push(filter.to_owned()),
-        }
-    }
-    let matches = |pattern: &String| if exact { TEST_NAME == pattern } else { TEST_NAME.contains(pattern.as_str()) };
-    (filters.is_empty() || filters.iter().any(matches)) && !skips.iter().any(matches)
+    single_test::run(TEST_NAME, two_chat_pages_talk_both_ways_and_survive_a_server_restart)
 }
 
 /// The server role: the chat example on 127.0.0.1:`port`, announcing itself

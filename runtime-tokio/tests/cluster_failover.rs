@@ -39,6 +39,8 @@
 
 mod cluster_support;
 
+mod single_test;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -87,44 +89,7 @@ fn main() -> ExitCode {
     if let Ok(role) = std::env::var(NODE_ROLE) {
         return run_node(&role);
     }
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|arg| arg == "--list") {
-        println!("{TEST_NAME}: test");
-        return ExitCode::SUCCESS;
-    }
-    if !selected_by(args) {
-        println!("\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored\n");
-        return ExitCode::SUCCESS;
-    }
-    println!("\nrunning 1 test");
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
-    runtime.block_on(killing_a_server_mid_broadcast_leaves_the_survivor_serving_and_its_clients_fail_over());
-    println!("test {TEST_NAME} ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored\n");
-    ExitCode::SUCCESS
-}
-
-/// Whether libtest's command line `args` would run this binary's one test
-/// (`cargo test FILTER`, `--skip`, `--exact` and `--ignored` as with the
-/// default harness).
-fn selected_by(args: Vec<String>) -> bool {
-    /// libtest options followed by a value (other options are flags).
-    const WITH_VALUE: [&str; 6] = ["--test-threads", "--logfile", "--format", "--color", "-Z", "--shuffle-seed"];
-    let (mut filters, mut skips, mut exact) = (Vec::new(), Vec::new(), false);
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--ignored" => return false,
-            "--exact" => exact = true,
-            "--skip" => skips.extend(args.next()),
-            option if WITH_VALUE.contains(&option) => {
-                args.next();
-            }
-            option if option.starts_with('-') => {}
-            filter => filters.push(filter.to_owned()),
-        }
-    }
-    let matches = |pattern: &String| if exact { TEST_NAME == pattern } else { TEST_NAME.contains(pattern.as_str()) };
-    (filters.is_empty() || filters.iter().any(matches)) && !skips.iter().any(matches)
+    single_test::run(TEST_NAME, killing_a_server_mid_broadcast_leaves_the_survivor_serving_and_its_clients_fail_over)
 }
 
 /// The node role: a cluster node on a free port, its address printed on
@@ -233,10 +198,28 @@ impl ChildNode {
         self.child.id().expect("the node runs").to_string()
     }
 
-    /// Stops the process (`kill -STOP`): it holds its connections but answers nothing.
+    /// Stops the process (`kill -STOP`): it holds its connections but answers
+    /// nothing. Returns once every thread of it is seen stopped (`T` in
+    /// `/proc/PID/task/*/stat`): a loaded machine may let a thread run a
+    /// little after the signal was sent.
     async fn freeze(&self) {
-        let status = Command::new("kill").args(["-STOP", &self.pid()]).status().await.expect("kill runs");
+        let pid = self.pid();
+        let status = Command::new("kill").args(["-STOP", &pid]).status().await.expect("kill runs");
         assert!(status.success(), "kill -STOP failed");
+        let all_stopped = || {
+            let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return false };
+            tasks.flatten().all(|task| {
+                std::fs::read_to_string(task.path().join("stat"))
+                    .ok()
+                    .and_then(|stat| stat.rsplit_once(") ").map(|(_, rest)| rest.starts_with('T')))
+                    .unwrap_or(false)
+            })
+        };
+        let deadline = Instant::now() + WAIT;
+        while !all_stopped() {
+            assert!(Instant::now() < deadline, "the node did not stop in time");
+            sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// Kills the process (`kill -9`) and reaps it.
