@@ -144,12 +144,21 @@ pub(crate) struct NamespaceState {
 }
 
 /// Sends what `command` makes to each of `targets`, in order.
-fn send_to<'a>(sockets: &SidMap<SocketEntry>, targets: impl Iterator<Item = &'a Sid>, command: impl Fn() -> Command) {
+/// Returns how many targets there were, so a caller needing the count does
+/// not walk the plan twice.
+fn send_to<'a>(
+    sockets: &SidMap<SocketEntry>,
+    targets: impl Iterator<Item = &'a Sid>,
+    command: impl Fn() -> Command,
+) -> usize {
+    let mut count = 0;
     for target in targets {
+        count += 1;
         if let Some(entry) = sockets.get(target) {
             let _ = entry.commands.send(SessionCommand::SocketIo(command()));
         }
     }
+    count
 }
 
 impl NamespaceState {
@@ -338,10 +347,9 @@ impl NamespaceShared {
         let mut guard = self.lock();
         let state = &mut *guard;
         let plan = state.rooms.broadcast_with_ack(now, event, args, options, timeout);
-        let reached = plan.target_ids().count();
         let (encoded, ack_id) = (&plan.encoded, plan.ack_id.unwrap_or_default());
         let namespace = &self.name;
-        send_to(&state.sockets, plan.target_ids(), || Command::EmitBroadcastWithAck {
+        let reached = send_to(&state.sockets, plan.target_ids(), || Command::EmitBroadcastWithAck {
             namespace: namespace.clone(),
             encoded: encoded.clone(),
             ack_id,
