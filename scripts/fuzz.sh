@@ -57,9 +57,13 @@ summary=()
 for target in "${targets[@]}"; do
     corpus="$work_dir/corpus/$target"
     mkdir -p "$corpus" "$fuzz_dir/artifacts/$target"
-    if [[ -d "$fuzz_dir/corpus/$target" ]]; then
-        cp -R "$fuzz_dir/corpus/$target/." "$corpus/"
-    fi
+    # The seeds, and every input that once crashed the target: each run
+    # replays the regressions first.
+    for seeds in "$fuzz_dir/corpus/$target" "$fuzz_dir/regressions/$target"; do
+        if [[ -d "$seeds" ]]; then
+            cp -R "$seeds/." "$corpus/"
+        fi
+    done
     log="$work_dir/$target.log"
     echo "=== $target: ${seconds}s"
     status=0

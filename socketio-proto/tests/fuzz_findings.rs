@@ -2,6 +2,8 @@
 //! finding, named after the behaviour pinned down. The inputs are kept
 //! under `fuzz/regressions/<target>/`.
 
+mod client_support;
+
 /// `sio_msgpack` (`fuzz/regressions/sio_msgpack/namespace_without_leading_slash`):
 /// msgpack carries any namespace string, as `socket.io-msgpack-parser`
 /// does, so a namespace without a leading `/` decodes and encodes back to
@@ -37,4 +39,29 @@ fn fuzzed_event_on_a_namespace_without_a_leading_slash_survives_the_msgpack_roun
     let packet = msgpack::decode(&Bytes::from_static(found)).expect("the fuzzed message decodes");
     let encoded = msgpack::encode(&packet).expect("it encodes");
     assert_eq!(msgpack::decode(&encoded).expect("its encoding decodes"), packet);
+}
+
+/// `sio_client` (`fuzz/regressions/sio_client/connect_error_after_connect`):
+/// a CONNECT_ERROR for a socket that had already joined its namespace
+/// ends that socket's connection — `Disconnect` ("io server disconnect")
+/// before the `ConnectError` — so that it is not left `connected` once
+/// the manager is closed and nothing reaches it any more.
+#[test]
+fn connect_error_for_a_joined_socket_disconnects_it_before_reporting_the_refusal() {
+    use socketio_proto::client::{DisconnectReason, Event};
+
+    let mut h = client_support::Harness::open_v5();
+    let main = h.manager.socket(h.now, "/", None);
+    h.server(r#"40{"sid":"s1","pid":"p1"}"#);
+    h.take_events();
+    h.server(r#"44{"message":"refused late"}"#);
+    let events = h.take_events();
+    let disconnect = Event::Disconnect { socket: main, reason: DisconnectReason::IoServerDisconnect };
+    let refusal = Event::ConnectError { socket: main, message: "refused late".into(), data: None };
+    let position = |wanted: &Event| events.iter().position(|event| event == wanted);
+    assert!(position(&disconnect) < position(&refusal), "disconnect, then refusal: {events:?}");
+    assert!(position(&disconnect).is_some(), "{events:?}");
+    assert!(!h.manager.connected(main));
+    h.manager.close(h.now);
+    assert!(!h.manager.connected(main));
 }

@@ -684,7 +684,14 @@ impl Manager {
                 self.socket_closed(now, socket, DisconnectReason::IoServerDisconnect);
             }
             PacketData::ConnectError(payload) => {
+                // A refusal of a socket that had joined (no reference server
+                // sends one, but a peer can) ends its connection first: it
+                // must not stay `connected` while nothing reaches it any more.
+                let connected = self.sockets.get(index).is_some_and(|state| state.connected);
                 self.destroy(now, socket);
+                if connected {
+                    self.socket_closed(now, socket, DisconnectReason::IoServerDisconnect);
+                }
                 let message = payload.connect_error_message().unwrap_or_default();
                 let data = connect_error_data(&payload);
                 self.push_event(Event::ConnectError { socket, message, data });
