@@ -65,3 +65,24 @@ fn connect_error_for_a_joined_socket_disconnects_it_before_reporting_the_refusal
     h.manager.close(h.now);
     assert!(!h.manager.connected(main));
 }
+
+/// `sio_msgpack` (`fuzz/regressions/sio_msgpack/connect_error_with_a_string`):
+/// `socket.io-msgpack-parser` takes a string as CONNECT_ERROR payload, and
+/// so does the text parser (socket.io-parser 4: a string or an object), so
+/// the packet crosses from msgpack to text and back. The text decoder used
+/// to want an object only.
+#[cfg(feature = "msgpack")]
+#[test]
+fn msgpack_connect_error_with_a_string_payload_decodes_from_its_text_form() {
+    use bytes::Bytes;
+    use socketio_proto::{decode_text, msgpack, ProtocolVersion};
+
+    // {type: 4, data: "mess\\as", nsp: "/"}
+    let message = Bytes::from_static(b"\x83\xa4type\x04\xa4data\xa7mess\\as\xa3nsp\xa1/");
+    let packet = msgpack::decode(&message).expect("a string CONNECT_ERROR payload decodes");
+    let encoded = packet.encode();
+    let text = encoded.text();
+    assert_eq!(text.as_str(), r#"4"mess\\as""#);
+    let (from_text, _) = decode_text(ProtocolVersion::V5, text, 0).expect("the text form decodes");
+    assert_eq!(from_text, packet);
+}

@@ -458,14 +458,26 @@ fn v4_connect_error_is_a_string() {
     assert_eq!(json.connect_error_message().as_deref(), Some("Not authorized"));
 }
 
+/// A v2 server refuses with `socket.error(err.data || err.message)`, so
+/// its ERROR packet carries any JSON; socket.io-parser 3 takes any.
 #[test]
-fn v4_connect_error_object_is_rejected() {
-    assert!(matches!(decode_err(V4, r#"4{"message":"x"}"#), DecodeError::InvalidPayload { .. }));
+fn v4_connect_error_object_is_accepted() {
+    let decoded = decode(V4, r#"4{"message":"x","code":7}"#).unwrap();
+    let PacketData::ConnectError(json) = &decoded.data else { panic!("connect error expected") };
+    assert_eq!(json.as_str(), r#"{"message":"x","code":7}"#);
+}
+
+/// socket.io-parser 4 takes a string or an object as CONNECT_ERROR payload.
+#[test]
+fn v5_connect_error_string_is_accepted() {
+    let decoded = decode(V5, r#"4"x""#).unwrap();
+    let PacketData::ConnectError(json) = &decoded.data else { panic!("connect error expected") };
+    assert_eq!(json.connect_error_message().as_deref(), Some("x"));
 }
 
 #[test]
-fn v5_connect_error_string_is_rejected() {
-    assert!(matches!(decode_err(V5, r#"4"x""#), DecodeError::InvalidPayload { .. }));
+fn v5_connect_error_array_is_rejected() {
+    assert!(matches!(decode_err(V5, "4[1]"), DecodeError::InvalidPayload { .. }));
 }
 
 #[test]
