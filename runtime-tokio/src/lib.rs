@@ -52,6 +52,7 @@ mod queue;
 pub mod redis;
 pub mod runtime;
 pub mod socketio;
+mod spare_capacity;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 pub mod tower;

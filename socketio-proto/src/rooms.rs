@@ -221,6 +221,10 @@ impl Rooms {
                 left.push(name);
             }
         }
+        if self.socket_keys.is_empty() && self.room_keys.is_empty() {
+            // The last socket left: give back the slabs grown for the peak.
+            *self = Rooms::default();
+        }
         left
     }
 

@@ -209,3 +209,22 @@ fn joining_and_leaving_by_key_acts_like_by_id() {
     assert!(!index.has_room(&room("x")));
     assert!(!index.leave_key(key, &room("x")));
 }
+
+/// The last socket's departure resets the index (giving back what it grew
+/// to at its peak); sockets that come after are indexed as on a new one.
+#[test]
+fn an_index_emptied_by_its_last_socket_serves_the_next_ones() {
+    let mut index = Rooms::new();
+    for name in ["a", "b", "c"] {
+        index.join(&socket(name), &room("chat"));
+    }
+    for name in ["a", "b", "c"] {
+        index.leave_all(&socket(name));
+    }
+    assert_eq!((index.len(), index.room_count()), (0, 0));
+    index.join(&socket("d"), &room("chat"));
+    index.join(&socket("e"), &room("news"));
+    assert_eq!(member_names(&index, "chat"), BTreeSet::from(["d".to_owned()]));
+    assert_eq!(rooms_of(&index, &socket("e")), ["e", "news"]);
+    assert_eq!(index.len(), 2);
+}

@@ -23,6 +23,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::oneshot;
 
 use crate::queue;
+use crate::spare_capacity::release_spare_capacity;
 use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
@@ -87,7 +88,9 @@ impl Registry {
     }
 
     fn remove(&self, sid: &Sid) {
-        self.lock().remove(sid);
+        let mut sessions = self.lock();
+        sessions.remove(sid);
+        release_spare_capacity(&mut sessions);
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -28,6 +28,7 @@ use socketio_proto::{Args, Encoded, Event, Json, ProtocolVersion};
 use tokio::sync::oneshot;
 
 use crate::queue;
+use crate::spare_capacity::release_spare_capacity;
 
 use super::data::SharedData;
 use super::error::AckError;
@@ -301,6 +302,7 @@ impl Machine for SocketIoMachine {
                     if let Some(shared) = self.server.namespace(namespace.as_str()) {
                         let mut state = shared.lock();
                         let data = state.sockets.remove(&socket_id).map(|entry| entry.data).unwrap_or_default();
+                        release_spare_capacity(&mut state.sockets);
                         state.rooms.remove_socket(now, &socket_id, reason, data);
                         drop(state);
                         // A kept session expires later; `SocketIo::close` waits for sockets to leave.

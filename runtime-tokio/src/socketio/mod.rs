@@ -77,6 +77,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use crate::queue;
+use crate::spare_capacity::release_spare_capacity;
 use engineio_proto::server::Session;
 use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::{Instant, Sid, Str};
@@ -308,7 +309,9 @@ impl HandlerTask {
                 AppEvent::Disconnected { namespace, reason } => {
                     if let Some(socket) = self.sockets.remove(&namespace) {
                         if let Some(shared) = self.server.namespace(namespace.as_str()) {
-                            shared.lock().handshakes.remove(socket.id());
+                            let mut state = shared.lock();
+                            state.handshakes.remove(socket.id());
+                            release_spare_capacity(&mut state.handshakes);
                         }
                         socket.disconnected(reason).await;
                     }
