@@ -7,16 +7,14 @@
 //! The clients are raw WebSockets written here, so the test controls exactly
 //! when each one reads.
 
-mod raw_client;
-
 use std::time::Duration;
 
-use raw_client::{connect, connect_polling, http, next_text};
+use crate::raw_client::{connect, connect_polling, http, next_text};
 
 use runtime_tokio::socketio::{DisconnectReason, Socket, SocketIo};
 use tokio::sync::mpsc;
 
-const WAIT: Duration = raw_client::WAIT;
+const WAIT: Duration = crate::raw_client::WAIT;
 
 /// A broadcast payload large enough that the kernel's socket buffers fill
 /// after a few hundred of them.
@@ -40,7 +38,7 @@ async fn start(max_buffered_packets: usize) -> Server {
     let (disconnects_tx, disconnects) = mpsc::unbounded_channel();
     let (joined_tx, joined) = mpsc::unbounded_channel();
     let builder = SocketIo::builder().max_buffered_packets(max_buffered_packets);
-    let (addr, io) = runtime_tokio::tokio::bind_socketio("127.0.0.1:0", builder).await.expect("bind 127.0.0.1:0");
+    let (addr, io) = crate::bind_server_under_test(builder).await.expect("bind 127.0.0.1:0");
     io.ns("/", move |socket: Socket| {
         let disconnects = disconnects_tx.clone();
         let joined = joined_tx.clone();

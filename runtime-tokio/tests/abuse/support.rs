@@ -1,4 +1,4 @@
-//! What the `abuse_*` tests share: a Socket.IO server whose `/` acknowledges
+//! What the abuse tests share: a Socket.IO server whose `/` acknowledges
 //! `echo` with its argument, raw HTTP/1.1 and WebSocket clients written here
 //! (so every byte sent is the test's choice), and [`Bystander`], a
 //! well-behaved client (this crate's, over WebSocket) doing emit/ack round
@@ -63,7 +63,7 @@ impl Server {
 /// argument, and counts the `abuse` events it is handed (the event the
 /// tests' malformed packets name: none of them may reach the application).
 pub async fn start(builder: SocketIoBuilder) -> Server {
-    let (addr, io) = runtime_tokio::tokio::bind_socketio("127.0.0.1:0", builder).await.expect("bind 127.0.0.1:0");
+    let (addr, io) = crate::bind_server_under_test(builder).await.expect("bind 127.0.0.1:0");
     let abuse_events = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&abuse_events);
     io.ns("/", move |socket: Socket| {

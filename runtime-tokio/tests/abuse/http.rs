@@ -1,17 +1,15 @@
-//! Hostile HTTP against the Socket.IO server on tokio (issue #7): bodies over
+//! Hostile HTTP against the Socket.IO server under test (issue #7): bodies over
 //! the limit, sids that name no session (unknown, stale, forged, another
 //! transport's), concurrent polls, POSTs during an upgrade, upgrades that
 //! never complete, a flood of handshakes that never join a namespace,
 //! slowloris heads and random bytes. Each test asserts the exact answer
-//! and that a well-behaved client ([`abuse_support::Bystander`]) keeps
+//! and that a well-behaved client ([`Bystander`](crate::support::Bystander)) keeps
 //! making emit/ack round trips meanwhile. Raw HTTP/1.1 and WebSocket
-//! clients are written in `abuse_support`, so the bytes are the test's.
-
-mod abuse_support;
+//! clients are written in `support`, so the bytes are the test's.
 
 use std::time::{Duration, Instant};
 
-use abuse_support::{
+use crate::support::{
     get, http, polling_handshake, polling_socket, post, start, Bystander, HttpAnswer, RawWebSocket, Received, CLOSE,
     PATH, TEXT, WAIT,
 };
@@ -134,7 +132,7 @@ async fn sid_of_a_websocket_session_is_refused_on_polling() {
     let server = start(SocketIo::builder()).await;
     let bystander = Bystander::start(&server.url()).await;
     let mut websocket = RawWebSocket::open(server.addr, "EIO=4&transport=websocket").await;
-    let sid = abuse_support::sid_of(&websocket.receive_text().await);
+    let sid = crate::support::sid_of(&websocket.receive_text().await);
     let answer = get(server.addr, &polling(&sid)).await;
     assert_eq!((answer.status, answer.body.as_str()), (400, BAD_REQUEST));
     let answer = post(server.addr, &polling(&sid), b"40").await;
@@ -393,7 +391,7 @@ async fn random_bytes_on_an_open_websocket_close_its_session() {
     let server = start(SocketIo::builder()).await;
     let bystander = Bystander::start(&server.url()).await;
     for seed in 0..20 {
-        let mut websocket = abuse_support::websocket_socket(server.addr).await;
+        let mut websocket = crate::support::websocket_socket(server.addr).await;
         server.wait_for_sessions(2).await;
         websocket.send_raw(&random_bytes(seed, 4 * 1024)).await;
         loop {

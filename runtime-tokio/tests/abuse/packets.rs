@@ -1,18 +1,16 @@
-//! Hostile packets against the Socket.IO server on tokio (issue #7):
+//! Hostile packets against the Socket.IO server under test (issue #7):
 //! WebSocket messages over the limit, invalid UTF-8 in a text frame, 10 000
 //! binary attachments announced, attachments never sent, JSON nested
 //! 100 000 deep, packet type bytes out of range. Each test asserts exactly
 //! what the misbehaving client gets and that its session is released; where
 //! the bad packet names an event (`abuse`), that the application never got
 //! it; and, in most, that a well-behaved client
-//! ([`abuse_support::Bystander`]) keeps making emit/ack round trips meanwhile.
-
-mod abuse_support;
+//! ([`Bystander`](crate::support::Bystander)) keeps making emit/ack round trips meanwhile.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use abuse_support::{
+use crate::support::{
     get, polling_socket, post, start, websocket_socket, Bystander, RawWebSocket, Server, BINARY, CLOSE, TEXT,
 };
 use runtime_tokio::socketio::SocketIo;
