@@ -1,19 +1,9 @@
-//! The abuse suite (issue #7) against the Socket.IO server on async-std: the
-//! tests of `runtime-tokio/tests/abuse/` (hostile HTTP, hostile packets, a
-//! client that stops reading), with [`bind_server_under_test`] binding
-//! `runtime_async_std::async_std`'s server. The clients, raw or well-behaved,
-//! run on tokio, the server's tasks, timers and sockets on async-std.
+//! The abuse suite (`runtime-tokio/tests/abuse/`) against the Socket.IO
+//! server on async-std: its tasks, timers and sockets on async-std, the clients
+//! on tokio.
 
-#[path = "../../runtime-tokio/tests/abuse/http.rs"]
-mod http;
-#[path = "../../runtime-tokio/tests/abuse/packets.rs"]
-mod packets;
-#[path = "../../runtime-tokio/tests/raw_client/mod.rs"]
-mod raw_client;
-#[path = "../../runtime-tokio/tests/abuse/slow_reader.rs"]
-mod slow_reader;
-#[path = "../../runtime-tokio/tests/abuse/support.rs"]
-mod support;
+#[path = "../../runtime-tokio/tests/abuse/mod.rs"]
+mod abuse;
 
 use std::io;
 use std::net::SocketAddr;

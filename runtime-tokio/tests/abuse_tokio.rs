@@ -1,21 +1,6 @@
-//! The abuse suite (issue #7) against the Socket.IO server on tokio:
-//! hostile HTTP ([`http`]), hostile packets ([`packets`]) and a client that
-//! stops reading while the server broadcasts to it ([`slow_reader`]). The
-//! same tests run against the smol and async-std servers from
-//! `runtime-async-std/tests/abuse_smol.rs` and `abuse_async_std.rs`; each
-//! names its server in [`bind_server_under_test`]. The clients, raw or
-//! well-behaved, run on tokio in every case.
+//! The abuse suite (`abuse/`) against the Socket.IO server on tokio.
 
-#[path = "abuse/http.rs"]
-mod http;
-#[path = "abuse/packets.rs"]
-mod packets;
-#[path = "raw_client/mod.rs"]
-mod raw_client;
-#[path = "abuse/slow_reader.rs"]
-mod slow_reader;
-#[path = "abuse/support.rs"]
-mod support;
+mod abuse;
 
 use std::io;
 use std::net::SocketAddr;

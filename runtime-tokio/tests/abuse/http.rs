@@ -3,13 +3,13 @@
 //! transport's), concurrent polls, POSTs during an upgrade, upgrades that
 //! never complete, a flood of handshakes that never join a namespace,
 //! slowloris heads and random bytes. Each test asserts the exact answer
-//! and that a well-behaved client ([`Bystander`](crate::support::Bystander)) keeps
+//! and that a well-behaved client ([`Bystander`](super::support::Bystander)) keeps
 //! making emit/ack round trips meanwhile. Raw HTTP/1.1 and WebSocket
 //! clients are written in `support`, so the bytes are the test's.
 
 use std::time::{Duration, Instant};
 
-use crate::support::{
+use super::support::{
     get, http, polling_handshake, polling_socket, post, start, Bystander, HttpAnswer, RawWebSocket, Received, CLOSE,
     PATH, TEXT, WAIT,
 };
@@ -132,7 +132,7 @@ async fn sid_of_a_websocket_session_is_refused_on_polling() {
     let server = start(SocketIo::builder()).await;
     let bystander = Bystander::start(&server.url()).await;
     let mut websocket = RawWebSocket::open(server.addr, "EIO=4&transport=websocket").await;
-    let sid = crate::support::sid_of(&websocket.receive_text().await);
+    let sid = super::support::sid_of(&websocket.receive_text().await);
     let answer = get(server.addr, &polling(&sid)).await;
     assert_eq!((answer.status, answer.body.as_str()), (400, BAD_REQUEST));
     let answer = post(server.addr, &polling(&sid), b"40").await;
@@ -391,7 +391,7 @@ async fn random_bytes_on_an_open_websocket_close_its_session() {
     let server = start(SocketIo::builder()).await;
     let bystander = Bystander::start(&server.url()).await;
     for seed in 0..20 {
-        let mut websocket = crate::support::websocket_socket(server.addr).await;
+        let mut websocket = super::support::websocket_socket(server.addr).await;
         server.wait_for_sessions(2).await;
         websocket.send_raw(&random_bytes(seed, 4 * 1024)).await;
         loop {

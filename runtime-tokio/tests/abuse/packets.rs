@@ -5,12 +5,12 @@
 //! what the misbehaving client gets and that its session is released; where
 //! the bad packet names an event (`abuse`), that the application never got
 //! it; and, in most, that a well-behaved client
-//! ([`Bystander`](crate::support::Bystander)) keeps making emit/ack round trips meanwhile.
+//! ([`Bystander`](super::support::Bystander)) keeps making emit/ack round trips meanwhile.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::support::{
+use super::support::{
     get, polling_socket, post, start, websocket_socket, Bystander, RawWebSocket, Server, BINARY, CLOSE, TEXT,
 };
 use runtime_tokio::socketio::SocketIo;

@@ -9,12 +9,12 @@
 
 use std::time::Duration;
 
-use crate::raw_client::{connect, connect_polling, http, next_text};
+use super::raw_client::{connect, connect_polling, http, next_text};
 
 use runtime_tokio::socketio::{DisconnectReason, Socket, SocketIo};
 use tokio::sync::mpsc;
 
-const WAIT: Duration = crate::raw_client::WAIT;
+const WAIT: Duration = super::raw_client::WAIT;
 
 /// A broadcast payload large enough that the kernel's socket buffers fill
 /// after a few hundred of them.
