@@ -91,7 +91,7 @@ fn closed_session_ignores_every_input() {
     let post = single_post(&drain(&mut session));
     session.handle_http_response(at(1), get, 200, false, body("4late\x1e2"));
     session.handle_http_response(at(1), post.id, 500, false, body(""));
-    session.handle_http_failed(at(1), get);
+    session.handle_http_failed(at(1), get, "connection reset");
     session.handle_timeout(at(10_000));
     session.send(Message::from("dropped"));
     session.close();

@@ -118,12 +118,12 @@ fn malformed_open_json_closes_with_transport_error() {
 fn failed_handshake_request_closes_with_transport_error() {
     let mut session = ClientSession::new(ClientConfig::default(), false);
     let handshake = single_get(&drain(&mut session));
-    session.handle_http_failed(at(0), handshake);
+    session.handle_http_failed(at(0), handshake, "connection reset");
     let outputs = drain(&mut session);
     assert_eq!(
         events(&outputs),
         vec![
-            ClientEvent::Error(ClientError::HttpFailed { method: HttpMethod::Get }),
+            ClientEvent::Error(ClientError::HttpFailed { method: HttpMethod::Get, cause: "connection reset".into() }),
             ClientEvent::Closed(ClientCloseReason::TransportError),
         ]
     );
@@ -148,11 +148,14 @@ fn websocket_handshake_opens_on_the_first_frame_without_probing() {
 fn websocket_that_cannot_connect_closes_with_transport_error() {
     let mut session = ClientSession::new(websocket_only(ProtocolVersion::V4), false);
     let socket = opened_sockets(&drain(&mut session))[0].0;
-    session.handle_websocket_failed(at(0), socket);
+    session.handle_websocket_failed(at(0), socket, "connection refused");
     let outputs = drain(&mut session);
     assert_eq!(
         events(&outputs),
-        vec![ClientEvent::Error(ClientError::WebSocketFailed), ClientEvent::Closed(ClientCloseReason::TransportError)]
+        vec![
+            ClientEvent::Error(ClientError::WebSocketFailed { cause: "connection refused".into() }),
+            ClientEvent::Closed(ClientCloseReason::TransportError)
+        ]
     );
     assert!(closed_sockets(&outputs).is_empty(), "a failed socket is not closed again");
 }

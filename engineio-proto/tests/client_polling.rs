@@ -176,7 +176,7 @@ fn post_with_non_200_status_closes_with_transport_error() {
 #[test]
 fn failed_get_closes_with_transport_error_and_tells_the_server() {
     let (mut session, get) = open_polling();
-    session.handle_http_failed(at(1), get);
+    session.handle_http_failed(at(1), get, "connection reset");
     let outputs = drain(&mut session);
     assert_eq!(closed_reasons(&outputs), vec![ClientCloseReason::TransportError]);
     // engine.io-client's transport.close() writes a close packet on an open polling transport.
@@ -204,7 +204,7 @@ fn undecodable_get_body_closes_with_parse_error_after_the_valid_packets() {
 fn responses_to_unknown_request_ids_are_ignored() {
     let (mut session, get) = open_polling();
     session.handle_http_response(at(1), RequestId(get.0 + 1000), 500, false, body("1"));
-    session.handle_http_failed(at(1), RequestId(get.0 + 1001));
+    session.handle_http_failed(at(1), RequestId(get.0 + 1001), "connection reset");
     assert!(drain(&mut session).is_empty());
     session.handle_http_response(at(2), get, 200, false, body("4still here"));
     assert_eq!(events(&drain(&mut session)), vec![message("still here")]);

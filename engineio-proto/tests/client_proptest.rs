@@ -174,10 +174,12 @@ fn run(config: ClientConfig, inputs: Vec<Input>) -> Result<(), TestCaseError> {
             }
             Input::Fail(target) => {
                 let id = driver.take(&target);
-                session.handle_http_failed(now, id);
+                session.handle_http_failed(now, id, "connection reset");
             }
             Input::WebSocketOpened(index) => session.handle_websocket_opened(now, driver.socket(index)),
-            Input::WebSocketFailed(index) => session.handle_websocket_failed(now, driver.socket(index)),
+            Input::WebSocketFailed(index) => {
+                session.handle_websocket_failed(now, driver.socket(index), "connection refused")
+            }
             Input::Frame { socket, wire, binary } => {
                 let bytes = Bytes::from(packet_text(&wire));
                 let frame = match std::str::from_utf8(&bytes) {

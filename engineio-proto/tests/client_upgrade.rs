@@ -121,7 +121,7 @@ fn unexpected_probe_answer_closes_the_probe_and_keeps_polling() {
 #[test]
 fn probe_socket_failure_keeps_polling_without_closing_it_again() {
     let (mut session, get, socket) = probing();
-    session.handle_websocket_failed(at(2), socket);
+    session.handle_websocket_failed(at(2), socket, "connection refused");
     let outputs = drain(&mut session);
     assert!(closed_sockets(&outputs).is_empty());
     assert_eq!(events(&outputs), vec![ClientEvent::UpgradeFailed]);
@@ -134,7 +134,7 @@ fn probe_failure_while_pausing_resumes_polling_and_writing() {
     let (mut session, get, socket) = probing();
     session.handle_frame(at(2), socket, text_frame("3probe"));
     session.send(Message::from("queued"));
-    session.handle_websocket_failed(at(3), socket);
+    session.handle_websocket_failed(at(3), socket, "connection refused");
     let outputs = drain(&mut session);
     assert_eq!(single_post(&outputs).body.as_deref(), Some(&b"4queued"[..]));
     session.handle_http_response(at(4), get, 200, false, body("6"));

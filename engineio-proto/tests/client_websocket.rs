@@ -68,7 +68,7 @@ fn server_ping_is_answered_with_a_pong_frame() {
 #[test]
 fn websocket_closing_after_open_closes_with_transport_close() {
     let (mut session, socket) = open_websocket(websocket_only(ProtocolVersion::V4));
-    session.handle_websocket_failed(at(1), socket);
+    session.handle_websocket_failed(at(1), socket, "connection refused");
     let outputs = drain(&mut session);
     assert_eq!(events(&outputs), vec![ClientEvent::Closed(ClientCloseReason::TransportClose)]);
     assert!(closed_sockets(&outputs).is_empty());

@@ -174,7 +174,7 @@ impl Pair {
                     self.websocket = Some(id);
                     self.client.handle_websocket_opened(now, id);
                 } else {
-                    self.client.handle_websocket_failed(now, id);
+                    self.client.handle_websocket_failed(now, id, "connection refused");
                 }
             }
             ClientOutput::Transmit { socket, frame } => {
@@ -214,7 +214,7 @@ impl Pair {
             }
             Output::CloseWebSocket { .. } => {
                 if let Some(socket) = self.websocket.take() {
-                    self.client.handle_websocket_failed(now, socket);
+                    self.client.handle_websocket_failed(now, socket, "connection refused");
                 }
             }
         }

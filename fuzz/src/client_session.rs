@@ -212,7 +212,7 @@ impl Driver {
             }
             ClientStep::Fail(target) => {
                 let id = self.request(target);
-                self.session.handle_http_failed(now, id);
+                self.session.handle_http_failed(now, id, "connection reset");
             }
             ClientStep::WebSocketOpened(target) => {
                 let record = self.socket(target);
@@ -238,7 +238,7 @@ impl Driver {
                     None => None,
                 };
                 let id = Driver::socket_id(target, record);
-                self.session.handle_websocket_failed(now, id);
+                self.session.handle_websocket_failed(now, id, "connection refused");
             }
             ClientStep::Frame { socket, frame } => {
                 // Frames arrive only on connected sockets (or bogus ids).

@@ -305,7 +305,7 @@ impl Driver {
             }
             SioClientStep::HttpFailed(target) => {
                 let (engine, id) = self.request(target);
-                self.engine_io(engine, |manager, now| manager.handle_http_failed(now, engine, id));
+                self.engine_io(engine, |manager, now| manager.handle_http_failed(now, engine, id, "connection reset"));
             }
             SioClientStep::WebSocketOpened(target) => {
                 let (engine, id) = self.websocket(target);
@@ -313,7 +313,9 @@ impl Driver {
             }
             SioClientStep::WebSocketFailed(target) => {
                 let (engine, id) = self.websocket(target);
-                self.engine_io(engine, |manager, now| manager.handle_websocket_failed(now, engine, id));
+                self.engine_io(engine, |manager, now| {
+                    manager.handle_websocket_failed(now, engine, id, "connection refused")
+                });
             }
             SioClientStep::Frame(target, packet) => {
                 let (engine, id) = self.websocket(target);

@@ -167,3 +167,27 @@ async fn polling_requests_reuse_their_connections() {
     let opened = connector.opened.load(Ordering::SeqCst);
     assert!(opened <= 6, "{opened} connections for some 40 requests");
 }
+
+/// A connect that fails says why: the driver's I/O error reaches the
+/// application in the connect error (here, nothing listens on the port).
+async fn failed_connect_names_its_cause(transport: TransportKind, what_failed: &str) {
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let client = Client::builder(&url).transports(&[transport]).reconnection(false).build().expect("a client");
+    let outcome = timeout(WAIT, client.socket("/").connect()).await.expect("the connect ends");
+    let Err(ClientError::ConnectFailed(message)) = outcome else {
+        panic!("a refused connection must fail the connect: {outcome:?}");
+    };
+    assert!(message.starts_with(what_failed), "{message:?}");
+    assert!(message.contains("refused"), "the I/O error is in {message:?}");
+    client.close();
+}
+
+#[tokio::test]
+async fn a_refused_polling_connect_names_the_io_error() {
+    failed_connect_names_its_cause(TransportKind::Polling, "GET request failed: ").await;
+}
+
+#[tokio::test]
+async fn a_refused_websocket_connect_names_the_io_error() {
+    failed_connect_names_its_cause(TransportKind::WebSocket, "websocket connection failed: ").await;
+}

@@ -71,7 +71,7 @@ fn no_attempt_is_scheduled_before_the_random_number_arrives() {
     let mut h = Harness::open_v5();
     h.manager.socket(h.now, "/", None);
     let (engine, socket) = h.socket.take().unwrap();
-    h.manager.handle_websocket_failed(h.now, engine, socket);
+    h.manager.handle_websocket_failed(h.now, engine, socket, "connection refused");
     let mut asked = false;
     while let Some(output) = h.manager.poll_output() {
         asked |= output == socketio_proto::client::Output::RandomNeeded;
@@ -116,7 +116,7 @@ fn failed_attempt_reports_connect_error_then_reconnect_error_and_tries_again() {
     h.take_events();
     h.fail_engine();
     let events = h.take_events();
-    let message = "websocket connection failed".to_string();
+    let message = "websocket connection failed: connection refused".to_string();
     assert_eq!(
         events,
         [

@@ -36,6 +36,7 @@ pub use config::ClientConfig;
 pub use output::{ClientCloseReason, ClientError, ClientEvent, ClientOutput, HttpMethod, RequestId, SocketId};
 
 use alloc::collections::VecDeque;
+use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
@@ -228,8 +229,9 @@ impl ClientSession {
     }
 
     /// A request from [`ClientOutput::HttpRequest`] failed without an HTTP
-    /// answer. Unknown ids are ignored.
-    pub fn handle_http_failed(&mut self, _now: Instant, request: RequestId) {
+    /// answer; `cause` (the driver's error) ends up in the session's
+    /// [`ClientError::HttpFailed`]. Unknown ids are ignored.
+    pub fn handle_http_failed(&mut self, _now: Instant, request: RequestId, cause: &str) {
         if self.state == ClientState::Closed {
             return;
         }
@@ -245,7 +247,10 @@ impl ClientSession {
         } else {
             return;
         };
-        self.close_session(ClientCloseReason::TransportError, Some(ClientError::HttpFailed { method }));
+        self.close_session(
+            ClientCloseReason::TransportError,
+            Some(ClientError::HttpFailed { method, cause: String::from(cause) }),
+        );
     }
 
     /// A WebSocket from [`ClientOutput::OpenWebSocket`] connected.
@@ -270,8 +275,9 @@ impl ClientSession {
     /// closed. On the session's own WebSocket this closes the session: with
     /// [`ClientCloseReason::TransportError`] if it never connected,
     /// [`ClientCloseReason::TransportClose`] otherwise. A failed probe only
-    /// abandons the upgrade.
-    pub fn handle_websocket_failed(&mut self, _now: Instant, socket: SocketId) {
+    /// abandons the upgrade. `cause` (the driver's error) ends up in the
+    /// session's [`ClientError::WebSocketFailed`].
+    pub fn handle_websocket_failed(&mut self, _now: Instant, socket: SocketId, cause: &str) {
         if self.state == ClientState::Closed {
             return;
         }
@@ -283,7 +289,10 @@ impl ClientSession {
                 if websocket.connected {
                     self.close_session(ClientCloseReason::TransportClose, None);
                 } else {
-                    self.close_session(ClientCloseReason::TransportError, Some(ClientError::WebSocketFailed));
+                    self.close_session(
+                        ClientCloseReason::TransportError,
+                        Some(ClientError::WebSocketFailed { cause: String::from(cause) }),
+                    );
                 }
             }
         }

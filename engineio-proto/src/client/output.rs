@@ -158,14 +158,19 @@ pub enum ClientError {
         status: u16,
     },
     /// A polling request failed without an HTTP answer (network error).
-    #[error("{method} request failed")]
+    #[error("{method} request failed: {cause}")]
     HttpFailed {
         /// The request's method.
         method: HttpMethod,
+        /// What the driver saw (the connection or protocol error).
+        cause: String,
     },
     /// The WebSocket the session opens on could not connect.
-    #[error("websocket connection failed")]
-    WebSocketFailed,
+    #[error("websocket connection failed: {cause}")]
+    WebSocketFailed {
+        /// What the driver saw (the connection, TLS or handshake error).
+        cause: String,
+    },
     /// The handshake answer starts with another packet than `open`.
     #[error("expected an open packet, got a {packet_type:?} packet")]
     UnexpectedHandshakePacket {

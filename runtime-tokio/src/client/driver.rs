@@ -390,14 +390,16 @@ impl Driver {
             IoEvent::HttpResponse { engine, request, status, binary, body } => {
                 self.manager.handle_http_response(now, engine, request, status, binary, body);
             }
-            IoEvent::HttpFailed { engine, request } => self.manager.handle_http_failed(now, engine, request),
+            IoEvent::HttpFailed { engine, request, cause } => {
+                self.manager.handle_http_failed(now, engine, request, &cause);
+            }
             IoEvent::WebSocketOpened { engine, socket, writer } => {
                 self.websockets.insert((engine, socket), writer);
                 self.manager.handle_websocket_opened(now, engine, socket);
             }
-            IoEvent::WebSocketFailed { engine, socket } => {
+            IoEvent::WebSocketFailed { engine, socket, cause } => {
                 self.websockets.remove(&(engine, socket));
-                self.manager.handle_websocket_failed(now, engine, socket);
+                self.manager.handle_websocket_failed(now, engine, socket, &cause);
             }
             IoEvent::Frame { engine, socket, frame } => self.manager.handle_frame(now, engine, socket, frame),
             IoEvent::Auth { socket, auth } => self.manager.provide_auth(now, socket, auth),

@@ -26,12 +26,12 @@ use crate::runtime::Runtime;
 pub(crate) enum IoEvent {
     /// A polling request was answered.
     HttpResponse { engine: EngineId, request: RequestId, status: u16, binary: bool, body: Bytes },
-    /// A polling request failed without an answer.
-    HttpFailed { engine: EngineId, request: RequestId },
+    /// A polling request failed without an answer, for `cause`.
+    HttpFailed { engine: EngineId, request: RequestId, cause: String },
     /// A WebSocket connected; frames for it go to `writer`.
     WebSocketOpened { engine: EngineId, socket: SocketId, writer: mpsc::UnboundedSender<Frame> },
-    /// A WebSocket could not connect, or closed.
-    WebSocketFailed { engine: EngineId, socket: SocketId },
+    /// A WebSocket could not connect, or closed, for `cause`.
+    WebSocketFailed { engine: EngineId, socket: SocketId, cause: String },
     /// A frame arrived on a WebSocket.
     Frame { engine: EngineId, socket: SocketId, frame: Frame },
     /// The application's auth function answered for `socket`.
@@ -84,8 +84,8 @@ pub(crate) fn spawn_http_request(endpoint: &Endpoint, request: HttpRequest, even
     endpoint.runtime.spawn(Box::pin(async move {
         let (engine, id) = (request.engine, request.request);
         let event = match perform_http_request(&endpoint_for_task, request).await {
-            Some((status, binary, body)) => IoEvent::HttpResponse { engine, request: id, status, binary, body },
-            None => IoEvent::HttpFailed { engine, request: id },
+            Ok((status, binary, body)) => IoEvent::HttpResponse { engine, request: id, status, binary, body },
+            Err(cause) => IoEvent::HttpFailed { engine, request: id, cause },
         };
         let _ = events.send(event);
     }));
@@ -128,10 +128,10 @@ impl ConnectionPool {
 }
 
 /// Sends the request and reads the whole answer: `(status, binary, body)`,
-/// `None` on any connection or protocol error. An idle connection is reused
+/// or what went wrong (a connection, TLS or protocol error). An idle connection is reused
 /// when there is one; a request it gives back unsent (the server closed it)
 /// goes on a new connection, so nothing is ever sent twice.
-async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Option<(u16, bool, Bytes)> {
+async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Result<(u16, bool, Bytes), String> {
     let mut builder = http::Request::builder()
         .method(request.method.as_str())
         .uri(endpoint.url.target(&request.query))
@@ -144,20 +144,26 @@ async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Opti
             headers.append(name, value.clone());
         }
     }
-    let mut http_request = builder.body(Full::new(request.body.unwrap_or_default())).ok()?;
+    let mut http_request = builder
+        .body(Full::new(request.body.unwrap_or_default()))
+        .map_err(|error| format!("invalid request: {error}"))?;
     if let Some(mut sender) = endpoint.pool.take(endpoint.runtime.now()) {
         match sender.try_send_request(http_request).await {
             Ok(response) => return read_response(endpoint, sender, response).await,
-            Err(mut error) => http_request = error.take_message()?,
+            Err(mut error) => match error.take_message() {
+                Some(unsent) => http_request = unsent,
+                None => return Err(error.into_error().to_string()),
+            },
         }
     }
-    let stream = endpoint.open_stream().await.ok()?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(stream).await.ok()?;
+    let stream = endpoint.open_stream().await.map_err(|error| error.to_string())?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(stream).await.map_err(|error| error.to_string())?;
     endpoint.runtime.spawn(Box::pin(async move {
         // Ends when the server closes it or the pool drops its sender.
         let _ = connection.await;
     }));
-    let response = sender.send_request(http_request).await.ok()?;
+    let response = sender.send_request(http_request).await.map_err(|error| error.to_string())?;
     read_response(endpoint, sender, response).await
 }
 
@@ -166,16 +172,16 @@ async fn read_response(
     endpoint: &Endpoint,
     sender: Sender,
     response: http::Response<hyper::body::Incoming>,
-) -> Option<(u16, bool, Bytes)> {
+) -> Result<(u16, bool, Bytes), String> {
     let status = response.status().as_u16();
     let binary = response
         .headers()
         .get(http::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/octet-stream"));
-    let body = response.into_body().collect().await.ok()?.to_bytes();
+    let body = response.into_body().collect().await.map_err(|error| error.to_string())?.to_bytes();
     endpoint.pool.put(sender, endpoint.runtime.now());
-    Some((status, binary, body))
+    Ok((status, binary, body))
 }
 
 /// Opens a WebSocket in a task: reports [`IoEvent::WebSocketOpened`], then its
@@ -189,55 +195,64 @@ pub(crate) fn spawn_websocket(
 ) {
     let endpoint_for_task = endpoint.clone();
     endpoint.runtime.spawn(Box::pin(async move {
-        run_websocket(endpoint_for_task, engine, socket, query, &events).await;
-        let _ = events.send(IoEvent::WebSocketFailed { engine, socket });
+        let cause = run_websocket(endpoint_for_task, engine, socket, query, &events).await;
+        let _ = events.send(IoEvent::WebSocketFailed { engine, socket, cause });
     }));
 }
 
-/// Connects, then reads until the socket ends; the writer runs in its own task.
+/// Connects, then reads until the socket ends; the writer runs in its own
+/// task. Returns why it ended.
 async fn run_websocket(
     endpoint: Endpoint,
     engine: EngineId,
     socket: SocketId,
     query: String,
     events: &mpsc::UnboundedSender<IoEvent>,
-) {
-    let Ok(stream) = endpoint.open_stream().await else {
-        return;
+) -> String {
+    let stream = match endpoint.open_stream().await {
+        Ok(stream) => stream,
+        Err(error) => return error.to_string(),
     };
     let scheme = if endpoint.url.tls { "wss" } else { "ws" };
     let uri = format!("{scheme}://{}{}", endpoint.url.host_header(), endpoint.url.target(&query));
-    let Ok(mut request) = uri.into_client_request() else {
-        return;
+    let mut request = match uri.into_client_request() {
+        Ok(request) => request,
+        Err(error) => return error.to_string(),
     };
     for (name, value) in endpoint.headers.iter() {
         request.headers_mut().append(name, value.clone());
     }
-    let Ok((websocket, _response)) = tokio_tungstenite::client_async(request, HyperIoCompat::new(stream)).await else {
-        return;
+    let websocket = match tokio_tungstenite::client_async(request, HyperIoCompat::new(stream)).await {
+        Ok((websocket, _response)) => websocket,
+        Err(error) => return error.to_string(),
     };
     let (mut sink, mut stream) = websocket.split();
     let (writer, mut outgoing) = mpsc::unbounded_channel::<Frame>();
     if events.send(IoEvent::WriterStarted).is_err()
         || events.send(IoEvent::WebSocketOpened { engine, socket, writer }).is_err()
     {
-        return;
+        return String::from("the client is gone");
     }
     let writer_events = events.clone();
     endpoint.runtime.spawn(Box::pin(async move {
         write_websocket(&mut sink, &mut outgoing).await;
         let _ = writer_events.send(IoEvent::WriterFinished);
     }));
-    while let Some(Ok(message)) = stream.next().await {
+    loop {
+        let message = match stream.next().await {
+            Some(Ok(message)) => message,
+            Some(Err(error)) => return error.to_string(),
+            None => return String::from("the connection ended"),
+        };
         let frame = match message {
             WsMessage::Text(text) => Str::from_utf8(Bytes::from(text)).ok().map(Frame::Text),
             WsMessage::Binary(bytes) => Some(Frame::Binary(bytes)),
-            WsMessage::Close(_) => break,
+            WsMessage::Close(_) => return String::from("closed by the server"),
             WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => None,
         };
         if let Some(frame) = frame {
             if events.send(IoEvent::Frame { engine, socket, frame }).is_err() {
-                return;
+                return String::from("the client is gone");
             }
         }
     }

@@ -222,8 +222,8 @@ impl Manager {
     }
 
     /// An [`ClientOutput::HttpRequest`] failed without an answer.
-    pub fn handle_http_failed(&mut self, now: Instant, engine: EngineId, request: RequestId) {
-        self.with_engine(now, engine, |session| session.handle_http_failed(now, request));
+    pub fn handle_http_failed(&mut self, now: Instant, engine: EngineId, request: RequestId, cause: &str) {
+        self.with_engine(now, engine, |session| session.handle_http_failed(now, request, cause));
     }
 
     /// A WebSocket from [`ClientOutput::OpenWebSocket`] connected.
@@ -232,8 +232,8 @@ impl Manager {
     }
 
     /// A WebSocket from [`ClientOutput::OpenWebSocket`] failed or closed.
-    pub fn handle_websocket_failed(&mut self, now: Instant, engine: EngineId, socket: EngineSocketId) {
-        self.with_engine(now, engine, |session| session.handle_websocket_failed(now, socket));
+    pub fn handle_websocket_failed(&mut self, now: Instant, engine: EngineId, socket: EngineSocketId, cause: &str) {
+        self.with_engine(now, engine, |session| session.handle_websocket_failed(now, socket, cause));
     }
 
     /// A frame arrived on a WebSocket from [`ClientOutput::OpenWebSocket`].

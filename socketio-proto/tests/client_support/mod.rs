@@ -111,7 +111,7 @@ impl Harness {
     /// Answers the latest WebSocket request with a failure.
     pub fn fail_engine(&mut self) {
         let (engine, id) = self.pending_sockets.pop().expect("a WebSocket was asked for");
-        self.manager.handle_websocket_failed(self.now, engine, id);
+        self.manager.handle_websocket_failed(self.now, engine, id, "connection refused");
         self.pump();
     }
 
@@ -125,7 +125,7 @@ impl Harness {
     /// The WebSocket closes under the client.
     pub fn drop_connection(&mut self) {
         let (engine, id) = self.socket.take().expect("an open WebSocket");
-        self.manager.handle_websocket_failed(self.now, engine, id);
+        self.manager.handle_websocket_failed(self.now, engine, id, "connection refused");
         self.pump();
     }
 

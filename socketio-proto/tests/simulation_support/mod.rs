@@ -240,7 +240,7 @@ impl Net {
             if let Some(side) = self.connections.get_mut(&sid) {
                 side.connection.handle_websocket_closed(now);
             }
-            self.manager.handle_websocket_failed(now, engine, socket);
+            self.manager.handle_websocket_failed(now, engine, socket, "connection refused");
         }
         self.settle();
     }
@@ -252,10 +252,10 @@ impl Net {
         self.link = Link::Down;
         self.connections.clear();
         for (engine, socket, _) in std::mem::take(&mut self.websockets) {
-            self.manager.handle_websocket_failed(now, engine, socket);
+            self.manager.handle_websocket_failed(now, engine, socket, "connection refused");
         }
         for (engine, request, _) in std::mem::take(&mut self.outstanding) {
-            self.manager.handle_http_failed(now, engine, request);
+            self.manager.handle_http_failed(now, engine, request, "connection reset");
         }
         self.settle();
     }
@@ -326,7 +326,7 @@ impl Net {
             ClientOutput::Event(_) => {}
             ClientOutput::HttpRequest { id, method, query, body, content_type } => match self.link {
                 Link::Partitioned => {}
-                Link::Down => self.manager.handle_http_failed(now, engine, id),
+                Link::Down => self.manager.handle_http_failed(now, engine, id, "connection reset"),
                 Link::Up => {
                     let method = match method {
                         HttpMethod::Get => Method::Get,
@@ -399,7 +399,7 @@ impl Net {
                         self.websockets.push((engine, id, sid.as_str().to_owned()));
                         self.manager.handle_websocket_opened(now, engine, id);
                     }
-                    None => self.manager.handle_websocket_failed(now, engine, id),
+                    None => self.manager.handle_websocket_failed(now, engine, id, "connection refused"),
                 }
             }
             ClientOutput::Transmit { socket, frame } => {
@@ -468,7 +468,7 @@ impl Net {
                 if let Some(index) = socket {
                     let (engine, socket, _) = self.websockets.remove(index);
                     if self.link == Link::Up {
-                        self.manager.handle_websocket_failed(now, engine, socket);
+                        self.manager.handle_websocket_failed(now, engine, socket, "connection refused");
                     }
                 }
             }
