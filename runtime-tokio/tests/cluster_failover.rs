@@ -43,13 +43,12 @@ mod single_test;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::{ExitCode, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cluster_support::{free_port, wait_for, wait_for_servers, RedisServer, WAIT};
+use cluster_support::{start_haproxy, wait_for_servers, RedisServer, WAIT};
 use engineio_proto::TransportKind;
 use futures_util::StreamExt;
 use runtime_tokio::client::{AckResponder, Client, ClientSocket};
@@ -57,7 +56,6 @@ use runtime_tokio::redis::{RedisAdapter, RedisAdapterConfig};
 use runtime_tokio::socketio::{AckSender, AdapterError, Data, Socket, SocketIo};
 use serde::Deserialize;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 use tokio::time::{sleep, timeout, Instant};
@@ -226,27 +224,6 @@ impl ChildNode {
     async fn kill(mut self) {
         self.child.kill().await.expect("the node can be killed");
     }
-}
-
-/// HAProxy with `docs/deploy/haproxy.cfg` in front of two servers; killed on drop.
-async fn start_haproxy(backend_a: SocketAddr, backend_b: SocketAddr) -> (Child, u16) {
-    let front = free_port();
-    let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/deploy/haproxy.cfg");
-    let haproxy = Command::new("haproxy")
-        .arg("-db")
-        .arg("-f")
-        .arg(&config)
-        .env("FRONT_ADDR", format!("127.0.0.1:{front}"))
-        .env("BACKEND_A", backend_a.to_string())
-        .env("BACKEND_B", backend_b.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("haproxy is installed (scripts/test-all.sh installs the Debian package)");
-    wait_for(|| async move { TcpStream::connect(("127.0.0.1", front)).await.is_ok() }).await;
-    (haproxy, front)
 }
 
 /// One of our clients through HAProxy: the `welcome` names of the servers

@@ -15,36 +15,12 @@ mod cluster_support;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
-use cluster_support::{free_port, rust_server, wait_for, wait_for_servers, NodePeer, RedisServer, WAIT};
+use cluster_support::{free_port, rust_server, start_haproxy, wait_for, wait_for_servers, NodePeer, RedisServer, WAIT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
 use tokio::time::timeout;
-
-/// HAProxy with `docs/deploy/haproxy.cfg` in front of two servers; killed on drop.
-async fn start_haproxy(backend_a: SocketAddr, backend_b: SocketAddr) -> (Child, u16) {
-    let front = free_port();
-    let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/deploy/haproxy.cfg");
-    let haproxy = Command::new("haproxy")
-        .arg("-db")
-        .arg("-f")
-        .arg(&config)
-        .env("FRONT_ADDR", format!("127.0.0.1:{front}"))
-        .env("BACKEND_A", backend_a.to_string())
-        .env("BACKEND_B", backend_b.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("haproxy is installed (scripts/test-all.sh installs the Debian package)");
-    wait_for(|| async move { TcpStream::connect(("127.0.0.1", front)).await.is_ok() }).await;
-    (haproxy, front)
-}
 
 #[tokio::test]
 async fn polling_clients_of_a_killed_server_reconnect_through_the_sticky_balancer_to_the_survivor_and_get_its_broadcasts(

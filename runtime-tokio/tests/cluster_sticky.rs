@@ -6,13 +6,9 @@
 
 mod cluster_support;
 
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
-use cluster_support::{free_port, rust_server, wait_for, wait_for_servers, NodePeer, RedisServer};
-use tokio::net::TcpStream;
-use tokio::process::Command;
+use cluster_support::{rust_server, start_haproxy, wait_for_servers, NodePeer, RedisServer};
 
 #[tokio::test]
 async fn polling_clients_behind_haproxy_with_sticky_cookies_get_every_broadcast_from_both_servers() {
@@ -20,22 +16,7 @@ async fn polling_clients_behind_haproxy_with_sticky_cookies_get_every_broadcast_
     let (addr_a, io_a) = rust_server(&redis.url(), "a").await;
     let (addr_b, io_b) = rust_server(&redis.url(), "b").await;
     wait_for_servers(&io_a, 2).await;
-    let front = free_port();
-    let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/deploy/haproxy.cfg");
-    let _haproxy = Command::new("haproxy")
-        .arg("-db")
-        .arg("-f")
-        .arg(&config)
-        .env("FRONT_ADDR", format!("127.0.0.1:{front}"))
-        .env("BACKEND_A", addr_a.to_string())
-        .env("BACKEND_B", addr_b.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("haproxy is installed (scripts/test-all.sh installs the Debian package)");
-    wait_for(|| async move { TcpStream::connect(("127.0.0.1", front)).await.is_ok() }).await;
+    let (_haproxy, front) = start_haproxy(addr_a, addr_b).await;
 
     let names = ["c1", "c2", "c3", "c4"];
     let mut args = vec!["--polling".to_owned()];

@@ -305,3 +305,24 @@ impl NodePeer {
         self.child.kill().await.expect("the node peer can be killed");
     }
 }
+
+/// HAProxy with `docs/deploy/haproxy.cfg` in front of two servers; killed on drop.
+pub async fn start_haproxy(backend_a: SocketAddr, backend_b: SocketAddr) -> (Child, u16) {
+    let front = free_port();
+    let config = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/deploy/haproxy.cfg");
+    let haproxy = Command::new("haproxy")
+        .arg("-db")
+        .arg("-f")
+        .arg(&config)
+        .env("FRONT_ADDR", format!("127.0.0.1:{front}"))
+        .env("BACKEND_A", backend_a.to_string())
+        .env("BACKEND_B", backend_b.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("haproxy is installed (scripts/test-all.sh installs the Debian package)");
+    wait_for(|| async move { TcpStream::connect(("127.0.0.1", front)).await.is_ok() }).await;
+    (haproxy, front)
+}
