@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # A cluster target for the shared bench harness (/work/shared/bench/run.sh):
-# NODES bench_cluster_node servers (runtime-tokio/examples/bench_cluster_node.rs,
-# the bench_server contract with the Redis adapter) sharing one redis-server,
+# NODES bench_server nodes (runtime-tokio/examples/bench_server.rs built with
+# the redis feature and given REDIS_URL: the Redis adapter) sharing one redis-server,
 # behind HAProxy in TCP mode (round robin: each WebSocket connection goes to
 # the next node) listening on 127.0.0.1:$PORT. Everything binds 127.0.0.1 on
 # free ports and lives in this process group, which run.sh signals at the end.
 #
-#   cargo build --release -p runtime-tokio --features redis --example bench_cluster_node
+#   cargo build --release -p runtime-tokio --features redis --example bench_server
 #   /work/shared/bench/run.sh one-node="$PWD/scripts/bench-cluster.sh 1" two-nodes="$PWD/scripts/bench-cluster.sh 2"
 #
 # See docs/benchmarks.md ("Two nodes over Redis") for the figures and how to read them.
@@ -15,8 +15,8 @@ set -euo pipefail
 nodes=${1:?usage: PORT=3000 bench-cluster.sh NODES}
 front=${PORT:-3000}
 root=$(cd "$(dirname "$0")/.." && pwd)
-node_bin=$root/target/release/examples/bench_cluster_node
-[[ -x $node_bin ]] || { echo "build it first: cargo build --release -p runtime-tokio --features redis --example bench_cluster_node" >&2; exit 1; }
+node_bin=$root/target/release/examples/bench_server
+[[ -x $node_bin ]] || { echo "build it first: cargo build --release -p runtime-tokio --features redis --example bench_server" >&2; exit 1; }
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
