@@ -383,40 +383,41 @@ impl NamespaceShared {
 
     /// Handles on the sockets `options` selects.
     pub(crate) fn fetch_sockets(self: &Arc<Self>, options: &BroadcastOptions) -> Vec<RemoteSocket> {
-        let mut guard = self.lock();
-        let state = &mut *guard;
-        let ids = state.rooms.fetch_sockets(options);
-        ids.into_iter()
-            .filter_map(|id| {
-                let entry = state.sockets.get(&id)?;
-                let rooms = state.rooms.disconnecting(&id).iter().map(|room| room.as_str().to_owned()).collect();
-                Some(RemoteSocket {
-                    id,
-                    rooms,
-                    data: entry.data.clone(),
-                    commands: Some(entry.commands.clone()),
-                    namespace: Arc::clone(self),
-                })
-            })
-            .collect()
+        self.map_selected(options, |_state, id, entry, rooms| RemoteSocket {
+            id,
+            rooms,
+            data: entry.data.clone(),
+            commands: Some(entry.commands.clone()),
+            namespace: Arc::clone(self),
+        })
     }
 
     /// Describes this server's sockets `options` selects, for other servers.
     pub(crate) fn socket_details(&self, options: &BroadcastOptions) -> Vec<RemoteSocketDetails> {
+        self.map_selected(options, |state, id, entry, rooms| RemoteSocketDetails {
+            handshake: state.handshakes.get(&id).map_or_else(|| Json::from_v4_query(None), |h| h.to_json()),
+            id: id.as_str().to_owned(),
+            rooms,
+            data: data_json(entry.data.get::<serde_json::Value>()),
+        })
+    }
+
+    /// `describe` of each connected socket `options` selects, with its id,
+    /// entry and rooms, under one lock of the namespace.
+    fn map_selected<T>(
+        &self,
+        options: &BroadcastOptions,
+        mut describe: impl FnMut(&NamespaceState, Sid, &SocketEntry, Vec<String>) -> T,
+    ) -> Vec<T> {
         let mut guard = self.lock();
         let state = &mut *guard;
         let ids = state.rooms.fetch_sockets(options);
+        let state = &*state;
         ids.into_iter()
             .filter_map(|id| {
                 let entry = state.sockets.get(&id)?;
                 let rooms = state.rooms.disconnecting(&id).iter().map(|room| room.as_str().to_owned()).collect();
-                let handshake = state.handshakes.get(&id).map_or_else(|| Json::from_v4_query(None), |h| h.to_json());
-                Some(RemoteSocketDetails {
-                    id: id.as_str().to_owned(),
-                    handshake,
-                    rooms,
-                    data: data_json(entry.data.get::<serde_json::Value>()),
-                })
+                Some(describe(state, id, entry, rooms))
             })
             .collect()
     }
