@@ -8,10 +8,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
-use tokio::sync::mpsc;
-use tokio::time::timeout;
 
 /// How long any single wait of the client tests may take.
 pub const WAIT: Duration = Duration::from_secs(15);
@@ -21,73 +18,10 @@ mod peers;
 
 pub use peers::{free_port, interop_dir};
 
-/// The JSON lines a child process prints, read in a task.
-pub struct JsonLines {
-    lines: mpsc::UnboundedReceiver<Value>,
-    what: &'static str,
-}
+#[path = "../json_lines/mod.rs"]
+mod json_lines;
 
-impl JsonLines {
-    /// Reads `stdout` line by line; lines that are not JSON are skipped.
-    pub fn read(stdout: impl tokio::io::AsyncRead + Unpin + Send + 'static, what: &'static str) -> JsonLines {
-        let (sender, lines) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = reader.next_line().await {
-                if let Ok(value) = serde_json::from_str::<Value>(&line) {
-                    let _ = sender.send(value);
-                }
-            }
-        });
-        JsonLines { lines, what }
-    }
-
-    /// The next line `pick` accepts (earlier lines are dropped; a failure
-    /// shows them).
-    pub async fn next(&mut self, mut pick: impl FnMut(&Value) -> bool) -> Value {
-        let mut skipped = Vec::new();
-        let found = timeout(WAIT, async {
-            while let Some(line) = self.lines.recv().await {
-                if pick(&line) {
-                    return Some(line);
-                }
-                skipped.push(line);
-            }
-            None
-        })
-        .await;
-        match found {
-            Ok(Some(line)) => line,
-            Ok(None) => panic!("{} exited before printing the expected line; it printed {skipped:?}", self.what),
-            Err(_) => panic!("{} printed no expected line within {WAIT:?}; it printed {skipped:?}", self.what),
-        }
-    }
-
-    /// Every line printed within `window`.
-    pub async fn within(&mut self, window: Duration) -> Vec<Value> {
-        let mut lines = Vec::new();
-        let _ = timeout(window, async {
-            while let Some(line) = self.lines.recv().await {
-                lines.push(line);
-            }
-        })
-        .await;
-        lines
-    }
-
-    /// Every line until the process closes its stdout.
-    pub async fn rest(&mut self) -> Vec<Value> {
-        let mut lines = Vec::new();
-        timeout(WAIT, async {
-            while let Some(line) = self.lines.recv().await {
-                lines.push(line);
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("{} did not close its output within {WAIT:?}", self.what));
-        lines
-    }
-}
+pub use json_lines::JsonLines;
 
 /// A running server script (node, or python); killed when dropped.
 pub struct NodeServer {

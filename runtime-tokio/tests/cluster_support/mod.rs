@@ -18,6 +18,11 @@ use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 use tokio::time::{sleep, timeout, Instant};
 
+#[path = "../json_lines/mod.rs"]
+mod json_lines;
+
+use json_lines::JsonLines;
+
 /// How long any single wait of these tests may take.
 pub const WAIT: Duration = Duration::from_secs(15);
 
@@ -205,7 +210,7 @@ impl TestClient {
 pub struct NodePeer {
     child: Child,
     stdin: tokio::process::ChildStdin,
-    lines: mpsc::UnboundedReceiver<serde_json::Value>,
+    lines: JsonLines,
 }
 
 impl NodePeer {
@@ -227,16 +232,7 @@ impl NodePeer {
             .spawn()
             .expect("node is on the PATH");
         let stdin = child.stdin.take().expect("stdin is piped");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (sender, lines) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = reader.next_line().await {
-                if let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) {
-                    let _ = sender.send(value);
-                }
-            }
-        });
+        let lines = JsonLines::read(child.stdout.take().expect("stdout is piped"), "the node peer");
         NodePeer { child, stdin, lines }
     }
 
@@ -246,23 +242,15 @@ impl NodePeer {
         self.stdin.write_all(line.as_bytes()).await.expect("the peer reads its stdin");
     }
 
-    /// The next line `pick` accepts (earlier lines are dropped), within [`WAIT`].
+    /// The next line `pick` accepts (earlier lines are dropped), within
+    /// [`WAIT`]; a `fatal` line from the peer fails the test.
     pub async fn next(&mut self, mut pick: impl FnMut(&serde_json::Value) -> bool) -> serde_json::Value {
-        let found = timeout(WAIT, async {
-            while let Some(line) = self.lines.recv().await {
+        self.lines
+            .next(|line| {
                 assert!(line.get("fatal").is_none(), "the node peer failed: {line}");
-                if pick(&line) {
-                    return Some(line);
-                }
-            }
-            None
-        })
-        .await;
-        match found {
-            Ok(Some(line)) => line,
-            Ok(None) => panic!("the node peer exited"),
-            Err(_) => panic!("the node peer printed no expected line within {WAIT:?}"),
-        }
+                pick(line)
+            })
+            .await
     }
 
     /// The lines printed until `count` of them match `pick` (within
@@ -273,31 +261,12 @@ impl NodePeer {
         pick: impl Fn(&serde_json::Value) -> bool,
         quiet: Duration,
     ) -> Vec<serde_json::Value> {
-        let mut lines = Vec::new();
-        let mut matched = 0;
-        while matched < count {
-            let line = match timeout(WAIT, self.lines.recv()).await {
-                Ok(Some(line)) => line,
-                Ok(None) => panic!("the node peer exited; lines so far: {lines:?}"),
-                Err(_) => panic!("only {matched} of {count} expected lines within {WAIT:?}: {lines:?}"),
-            };
-            matched += usize::from(pick(&line));
-            lines.push(line);
-        }
-        lines.extend(self.lines_within(quiet).await);
-        lines
+        self.lines.until(count, pick, quiet).await
     }
 
     /// Every line printed within `window`.
     pub async fn lines_within(&mut self, window: Duration) -> Vec<serde_json::Value> {
-        let mut lines = Vec::new();
-        let _ = timeout(window, async {
-            while let Some(line) = self.lines.recv().await {
-                lines.push(line);
-            }
-        })
-        .await;
-        lines
+        self.lines.within(window).await
     }
 
     /// Kills the process (`kill -9`).
