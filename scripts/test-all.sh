@@ -55,7 +55,9 @@ install_debian_packages() {
     fi
     /usr/bin/chromium --version
     redis-server --version
-    haproxy -v | head -1
+    # sed reads to the end: `head -1` closes the pipe early, and under
+    # pipefail haproxy's SIGPIPE (exit 141) would fail the whole run.
+    haproxy -v | sed -n 1p
 }
 
 # runtime-async-std drives runtime-tokio's executor-neutral driver: no tokio
