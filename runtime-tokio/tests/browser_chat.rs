@@ -14,6 +14,7 @@
 #[path = "../examples/chat.rs"]
 #[allow(dead_code)]
 mod chat;
+mod json_lines;
 mod peers;
 
 mod single_test;
@@ -23,8 +24,9 @@ use std::path::Path;
 use std::process::{ExitCode, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use json_lines::JsonPeer;
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 use tokio::time::timeout;
 
@@ -83,33 +85,18 @@ async fn two_chat_pages_talk_both_ways_and_survive_a_server_restart() {
 
     let port = restartable_port();
     let mut server = ChatServer::start(port).await;
-    let mut driver = Command::new("node")
-        .current_dir(peers::interop_dir())
-        .arg("browser/chat_e2e.js")
-        .arg(format!("http://127.0.0.1:{port}/"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node is on the PATH");
-    let mut answers = driver.stdin.take().expect("the driver's stdin");
-    let mut lines = BufReader::new(driver.stdout.take().expect("the driver's stdout")).lines();
+    let mut driver = JsonPeer::start("node", "browser/chat_e2e.js", &[format!("http://127.0.0.1:{port}/")], &[], true);
 
     let report = timeout(SCENARIO, async {
         loop {
-            let line = lines.next_line().await.expect("read the driver").expect("the driver reports before it exits");
-            let Ok(message) = serde_json::from_str::<Value>(&line) else {
-                eprintln!("driver: {line}");
-                continue;
-            };
+            let message = driver.lines.recv().await.expect("the driver reports before it exits");
             match message["request"].as_str() {
                 Some("kill-server") => server.kill().await,
                 Some("restart-server") => server = ChatServer::start(port).await,
                 Some(other) => panic!("the driver asked for {other:?}"),
                 None => return message,
             }
-            answers.write_all(b"done\n").await.expect("answer the driver");
+            driver.write_line("done").await;
         }
     })
     .await

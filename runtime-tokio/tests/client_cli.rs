@@ -12,7 +12,8 @@ mod client_support;
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 
-use client_support::{free_port, JsonLines, NodeServer, WAIT};
+use client_support::json_lines::JsonLines;
+use client_support::{free_port, NodeServer, WAIT};
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, ChildStdin, Command};

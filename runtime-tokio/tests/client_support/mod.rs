@@ -4,11 +4,9 @@
 
 #![allow(dead_code)]
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::process::{Child, Command};
 
 /// How long any single wait of the client tests may take.
 pub const WAIT: Duration = Duration::from_secs(15);
@@ -16,18 +14,16 @@ pub const WAIT: Duration = Duration::from_secs(15);
 #[path = "../peers/mod.rs"]
 mod peers;
 
-pub use peers::{free_port, interop_dir};
+pub use peers::free_port;
 
 #[path = "../json_lines/mod.rs"]
-mod json_lines;
+pub mod json_lines;
 
-pub use json_lines::JsonLines;
+use json_lines::JsonPeer;
 
 /// A running server script (node, or python); killed when dropped.
 pub struct NodeServer {
-    child: Child,
-    /// What it printed.
-    pub lines: JsonLines,
+    peer: JsonPeer,
 }
 
 impl NodeServer {
@@ -39,51 +35,35 @@ impl NodeServer {
     /// Starts `interop/<script> <port>` with extra environment variables and
     /// waits until it prints `{"listening":…}`.
     pub async fn start_script(script: &str, port: u16, env: &[(&str, &str)]) -> NodeServer {
-        let dir = interop_dir();
-        assert!(
-            dir.join("node_modules").join("socket.io").exists(),
-            "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
-        );
-        NodeServer::start_program("node", &dir.join(script), port, env).await
+        peers::require_npm("socket.io");
+        NodeServer::start_program("node", script, port, env).await
     }
 
     /// Starts `interop/python/socketio_server.py` (python-socketio under
     /// uvicorn) on `port` and waits until it listens.
     pub async fn start_python(port: u16) -> NodeServer {
-        let script = interop_dir().join("python").join("socketio_server.py");
-        NodeServer::start_program("python3", &script, port, &[]).await
+        NodeServer::start_program("python3", "python/socketio_server.py", port, &[]).await
     }
 
-    /// Starts `program script port` and waits until it prints `{"listening":…}`.
-    async fn start_program(program: &str, script: &std::path::Path, port: u16, env: &[(&str, &str)]) -> NodeServer {
-        let mut child = Command::new(program)
-            .arg(script)
-            .arg(port.to_string())
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|error| panic!("{program} is on the PATH: {error}"));
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let mut server = NodeServer { child, lines: JsonLines::read(stdout, "the server") };
+    /// Starts `program interop/<script> port` and waits until it prints `{"listening":…}`.
+    async fn start_program(program: &str, script: &str, port: u16, env: &[(&str, &str)]) -> NodeServer {
+        let mut server = NodeServer { peer: JsonPeer::start(program, script, &[port.to_string()], env, false) };
         server.next(|line| line.get("listening").is_some()).await;
         server
     }
 
     /// The next line `pick` accepts (earlier lines are dropped).
     pub async fn next(&mut self, pick: impl FnMut(&Value) -> bool) -> Value {
-        self.lines.next(pick).await
+        self.peer.lines.next(pick).await
     }
 
     /// Every line printed within `window`.
     pub async fn lines_within(&mut self, window: Duration) -> Vec<Value> {
-        self.lines.within(window).await
+        self.peer.lines.within(window).await
     }
 
     /// Kills the process and waits for it to be gone.
     pub async fn kill(mut self) {
-        self.child.kill().await.expect("the node server can be killed");
+        self.peer.kill().await;
     }
 }

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -18,19 +18,18 @@ use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 use tokio::time::{sleep, timeout, Instant};
 
+#[path = "../peers/mod.rs"]
+mod peers;
+
+pub use peers::free_port;
+
 #[path = "../json_lines/mod.rs"]
 mod json_lines;
 
-use json_lines::JsonLines;
+use json_lines::JsonPeer;
 
 /// How long any single wait of these tests may take.
 pub const WAIT: Duration = Duration::from_secs(15);
-
-/// A port free right now on the loopback interface.
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("a bound address").port()
-}
 
 /// A `redis-server` of the test's own (no persistence), killed on drop.
 pub struct RedisServer {
@@ -208,44 +207,26 @@ impl TestClient {
 /// A node peer under `interop/` (a server or clients) that prints one JSON
 /// object per stdout line and reads commands on stdin; killed on drop.
 pub struct NodePeer {
-    child: Child,
-    stdin: tokio::process::ChildStdin,
-    lines: JsonLines,
+    peer: JsonPeer,
 }
 
 impl NodePeer {
     /// Starts `node interop/SCRIPT args…`.
     pub fn start(script: &str, args: &[String]) -> NodePeer {
-        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("interop");
-        assert!(
-            dir.join("node_modules").join("@socket.io").join("redis-adapter").exists(),
-            "the npm peers are missing: run `npm ci --prefix interop` (scripts/test-all.sh does)"
-        );
-        let mut child = Command::new("node")
-            .arg(dir.join(script))
-            .args(args)
-            .current_dir(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node is on the PATH");
-        let stdin = child.stdin.take().expect("stdin is piped");
-        let lines = JsonLines::read(child.stdout.take().expect("stdout is piped"), "the node peer");
-        NodePeer { child, stdin, lines }
+        peers::require_npm("@socket.io/redis-adapter");
+        NodePeer { peer: JsonPeer::start("node", script, args, &[], true) }
     }
 
     /// Sends one JSON command line.
     pub async fn send(&mut self, command: serde_json::Value) {
-        let line = format!("{command}\n");
-        self.stdin.write_all(line.as_bytes()).await.expect("the peer reads its stdin");
+        self.peer.write_line(command).await;
     }
 
     /// The next line `pick` accepts (earlier lines are dropped), within
     /// [`WAIT`]; a `fatal` line from the peer fails the test.
     pub async fn next(&mut self, mut pick: impl FnMut(&serde_json::Value) -> bool) -> serde_json::Value {
-        self.lines
+        self.peer
+            .lines
             .next(|line| {
                 assert!(line.get("fatal").is_none(), "the node peer failed: {line}");
                 pick(line)
@@ -261,17 +242,17 @@ impl NodePeer {
         pick: impl Fn(&serde_json::Value) -> bool,
         quiet: Duration,
     ) -> Vec<serde_json::Value> {
-        self.lines.until(count, pick, quiet).await
+        self.peer.lines.until(count, pick, quiet).await
     }
 
     /// Every line printed within `window`.
     pub async fn lines_within(&mut self, window: Duration) -> Vec<serde_json::Value> {
-        self.lines.within(window).await
+        self.peer.lines.within(window).await
     }
 
     /// Kills the process (`kill -9`).
     pub async fn kill(mut self) {
-        self.child.kill().await.expect("the node peer can be killed");
+        self.peer.kill().await;
     }
 }
 

@@ -1,36 +1,100 @@
-//! The JSON lines a peer process (a node or python script of `interop/`)
-//! prints on its stdout, read in a tokio task: shared by `client_support`
-//! and `cluster_support`.
+//! A peer process (a node or python script of `interop/`) run under tokio,
+//! and the JSON lines it prints on its stdout, read in a tokio task: shared
+//! by `client_support`, `cluster_support` and `browser_chat`. Whoever
+//! includes this module also includes `peers` beside it.
 
+#![allow(dead_code)]
+
+use std::fmt::Display;
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
+
+use super::peers::interop_dir;
 
 /// How long one wait for a line may take.
 const WAIT: Duration = Duration::from_secs(15);
 
+/// A peer process started by [`JsonPeer::start`]; killed when dropped.
+pub struct JsonPeer {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    /// What it prints on its stdout.
+    pub lines: JsonLines,
+}
+
+impl JsonPeer {
+    /// Starts `program interop/<script> args…` in `interop/` with the extra
+    /// environment variables `env` and its stderr inherited; its stdin is
+    /// piped when `stdin` is true (for [`JsonPeer::write_line`]), else empty.
+    pub fn start(program: &str, script: &str, args: &[String], env: &[(&str, &str)], stdin: bool) -> JsonPeer {
+        let dir = interop_dir();
+        let mut child = Command::new(program)
+            .arg(dir.join(script))
+            .args(args)
+            .envs(env.iter().copied())
+            .current_dir(&dir)
+            .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|error| panic!("{program} is on the PATH: {error}"));
+        let stdin = child.stdin.take();
+        let lines = JsonLines::read(child.stdout.take().expect("stdout is piped"), script);
+        JsonPeer { child, stdin, lines }
+    }
+
+    /// Writes `line` and a newline on its stdin.
+    pub async fn write_line(&mut self, line: impl Display) {
+        let what = &self.lines.what;
+        let stdin = self.stdin.as_mut().unwrap_or_else(|| panic!("{what} was started without a stdin"));
+        let written = stdin.write_all(format!("{line}\n").as_bytes()).await;
+        written.unwrap_or_else(|error| panic!("{what} reads its stdin: {error}"));
+    }
+
+    /// Kills the process (`kill -9`) and waits for it to be gone.
+    pub async fn kill(&mut self) {
+        let killed = self.child.kill().await;
+        killed.unwrap_or_else(|error| panic!("{} can be killed: {error}", self.lines.what));
+    }
+}
+
 /// The JSON lines a child process prints, read in a task.
 pub struct JsonLines {
     lines: mpsc::UnboundedReceiver<Value>,
-    what: &'static str,
+    what: String,
 }
 
 impl JsonLines {
-    /// Reads `stdout` line by line; lines that are not JSON are skipped.
-    pub fn read(stdout: impl tokio::io::AsyncRead + Unpin + Send + 'static, what: &'static str) -> JsonLines {
+    /// Reads `stdout` line by line; lines that are not JSON go to stderr,
+    /// after `what`.
+    pub fn read(stdout: impl tokio::io::AsyncRead + Unpin + Send + 'static, what: &str) -> JsonLines {
         let (sender, lines) = mpsc::unbounded_channel();
+        let label = what.to_owned();
         tokio::spawn(async move {
             let mut reader = BufReader::new(stdout).lines();
             while let Ok(Some(line)) = reader.next_line().await {
-                if let Ok(value) = serde_json::from_str::<Value>(&line) {
-                    let _ = sender.send(value);
+                match serde_json::from_str::<Value>(&line) {
+                    Ok(value) => {
+                        let _ = sender.send(value);
+                    }
+                    Err(_) => eprintln!("{label}: {line}"),
                 }
             }
         });
-        JsonLines { lines, what }
+        JsonLines { lines, what: what.to_owned() }
+    }
+
+    /// The next line, however long it takes; `None` once the process has
+    /// closed its stdout.
+    pub async fn recv(&mut self) -> Option<Value> {
+        self.lines.recv().await
     }
 
     /// The next line `pick` accepts (earlier lines are dropped; a failure
