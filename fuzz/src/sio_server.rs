@@ -147,6 +147,9 @@ pub enum SioServerStep {
     Accept(NamespaceChoice, bool),
     /// `accept_recovered` with `n % 3` missed packets.
     AcceptRecovered(NamespaceChoice, u8),
+    /// The `connection` handler of the socket on the namespace ran
+    /// (`connect_handled`); for a namespace with no socket, an unknown id.
+    ConnectHandled(NamespaceChoice),
     /// `reject`, with `data` or not.
     Reject(NamespaceChoice, String, bool),
     /// An emit; `true`: with a binary attachment.
@@ -190,6 +193,8 @@ pub struct SioServerScenario {
 struct SocketRecord {
     socket_id: Sid,
     disconnecting: bool,
+    /// Whether the driver called `connect_handled` for it.
+    handled: bool,
 }
 
 struct Driver {
@@ -321,6 +326,13 @@ impl Driver {
             assert!(allowed, "{output:?} while closing");
         }
         match output {
+            Output::Engine(engine::Output::Event(_)) => {}
+            // A closing connection holds nothing back.
+            Output::Engine(transport) if !self.closing => {
+                let unhandled: Vec<&String> =
+                    self.sockets.iter().filter(|(_, socket)| !socket.handled).map(|(namespace, _)| namespace).collect();
+                assert!(unhandled.is_empty(), "{transport:?} before the connection handler of {unhandled:?} ran");
+            }
             Output::Engine(_) => {}
             Output::DecodeFailed(_) => self.closing = true,
             Output::ConnectRequest { namespace, auth, .. } => {
@@ -340,7 +352,7 @@ impl Driver {
                     }
                     self.namespace.add_socket(socket_id, pid, &std::mem::take(&mut self.root_rooms));
                 }
-                let record = SocketRecord { socket_id: socket_id.clone(), disconnecting: false };
+                let record = SocketRecord { socket_id: socket_id.clone(), disconnecting: false, handled: false };
                 assert!(self.sockets.insert(namespace.as_str().to_owned(), record).is_none(), "{namespace} twice");
             }
             Output::Event { namespace, event } => {
@@ -423,6 +435,8 @@ impl Driver {
         let seen: BTreeMap<String, Sid> =
             self.sockets.iter().map(|(ns, socket)| (ns.clone(), socket.socket_id.clone())).collect();
         assert_eq!(connected, seen, "connected_namespaces disagrees with the outputs");
+        let waiting = !self.closing && self.sockets.values().any(|socket| !socket.handled);
+        assert_eq!(self.connection.holds_transport(), waiting, "holds_transport disagrees with the handlers run");
         assert_eq!(
             self.connection.pending_acks(),
             self.issued.len() - self.resolved.len(),
@@ -648,6 +662,17 @@ impl Driver {
                     (0..missed % 3).map(|index| Self::encoded(&namespace, index == 1, None)).collect();
                 let result = self.connection.accept_recovered(now, &namespace, socket_id, "p1", &missed);
                 self.accept(&namespace, true, result);
+            }
+            SioServerStep::ConnectHandled(choice) => {
+                let namespace = self.namespace(choice);
+                let socket_id = match self.sockets.get_mut(&namespace) {
+                    Some(socket) => {
+                        socket.handled = true;
+                        socket.socket_id.clone()
+                    }
+                    None => self.fresh_socket_id(),
+                };
+                self.connection.connect_handled(&socket_id);
             }
             SioServerStep::Reject(choice, message, with_data) => {
                 let namespace = self.namespace(choice);

@@ -59,6 +59,8 @@ impl SocketIoConnection {
                 connection.emit(&namespace, &Packet::event(namespace.clone(), "hello", hello, None).encode())?;
                 let question = Args::from_tuple(&("hi",))?;
                 connection.emit_with_ack(now, &namespace, "welcome", question, Some(WELCOME_ACK_TIMEOUT))?;
+                // This "connection handler" is done: the CONNECT reply may go out.
+                connection.connect_handled(&socket_id);
             }
             Output::Event { namespace, event } => {
                 eprintln!("{namespace}: event {} {}", event.name.as_str(), event.arguments.json().as_str());

@@ -144,7 +144,9 @@ fn the_same_ack_id_may_be_pending_on_two_namespaces_of_one_connection() {
     for namespace in ["/", "/admin"] {
         let connect = if namespace == "/" { "0".to_owned() } else { format!("0{namespace},") };
         receive(&mut connection, at(0), &connect);
-        connection.accept(at(0), namespace, Sid::new(&format!("s{}", namespace.len())), None).unwrap();
+        let socket_id = Sid::new(&format!("s{}", namespace.len()));
+        connection.accept(at(0), namespace, socket_id.clone(), None).unwrap();
+        connection.connect_handled(&socket_id);
     }
     let root = connection.emit_encoded_with_ack(
         at(0),

@@ -171,6 +171,7 @@ fn accept_recovered_without_missed_packets_still_reports_a_recovered_socket() {
     let mut connection = open(at(0), "engine");
     receive(&mut connection, at(0), r#"0{"pid":"p","offset":"o"}"#);
     connection.accept_recovered(at(0), "/", Sid::new("old"), "p", &[]).unwrap();
+    connection.connect_handled(&Sid::new("old"));
     let outputs = drain(&mut connection);
     assert_eq!(transmitted(&outputs), vec![r#"40{"sid":"old","pid":"p"}"#]);
     assert_eq!(connected_recovered(&outputs), Some(true));

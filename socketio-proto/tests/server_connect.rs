@@ -33,21 +33,19 @@ fn connect_payload_is_surfaced_as_auth() {
 }
 
 #[test]
-fn accept_replies_with_the_socket_id_then_reports_connected() {
+fn accept_reports_connected_then_replies_with_the_socket_id_once_the_handler_ran() {
     let mut connection = websocket();
     receive(&mut connection, "0");
-    connection.accept(T0, "/", Sid::new("oSO0OpakMV_3jnilAAAA"), None).unwrap();
+    let socket_id = Sid::new("oSO0OpakMV_3jnilAAAA");
+    connection.accept(T0, "/", socket_id.clone(), None).unwrap();
     let outputs = drain(&mut connection);
-    assert_eq!(transmitted(&outputs), vec![r#"40{"sid":"oSO0OpakMV_3jnilAAAA"}"#]);
     assert_eq!(
-        outputs.last(),
-        Some(&Output::Connected {
-            namespace: Str::from("/"),
-            socket_id: Sid::new("oSO0OpakMV_3jnilAAAA"),
-            recovered: false
-        })
+        outputs,
+        vec![Output::Connected { namespace: Str::from("/"), socket_id: socket_id.clone(), recovered: false }]
     );
-    assert_eq!(connection.socket_id("/"), Some(&Sid::new("oSO0OpakMV_3jnilAAAA")));
+    assert_eq!(connection.socket_id("/"), Some(&socket_id));
+    connection.connect_handled(&socket_id);
+    assert_eq!(transmitted(&drain(&mut connection)), vec![r#"40{"sid":"oSO0OpakMV_3jnilAAAA"}"#]);
 }
 
 #[test]
@@ -55,6 +53,7 @@ fn accept_on_a_custom_namespace_names_it_in_the_reply() {
     let mut connection = websocket();
     receive(&mut connection, "0/admin,");
     connection.accept(T0, "/admin", Sid::new("s1"), None).unwrap();
+    connection.connect_handled(&Sid::new("s1"));
     assert_eq!(transmitted(&drain(&mut connection)), vec![r#"40/admin,{"sid":"s1"}"#]);
 }
 
@@ -69,6 +68,7 @@ fn accept_with_a_private_id_adds_pid_to_the_reply() {
     let mut connection = websocket();
     receive(&mut connection, "0");
     connection.accept(T0, "/", Sid::new("s1"), Some("p1")).unwrap();
+    connection.connect_handled(&Sid::new("s1"));
     assert_eq!(transmitted(&drain(&mut connection)), vec![r#"40{"sid":"s1","pid":"p1"}"#]);
 }
 
@@ -215,6 +215,7 @@ fn connect_over_polling_is_answered_on_the_next_get() {
     let body = PostBody::Complete { body: bytes::Bytes::from_static(b"40"), binary_content_type: false };
     assert_eq!(connection.handle_post(T0, body).status, 200);
     connection.accept(T0, "/", Sid::new("wZX3oN0bSVIhsaknAAAI"), None).unwrap();
+    connection.connect_handled(&Sid::new("wZX3oN0bSVIhsaknAAAI"));
     drain(&mut connection);
     connection.handle_poll(T0, RequestId(1));
     let answer = drain(&mut connection).into_iter().find_map(|output| match output {

@@ -28,6 +28,7 @@ fn polling_connected(max_buffered_packets: usize) -> Connection {
     let body = engine::PostBody::Complete { body: Bytes::from_static(b"40"), binary_content_type: false };
     connection.handle_post(T0, body);
     connection.accept(T0, "/", Sid::new("s1"), None).unwrap();
+    connection.connect_handled(&Sid::new("s1"));
     connection.handle_poll(T0, RequestId(1));
     drain(&mut connection);
     connection
@@ -162,6 +163,7 @@ fn websocket_connected(max_buffered_packets: usize) -> Connection {
     let mut connection = Connection::new(&ServerConfig::default(), session, T0);
     connection.handle_frame(T0, Frame::Text(Str::from("40")));
     connection.accept(T0, "/", Sid::new("s1"), None).unwrap();
+    connection.connect_handled(&Sid::new("s1"));
     drain(&mut connection);
     connection.handle_frames_written(connection.engine().unwritten_frames());
     connection

@@ -1,12 +1,14 @@
 //! Properties of the server connection under arbitrary frames, answers,
 //! emits and time: it never panics, every ack token resolves at most once,
-//! every socket connects and disconnects at most once, in order, and nothing
-//! but engine answers follows the close.
+//! every socket connects and disconnects at most once, in order, nothing
+//! but engine answers follows the close, and no transport output comes out
+//! between a socket's `Connected` and its `connect_handled`.
 
 mod server_support;
 
 use bytes::Bytes;
 use core::time::Duration;
+use engineio_proto::server::Output as EngineOutput;
 use engineio_proto::{Frame, Instant, Sid, Str};
 use proptest::prelude::*;
 use server_support::*;
@@ -21,6 +23,8 @@ enum Step {
     Text(String),
     Binary(Vec<u8>),
     Accept(usize),
+    /// The `connection` handler of the socket on that namespace ran.
+    Handled(usize),
     Reject(usize),
     EmitWithAck(usize, Option<u64>),
     Disconnect(usize),
@@ -54,6 +58,7 @@ fn step() -> impl Strategy<Value = Step> {
         6 => packet_text().prop_map(Step::Text),
         1 => proptest::collection::vec(any::<u8>(), 0..4).prop_map(Step::Binary),
         3 => (0..NAMESPACES.len()).prop_map(Step::Accept),
+        3 => (0..NAMESPACES.len()).prop_map(Step::Handled),
         1 => (0..NAMESPACES.len()).prop_map(Step::Reject),
         2 => ((0..NAMESPACES.len()), proptest::option::of(0u64..3_000)).prop_map(|(ns, t)| Step::EmitWithAck(ns, t)),
         1 => (0..NAMESPACES.len()).prop_map(Step::Disconnect),
@@ -70,6 +75,8 @@ struct Observer {
     resolved: BTreeSet<u64>,
     connected: BTreeMap<String, Sid>,
     disconnecting: BTreeSet<String>,
+    /// Connected sockets whose handler has not run (transport output is held).
+    unhandled: BTreeSet<Sid>,
     closed: bool,
 }
 
@@ -81,6 +88,7 @@ impl Observer {
         }
         match output {
             Output::Connected { namespace, socket_id, .. } => {
+                self.unhandled.insert(socket_id.clone());
                 let previous = self.connected.insert(namespace.as_str().to_owned(), socket_id);
                 prop_assert!(previous.is_none(), "{namespace} connected twice");
             }
@@ -90,6 +98,7 @@ impl Observer {
             }
             Output::Disconnected { namespace, socket_id, .. } => {
                 prop_assert!(self.disconnecting.remove(namespace.as_str()), "no disconnecting for {namespace}");
+                self.unhandled.remove(&socket_id);
                 prop_assert_eq!(self.connected.remove(namespace.as_str()), Some(socket_id));
             }
             Output::AckReceived { token, .. }
@@ -105,7 +114,16 @@ impl Observer {
                 prop_assert!(self.connected.is_empty(), "sockets left at close: {:?}", self.connected);
                 self.closed = true;
             }
-            Output::Engine(_) | Output::ConnectRequest { .. } | Output::DecodeFailed(_) => {}
+            Output::Engine(EngineOutput::Event(_)) | Output::ConnectRequest { .. } => {}
+            Output::Engine(transport) => {
+                prop_assert!(
+                    self.unhandled.is_empty(),
+                    "{transport:?} before the handlers of {:?} ran",
+                    self.unhandled
+                );
+            }
+            // The connection is closing: the hold is over.
+            Output::DecodeFailed(_) => self.unhandled.clear(),
         }
         Ok(())
     }
@@ -122,6 +140,12 @@ fn run(
         Step::Binary(bytes) => connection.handle_frame(*now, Frame::Binary(Bytes::from(bytes))),
         Step::Accept(ns) => {
             let _ = connection.accept(*now, NAMESPACES[ns], Sid::new(&format!("s{}", now.as_millis())), None);
+        }
+        Step::Handled(ns) => {
+            if let Some(socket_id) = observer.connected.get(NAMESPACES[ns]) {
+                connection.connect_handled(socket_id);
+                observer.unhandled.remove(socket_id);
+            }
         }
         Step::Reject(ns) => {
             let _ = connection.reject(*now, NAMESPACES[ns], "no", None);

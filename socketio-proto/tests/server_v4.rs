@@ -14,6 +14,7 @@ use socketio_proto::{Json, ProtocolVersion};
 fn v4_connected() -> socketio_proto::server::Connection {
     let mut connection = v4_websocket();
     connection.accept(T0, "/", Sid::new("s1"), None).unwrap();
+    connection.connect_handled(&Sid::new("s1"));
     drain(&mut connection);
     connection
 }
@@ -35,6 +36,7 @@ fn v4_accept_of_the_main_namespace_sends_a_bare_connect() {
     let mut connection = v4_websocket();
     drain(&mut connection);
     connection.accept(T0, "/", Sid::new("s1"), None).unwrap();
+    connection.connect_handled(&Sid::new("s1"));
     assert_eq!(transmitted(&drain(&mut connection)), vec!["40"]);
 }
 
@@ -55,6 +57,7 @@ fn v4_accept_of_a_namespace_replies_without_payload() {
     let mut connection = v4_connected();
     receive(&mut connection, "0/admin?token=1,");
     connection.accept(T0, "/admin", Sid::new("s2"), Some("ignored in v4")).unwrap();
+    connection.connect_handled(&Sid::new("s2"));
     assert_eq!(transmitted(&drain(&mut connection)), vec!["40/admin,"]);
 }
 
@@ -63,6 +66,7 @@ fn v4_events_on_a_namespace_joined_with_a_query_use_its_path() {
     let mut connection = v4_connected();
     receive(&mut connection, "0/admin?token=1,");
     connection.accept(T0, "/admin", Sid::new("s2"), None).unwrap();
+    connection.connect_handled(&Sid::new("s2"));
     drain(&mut connection);
     let outputs = receive(&mut connection, r#"2/admin,["bar"]"#);
     assert!(matches!(outputs.as_slice(), [Output::Event { namespace, .. }] if namespace.as_str() == "/admin"));

@@ -141,12 +141,6 @@ pub(crate) trait Machine: Send + 'static {
     /// close); application outputs met on the way are handed on by the
     /// machine itself. `None` when drained.
     fn poll_transport_output(&mut self, now: Instant) -> Option<Output>;
-    /// Whether the transport output waits (frames stay queued, polling
-    /// answers are kept): a Socket.IO connection holds it until the
-    /// `on_connection` handler of a socket it just accepted has run.
-    fn holds_output(&self) -> bool {
-        false
-    }
     /// The application sends an Engine.IO message.
     fn on_send(&mut self, message: Message, responder: oneshot::Sender<Result<(), SendError>>);
     /// A Socket.IO command.
@@ -326,8 +320,6 @@ pub(crate) struct SessionTask<M> {
     registry: Arc<Registry>,
     inbox: queue::UnboundedReceiver<Command>,
     parked_polls: HashMap<RequestId, oneshot::Sender<Response>>,
-    /// Polling answers kept while the machine holds its output, in order.
-    held_answers: Vec<(RequestId, Response)>,
     websocket: Option<Attached>,
     timer: Option<(Instant, BoxFuture)>,
 }
@@ -339,16 +331,7 @@ impl<M: Machine> SessionTask<M> {
         registry: Arc<Registry>,
         inbox: queue::UnboundedReceiver<Command>,
     ) -> SessionTask<M> {
-        SessionTask {
-            machine,
-            runtime,
-            registry,
-            inbox,
-            parked_polls: HashMap::new(),
-            held_answers: Vec::new(),
-            websocket: None,
-            timer: None,
-        }
+        SessionTask { machine, runtime, registry, inbox, parked_polls: HashMap::new(), websocket: None, timer: None }
     }
 
     /// Gives the session its WebSocket (a WebSocket handshake, or an upgrade).
@@ -399,26 +382,17 @@ impl<M: Machine> SessionTask<M> {
         }
     }
 
+    /// Carries out the machine's transport outputs: polling answers to their
+    /// parked requests, frames to the WebSocket's queue.
     fn perform_outputs(&mut self) {
-        self.queue_outputs();
-        if self.machine.holds_output() {
-            return;
-        }
-        for (request, response) in self.held_answers.drain(..) {
-            if let Some(responder) = self.parked_polls.remove(&request) {
-                let _ = responder.send(response);
-            }
-        }
-    }
-
-    /// Takes the machine's transport outputs: frames to the WebSocket's
-    /// queue, polling answers to `held_answers` (sent by `perform_outputs`
-    /// unless the machine holds its output).
-    fn queue_outputs(&mut self) {
         let now = self.runtime.now();
         while let Some(output) = self.machine.poll_transport_output(now) {
             match output {
-                Output::Respond { request, response } => self.held_answers.push((request, response)),
+                Output::Respond { request, response } => {
+                    if let Some(responder) = self.parked_polls.remove(&request) {
+                        let _ = responder.send(response);
+                    }
+                }
                 Output::Transmit(frame) => {
                     if let Some(websocket) = self.websocket.as_mut() {
                         websocket.outgoing.push_back(websocket::to_ws_message(frame));
@@ -447,8 +421,7 @@ impl<M: Machine> SessionTask<M> {
             // Frames go to the socket first, so a steady stream of commands
             // cannot hold them back; the flush waits until the inbox is empty,
             // so a burst of commands goes out in few writes.
-            let held = self.machine.holds_output();
-            if let Some(websocket) = self.websocket.as_mut().filter(|_| !held) {
+            if let Some(websocket) = self.websocket.as_mut() {
                 match websocket.poll_feed(cx) {
                     Ok(0) => {}
                     Ok(taken) => self.machine.handle_frames_written(taken),
@@ -459,7 +432,7 @@ impl<M: Machine> SessionTask<M> {
                 return Poll::Ready(Wake::Command(command));
             }
             if let Some(websocket) = self.websocket.as_mut() {
-                if !held && websocket.poll_flush(cx).is_err() {
+                if websocket.poll_flush(cx).is_err() {
                     return Poll::Ready(Wake::WriteFailed);
                 }
                 if let Poll::Ready(item) = websocket.poll_read(cx) {

@@ -64,9 +64,9 @@ pub(crate) enum Command {
     Disconnect { namespace: Str },
     /// Disconnect every socket and close the connection.
     DisconnectAll,
-    /// The handler task ran a new socket's `on_connection` handler up to its
-    /// first await: the connection's output may go out again.
-    ConnectHandled,
+    /// The handler task ran the `on_connection` handler of `socket_id` up to
+    /// its first await (see [`Connection::connect_handled`]).
+    ConnectHandled { socket_id: Sid },
 }
 
 /// What the connection's handler task hears, in the machine's order.
@@ -97,12 +97,6 @@ pub(crate) struct SocketIoMachine {
     acks: HashMap<AckToken, oneshot::Sender<Result<Args, AckError>>>,
     /// The restored sessions waiting for their middlewares, by namespace.
     recoveries: HashMap<Str, RecoveredSession<SharedData>>,
-    /// Sockets whose `on_connection` handler has not been run yet. While
-    /// any is, the connection's output is held (see [`Machine::holds_output`]):
-    /// as in the reference, where the handler runs in the tick that writes
-    /// the CONNECT reply, a client that hears CONNECT finds the handler's
-    /// joins done, so a broadcast to those rooms reaches it.
-    unhandled_connects: usize,
 }
 
 impl SocketIoMachine {
@@ -112,15 +106,7 @@ impl SocketIoMachine {
         commands: queue::UnboundedSender<SessionCommand>,
         app: queue::UnboundedSender<AppEvent>,
     ) -> SocketIoMachine {
-        SocketIoMachine {
-            connection,
-            server,
-            commands,
-            app,
-            acks: HashMap::new(),
-            recoveries: HashMap::new(),
-            unhandled_connects: 0,
-        }
+        SocketIoMachine { connection, server, commands, app, acks: HashMap::new(), recoveries: HashMap::new() }
     }
 
     fn resolve_ack(&mut self, token: AckToken, outcome: Result<Args, AckError>) {
@@ -275,8 +261,11 @@ impl Machine for SocketIoMachine {
                     let _ = self.app.send(AppEvent::ConnectRequest { namespace, auth, query, admitted });
                 }
                 Output::Connected { namespace, socket_id, recovered } => {
-                    if self.app.send(AppEvent::Connected { namespace, socket_id, recovered }).is_ok() {
-                        self.unhandled_connects += 1;
+                    // The connection holds its output until the handler task
+                    // says `ConnectHandled`; with no handler task, nobody will.
+                    let event = AppEvent::Connected { namespace, socket_id: socket_id.clone(), recovered };
+                    if self.app.send(event).is_err() {
+                        self.connection.connect_handled(&socket_id);
                     }
                 }
                 Output::Event { namespace, event } => {
@@ -316,10 +305,6 @@ impl Machine for SocketIoMachine {
                 Output::DecodeFailed(_) | Output::Closed(_) => {}
             }
         }
-    }
-
-    fn holds_output(&self) -> bool {
-        self.unhandled_connects > 0 && !self.connection.is_closed()
     }
 
     fn on_send(&mut self, message: Message, responder: oneshot::Sender<Result<(), SendError>>) {
@@ -363,7 +348,7 @@ impl Machine for SocketIoMachine {
                 let _ = self.connection.disconnect(now, namespace.as_str());
             }
             Command::DisconnectAll => self.connection.disconnect_all(now),
-            Command::ConnectHandled => self.unhandled_connects = self.unhandled_connects.saturating_sub(1),
+            Command::ConnectHandled { socket_id } => self.connection.connect_handled(&socket_id),
         }
     }
 }

@@ -269,7 +269,7 @@ impl HandlerTask {
                     let (Some(shared), Some(handshake)) =
                         (self.server.namespace(namespace.as_str()), self.handshakes.remove(&namespace))
                     else {
-                        self.send(Command::ConnectHandled);
+                        self.send(Command::ConnectHandled { socket_id });
                         continue;
                     };
                     let data = {
@@ -278,7 +278,7 @@ impl HandlerTask {
                         state.sockets.get(&socket_id).map(|entry| entry.data.clone())
                     };
                     let socket = Socket::new(SocketParts {
-                        id: socket_id,
+                        id: socket_id.clone(),
                         namespace: Arc::clone(&shared),
                         commands: self.commands.clone(),
                         handshake,
@@ -291,7 +291,7 @@ impl HandlerTask {
                     // reference runs it in the tick that writes CONNECT.
                     let mut handler = std::pin::pin!((shared.on_connection)(socket));
                     let first = std::future::poll_fn(|cx| Poll::Ready(handler.as_mut().poll(cx))).await;
-                    self.send(Command::ConnectHandled);
+                    self.send(Command::ConnectHandled { socket_id });
                     if first.is_pending() {
                         handler.await;
                     }

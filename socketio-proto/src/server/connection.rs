@@ -97,6 +97,16 @@ enum Lifecycle {
 ///   reference `client._remove` does not close).
 /// - The acks pending on a socket are cancelled ([`Output::AckCancelled`])
 ///   when it disconnects, for any reason: no answer can come any more.
+/// - From [`Output::Connected`] until the driver calls
+///   [`Connection::connect_handled`] for that socket, the transport outputs
+///   (frames, polling answers, WebSocket closes, the CONNECT reply among
+///   them) are held back, in order. The reference runs the `connection`
+///   handler in the tick that writes the CONNECT reply, so a client that
+///   hears CONNECT finds the handler's room joins done and no broadcast to
+///   those rooms can miss it; a driver that runs the handler elsewhere gets
+///   the same guarantee by calling `connect_handled` once the handler has
+///   run up to its first await. The hold ends early when the socket leaves
+///   or the connection closes.
 #[derive(Debug, Clone)]
 pub struct Connection {
     config: ServerConfig,
@@ -116,6 +126,12 @@ pub struct Connection {
     /// The latest time any call told; used by the calls that take none.
     last_now: Instant,
     outputs: VecDeque<Output>,
+    /// Sockets whose `connection` handler has not run yet
+    /// ([`Connection::connect_handled`]); while any has, transport outputs
+    /// wait in `held_transport`.
+    unhandled_sockets: Vec<Sid>,
+    /// Transport outputs held back, in order (see [`Connection::holds_transport`]).
+    held_transport: VecDeque<EngineOutput>,
 }
 
 impl Connection {
@@ -137,6 +153,8 @@ impl Connection {
             next_ack_serial: 0,
             last_now: now,
             outputs: VecDeque::new(),
+            unhandled_sockets: Vec::new(),
+            held_transport: VecDeque::new(),
         };
         connection.pump(now);
         if version == ProtocolVersion::V4 && connection.lifecycle == Lifecycle::Open {
@@ -320,7 +338,10 @@ impl Connection {
             ProtocolVersion::V5 => Some(Json::connect_reply(socket_id.as_str(), pid)),
             ProtocolVersion::V4 => None,
         };
+        // Held from the CONNECT reply on, until the handler has run.
+        self.unhandled_sockets.push(socket_id.clone());
         if !self.send_control(now, &Packet::connect(namespace.clone(), payload)) {
+            self.forget_unhandled(&socket_id);
             return Err(AnswerError::Closed);
         }
         self.connect_deadline = None;
@@ -517,6 +538,38 @@ impl Connection {
         self.outputs.pop_front()
     }
 
+    /// The `connection` handler of `socket_id` (from [`Output::Connected`])
+    /// has run, up to its first await: its room joins are done. Once every
+    /// socket accepted so far is handled, the transport outputs held since
+    /// come out of [`Connection::poll_output`], in order. A socket id that
+    /// is not waiting (already handled, or gone) is ignored.
+    pub fn connect_handled(&mut self, socket_id: &Sid) {
+        self.forget_unhandled(socket_id);
+        self.release_transport();
+    }
+
+    /// Whether transport outputs are held back: a socket accepted on this
+    /// open connection still waits for [`Connection::connect_handled`].
+    pub fn holds_transport(&self) -> bool {
+        !self.unhandled_sockets.is_empty() && self.lifecycle == Lifecycle::Open
+    }
+
+    /// `socket_id` no longer holds the transport back (its handler ran, or
+    /// it left).
+    fn forget_unhandled(&mut self, socket_id: &Sid) {
+        self.unhandled_sockets.retain(|waiting| waiting != socket_id);
+    }
+
+    /// Queues the held transport outputs, in order, unless the transport is
+    /// still held. Called wherever the hold may end (a handler ran, a socket
+    /// left, the connection is closing), after the outputs that say so.
+    fn release_transport(&mut self) {
+        if !self.holds_transport() {
+            let released = self.held_transport.drain(..).map(Output::Engine);
+            self.outputs.extend(released);
+        }
+    }
+
     fn observe(&mut self, now: Instant) {
         self.last_now = self.last_now.max(now);
     }
@@ -529,7 +582,9 @@ impl Connection {
             match output {
                 EngineOutput::Event(EngineEvent::Message(message)) => self.on_message(now, message),
                 EngineOutput::Event(EngineEvent::Closed(reason)) => self.on_engine_closed(reason),
-                other => self.outputs.push_back(Output::Engine(other)),
+                EngineOutput::Event(event) => self.outputs.push_back(Output::Engine(EngineOutput::Event(event))),
+                transport if self.holds_transport() => self.held_transport.push_back(transport),
+                transport => self.outputs.push_back(Output::Engine(transport)),
             }
         }
     }
@@ -546,6 +601,7 @@ impl Connection {
                 // engine closes; the sockets leave with its reason.
                 self.outputs.push_back(Output::DecodeFailed(error));
                 self.lifecycle = Lifecycle::Closing;
+                self.release_transport();
                 self.connect_deadline = None;
                 self.engine.close(now, CloseReason::ForcedClose);
             }
@@ -695,6 +751,7 @@ impl Connection {
         let Namespace::Connected { socket_id } = state else {
             return;
         };
+        self.forget_unhandled(&socket_id);
         self.outputs.push_back(Output::Disconnecting {
             namespace: namespace.clone(),
             socket_id: socket_id.clone(),
@@ -708,6 +765,11 @@ impl Connection {
             }
             self.outputs.push_back(Output::AckCancelled { namespace: namespace.clone(), token: pending.token });
         }
+        // A closing connection lets its held output go once every socket
+        // has left (`leave_all`).
+        if self.lifecycle == Lifecycle::Open {
+            self.release_transport();
+        }
     }
 
     /// Every socket leaves with `reason`; pending requests are forgotten.
@@ -718,6 +780,7 @@ impl Connection {
         self.namespaces.clear();
         self.decoder.reset();
         self.connect_deadline = None;
+        self.release_transport();
     }
 
     /// The server ends the connection: sockets leave with `reason`, then the

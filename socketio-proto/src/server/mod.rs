@@ -6,7 +6,10 @@
 //! HTTP and WebSocket inputs, and drains one queue of [`Output`]s. Namespace
 //! lookup and middleware stay with the driver; the machine asks
 //! ([`Output::ConnectRequest`]) and the driver answers
-//! ([`Connection::accept`] / [`Connection::reject`]).
+//! ([`Connection::accept`] / [`Connection::reject`]), then says when the
+//! new socket's `connection` handler has run ([`Connection::connect_handled`]):
+//! the machine holds its transport output until then, so no client hears
+//! CONNECT before the handler's room joins are done.
 //!
 //! [`Namespace`] is what the connections of one namespace share: rooms,
 //! broadcasts (encoded once, with their targets), broadcast acks and

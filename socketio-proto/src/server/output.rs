@@ -132,6 +132,10 @@ pub enum Output {
     },
     /// A socket joined `namespace` (after [`Connection::accept`](super::Connection::accept)
     /// or [`Connection::accept_recovered`](super::Connection::accept_recovered)).
+    /// Run the namespace's `connection` handler, then call
+    /// [`Connection::connect_handled`](super::Connection::connect_handled):
+    /// until then the connection's transport outputs, this socket's CONNECT
+    /// reply among them, are held back.
     Connected {
         /// The namespace.
         namespace: Str,

@@ -117,6 +117,7 @@ impl Server {
                 socket_id
             }
         };
+        connection.connect_handled(&socket_id);
         let outputs = drain(&mut connection);
         self.connections.insert(socket_id.clone(), connection);
         (socket_id, outputs)

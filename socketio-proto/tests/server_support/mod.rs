@@ -53,6 +53,7 @@ pub fn join(connection: &mut Connection, namespace: &str, socket_id: &str) {
     let connect = if namespace == "/" { "0".to_owned() } else { format!("0{namespace},") };
     receive(connection, &connect);
     connection.accept(T0, namespace, Sid::new(socket_id), None).expect("a pending request");
+    connection.connect_handled(&Sid::new(socket_id));
     drain(connection);
 }
 

@@ -517,6 +517,8 @@ impl Net {
                         let answer =
                             connection.accept(now, name, fresh_id.clone(), pid.as_ref().map(|pid| pid.as_str()));
                         shared.add_socket(&fresh_id, pid, &[]);
+                        // The application's handler runs at once.
+                        connection.connect_handled(&fresh_id);
                         answer
                     }
                     ConnectDecision::Recover(session) => {
@@ -524,6 +526,7 @@ impl Net {
                         let answer =
                             connection.accept_recovered(now, name, id.clone(), session.pid.as_str(), &session.missed);
                         shared.add_socket(&id, Some(session.pid), &session.rooms);
+                        connection.connect_handled(&id);
                         answer
                     }
                 };
