@@ -17,7 +17,7 @@ use socketio_proto::client::{
 use socketio_proto::{Args, Json};
 
 use crate::sio_wire::{SioPiece, NAMESPACES};
-use crate::wire::TextPiece;
+use crate::wire::{text_polling_body, TextPiece};
 
 /// Most steps of one run: keeps each execution cheap.
 const MAX_STEPS: usize = 64;
@@ -295,7 +295,9 @@ impl Driver {
             SioClientStep::Respond(target, status, body) => {
                 let (engine, id) = self.request(target);
                 let (body, binary) = match body {
-                    ResponseBody::Packets(packets) => (polling_body(self.protocol, packets), false),
+                    ResponseBody::Packets(packets) => {
+                        (text_polling_body(self.protocol, packets.iter().map(ServerPacket::text)), false)
+                    }
                     ResponseBody::Raw(bytes) => (Bytes::from(bytes.clone()), true),
                 };
                 let status = status.unwrap_or(200);
@@ -413,24 +415,6 @@ impl Driver {
         self.closed_by_user = false;
         self.gave_up = false;
     }
-}
-
-/// A polling body of `packets` as a server speaking `protocol` frames it.
-fn polling_body(protocol: ProtocolVersion, packets: &[ServerPacket]) -> Bytes {
-    let mut body = String::new();
-    for (index, packet) in packets.iter().enumerate() {
-        let text = packet.text();
-        match protocol {
-            ProtocolVersion::V4 => {
-                if index > 0 {
-                    body.push('\u{1e}');
-                }
-            }
-            ProtocolVersion::V3 => body.push_str(&format!("{}:", text.encode_utf16().count())),
-        }
-        body.push_str(&text);
-    }
-    Bytes::from(body)
 }
 
 /// Runs `scenario` and panics on the first broken invariant.

@@ -12,7 +12,7 @@ use std::time::Duration;
 use arbitrary::Arbitrary;
 use bytes::Bytes;
 use engineio_proto::server::{self as engine, classify, Method, PostBody, RequestId, Route, Session};
-use engineio_proto::{Frame, Instant, ProtocolVersion, Sid, Str};
+use engineio_proto::{Frame, Instant, Sid, Str};
 use socketio_proto::broadcast::BroadcastOptions;
 use socketio_proto::broadcast_ack::AckOutcome;
 use socketio_proto::recovery::{Pid, RecoveryConfig};
@@ -21,7 +21,7 @@ use socketio_proto::server::{AckToken, ConnectDecision, Connection, Namespace, N
 use socketio_proto::{Args, DecoderLimits, Encoded, Json, Packet};
 
 use crate::sio_wire::{SioPiece, NAMESPACES};
-use crate::wire::TextPiece;
+use crate::wire::{text_polling_body, TextPiece};
 
 /// Most steps of one run: keeps each execution cheap.
 const MAX_STEPS: usize = 64;
@@ -619,7 +619,8 @@ impl Driver {
                 self.connection.handle_frame(now, Frame::Binary(Bytes::from(bytes.clone())));
             }
             SioServerStep::Post(records) => {
-                let body = polling_body(self.connection.engine().protocol(), records, &self.recovery);
+                let texts = records.iter().map(|record| record.text(&self.recovery));
+                let body = text_polling_body(self.connection.engine().protocol(), texts);
                 let response =
                     self.connection.handle_post(now, PostBody::Complete { body, binary_content_type: false });
                 if self.closed {
@@ -748,30 +749,12 @@ impl Driver {
     }
 }
 
-/// A polling body of `records` as a client speaking `protocol` frames it.
 /// The last argument of an encoded EVENT when it is a plain string (the
 /// recovery offset the namespace appends).
 fn last_string_argument(text: &str) -> Option<String> {
     let inner = text.strip_suffix("\"]")?;
     let start = inner.rfind('"')?;
     Some(inner.get(start + 1..)?.to_owned())
-}
-
-fn polling_body(protocol: ProtocolVersion, records: &[ClientPacket], recovery: &RecoveryAuth) -> Bytes {
-    let mut body = String::new();
-    for (index, record) in records.iter().enumerate() {
-        let text = record.text(recovery);
-        match protocol {
-            ProtocolVersion::V4 => {
-                if index > 0 {
-                    body.push('\u{1e}');
-                }
-            }
-            ProtocolVersion::V3 => body.push_str(&format!("{}:", text.encode_utf16().count())),
-        }
-        body.push_str(&text);
-    }
-    Bytes::from(body)
 }
 
 /// Runs `scenario` and panics on the first broken invariant.

@@ -88,23 +88,28 @@ pub enum Wire {
 impl Wire {
     /// The body as a peer speaking `protocol` would send it.
     pub fn polling_body(&self, protocol: ProtocolVersion) -> Bytes {
-        let records = match self {
-            Wire::Raw(bytes) => return Bytes::from(bytes.clone()),
-            Wire::Records(records) => records,
-        };
-        let mut body = String::new();
-        for (index, record) in records.iter().enumerate() {
-            let text = TextPiece::join(record);
-            match protocol {
-                ProtocolVersion::V4 => {
-                    if index > 0 {
-                        body.push('\u{1e}');
-                    }
-                }
-                ProtocolVersion::V3 => body.push_str(&format!("{}:", text.encode_utf16().count())),
-            }
-            body.push_str(&text);
+        match self {
+            Wire::Raw(bytes) => Bytes::from(bytes.clone()),
+            Wire::Records(records) => text_polling_body(protocol, records.iter().map(|record| TextPiece::join(record))),
         }
-        Bytes::from(body)
     }
+}
+
+/// A polling body of text packets as a peer speaking `protocol` frames it:
+/// v4 separates them with `\x1e`, v3 prefixes each with its length in UTF-16
+/// units and a colon.
+pub fn text_polling_body(protocol: ProtocolVersion, packets: impl IntoIterator<Item = String>) -> Bytes {
+    let mut body = String::new();
+    for (index, text) in packets.into_iter().enumerate() {
+        match protocol {
+            ProtocolVersion::V4 => {
+                if index > 0 {
+                    body.push('\u{1e}');
+                }
+            }
+            ProtocolVersion::V3 => body.push_str(&format!("{}:", text.encode_utf16().count())),
+        }
+        body.push_str(&text);
+    }
+    Bytes::from(body)
 }
