@@ -26,7 +26,7 @@ pub use peers::free_port;
 #[path = "../json_lines/mod.rs"]
 mod json_lines;
 
-use json_lines::JsonPeer;
+use json_lines::{received_within, JsonPeer};
 
 /// How long any single wait of these tests may take.
 pub const WAIT: Duration = Duration::from_secs(15);
@@ -193,14 +193,7 @@ impl TestClient {
 
     /// Every `news` received within `window`.
     pub async fn news_within(&mut self, window: Duration) -> Vec<String> {
-        let mut all = Vec::new();
-        let _ = timeout(window, async {
-            while let Some(text) = self.news.recv().await {
-                all.push(text);
-            }
-        })
-        .await;
-        all
+        received_within(&mut self.news, window).await
     }
 }
 

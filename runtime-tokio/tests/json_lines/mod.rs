@@ -120,14 +120,7 @@ impl JsonLines {
 
     /// Every line printed within `window`.
     pub async fn within(&mut self, window: Duration) -> Vec<Value> {
-        let mut lines = Vec::new();
-        let _ = timeout(window, async {
-            while let Some(line) = self.lines.recv().await {
-                lines.push(line);
-            }
-        })
-        .await;
-        lines
+        received_within(&mut self.lines, window).await
     }
 
     /// Every line until the process closes its stdout.
@@ -162,4 +155,16 @@ impl JsonLines {
         lines.extend(self.within(quiet).await);
         lines
     }
+}
+
+/// Everything `receiver` gets within `window` (less if its senders are gone).
+pub async fn received_within<T>(receiver: &mut mpsc::UnboundedReceiver<T>, window: Duration) -> Vec<T> {
+    let mut received = Vec::new();
+    let _ = timeout(window, async {
+        while let Some(item) = receiver.recv().await {
+            received.push(item);
+        }
+    })
+    .await;
+    received
 }
