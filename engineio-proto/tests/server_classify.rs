@@ -128,20 +128,50 @@ fn options_is_a_preflight_whatever_the_query() {
 }
 
 #[test]
-fn requests_with_a_sid_go_to_the_existing_session_without_protocol_check() {
+fn requests_with_a_sid_go_to_the_existing_session() {
     let sid = Sid::new("abc");
     assert_eq!(
-        route(Method::Get, "transport=polling&sid=abc", false),
-        Route::Existing { sid: sid.clone(), request: SessionRequest::Poll, transport: TransportKind::Polling }
+        route(Method::Get, "EIO=4&transport=polling&sid=abc", false),
+        Route::Existing {
+            sid: sid.clone(),
+            request: SessionRequest::Poll,
+            transport: TransportKind::Polling,
+            protocol: ProtocolVersion::V4
+        }
     );
     assert_eq!(
         route(Method::Post, "EIO=4&transport=polling&sid=abc", false),
-        Route::Existing { sid: sid.clone(), request: SessionRequest::Post, transport: TransportKind::Polling }
+        Route::Existing {
+            sid: sid.clone(),
+            request: SessionRequest::Post,
+            transport: TransportKind::Polling,
+            protocol: ProtocolVersion::V4
+        }
     );
     assert_eq!(
         route(Method::Get, "EIO=4&transport=websocket&sid=abc", true),
-        Route::Existing { sid, request: SessionRequest::WebSocket, transport: TransportKind::WebSocket }
+        Route::Existing {
+            sid,
+            request: SessionRequest::WebSocket,
+            transport: TransportKind::WebSocket,
+            protocol: ProtocolVersion::V4
+        }
     );
+}
+
+/// The reference's `computeProtocolRevision`: `"4"` is v4, all else v3; the
+/// session compares it with its own (`Session::check_request`).
+#[test]
+fn a_session_request_names_v4_with_eio_4_and_v3_with_anything_else() {
+    let protocol_of = |query: &str| match route(Method::Get, query, true) {
+        Route::Existing { protocol, .. } => protocol,
+        other => panic!("expected a session request, got {other:?}"),
+    };
+    assert_eq!(protocol_of("EIO=4&transport=websocket&sid=abc"), ProtocolVersion::V4);
+    assert_eq!(protocol_of("EIO=3&transport=websocket&sid=abc"), ProtocolVersion::V3);
+    assert_eq!(protocol_of("transport=websocket&sid=abc"), ProtocolVersion::V3);
+    assert_eq!(protocol_of("EIO=5&transport=websocket&sid=abc"), ProtocolVersion::V3);
+    assert_eq!(protocol_of("EIO=abc&transport=websocket&sid=abc"), ProtocolVersion::V3);
 }
 
 #[test]
@@ -153,7 +183,12 @@ fn an_empty_sid_is_a_handshake() {
 fn query_values_are_percent_decoded() {
     assert_eq!(
         route(Method::Get, "EIO=%34&transport=p%6Flling&sid=a%2Bb%3D%3D", false),
-        Route::Existing { sid: Sid::new("a+b=="), request: SessionRequest::Poll, transport: TransportKind::Polling }
+        Route::Existing {
+            sid: Sid::new("a+b=="),
+            request: SessionRequest::Poll,
+            transport: TransportKind::Polling,
+            protocol: ProtocolVersion::V4
+        }
     );
 }
 

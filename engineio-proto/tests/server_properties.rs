@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use bytes::Bytes;
-use engineio_proto::server::{CloseReason, Event, Handshake, Output, PostBody, RequestId, ServerConfig, Session};
+use engineio_proto::server::{
+    CloseReason, Event, Handshake, Output, PostBody, RequestId, ServerConfig, Session, UpgradeVerdict,
+};
 use engineio_proto::{Frame, Instant, Message, ProtocolVersion, Sid, Str, TransportKind};
 use proptest::prelude::*;
 
@@ -144,8 +146,14 @@ proptest! {
                     prop_assert_eq!(session.handle_post(now, PostBody::TooLarge).status >= 400, true);
                 }
                 Input::WebSocketUpgrade => {
-                    let accepted = session.handle_websocket_upgrade(now).is_ok();
-                    prop_assert!(!(accepted && observer.closed));
+                    let was_upgrading = session.is_upgrading();
+                    let verdict = session.handle_websocket_upgrade(now);
+                    prop_assert!(!(verdict.is_ok() && observer.closed));
+                    if verdict == Ok(UpgradeVerdict::Probe) {
+                        prop_assert!(!was_upgrading && session.is_upgrading());
+                    } else {
+                        prop_assert_eq!(session.is_upgrading(), was_upgrading);
+                    }
                 }
                 Input::TextFrame(text) => session.handle_frame(now, Frame::Text(Str::from(text))),
                 Input::BinaryFrame(bytes) => session.handle_frame(now, Frame::Binary(Bytes::from(bytes))),

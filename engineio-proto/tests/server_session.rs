@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use engineio_proto::server::{
     CloseReason, ErrorCode, Event, Handshake, Output, PostBody, RequestId, Response, SendError, ServerConfig, Session,
-    POLLING_CLOSE_TIMEOUT,
+    UpgradeVerdict, POLLING_CLOSE_TIMEOUT,
 };
 use engineio_proto::{Frame, Instant, Message, ProtocolVersion, Sid, Str, TransportKind};
 use std::time::Duration;
@@ -91,7 +91,7 @@ fn frame(session: &mut Session, now: Instant, text: &'static str) {
 /// A polling session with a WebSocket attached and probed.
 fn probed() -> Session {
     let mut session = polling();
-    session.handle_websocket_upgrade(at(10)).expect("upgrade accepted");
+    assert_eq!(session.handle_websocket_upgrade(at(10)), Ok(UpgradeVerdict::Probe));
     frame(&mut session, at(20), "2probe");
     drain(&mut session);
     session
@@ -513,16 +513,44 @@ mod upgrade {
     #[test]
     fn polling_request_after_upgrade_is_a_bad_request() {
         let mut session = probed();
-        assert_eq!(session.check_request(TransportKind::Polling, false), Ok(()));
+        assert_eq!(session.check_request(TransportKind::Polling, false, ProtocolVersion::V4), Ok(()));
         frame(&mut session, at(30), "5");
-        let error = session.check_request(TransportKind::Polling, false).unwrap_err();
+        let error = session.check_request(TransportKind::Polling, false, ProtocolVersion::V4).unwrap_err();
         assert_eq!((error.status, error.code), (400, ErrorCode::BadRequest));
     }
 
     #[test]
     fn plain_get_naming_websocket_is_a_bad_request() {
         let session = polling();
-        assert_eq!(session.check_request(TransportKind::WebSocket, false).unwrap_err().code, ErrorCode::BadRequest);
+        let error = session.check_request(TransportKind::WebSocket, false, ProtocolVersion::V4).unwrap_err();
+        assert_eq!(error.code, ErrorCode::BadRequest);
+    }
+
+    #[test]
+    fn websocket_naming_eio_4_for_a_v3_session_is_a_bad_request() {
+        let mut session = v3_polling();
+        let error = session.check_request(TransportKind::WebSocket, true, ProtocolVersion::V4).unwrap_err();
+        assert_eq!((error.status, error.code), (400, ErrorCode::BadRequest));
+        assert_eq!(session.check_request(TransportKind::WebSocket, true, ProtocolVersion::V3), Ok(()));
+        assert_eq!(drain(&mut session), [], "the refused request leaves the session as it was");
+    }
+
+    #[test]
+    fn websocket_naming_eio_3_for_a_v4_session_is_a_bad_request() {
+        let session = polling();
+        let error = session.check_request(TransportKind::WebSocket, true, ProtocolVersion::V3).unwrap_err();
+        assert_eq!((error.status, error.code), (400, ErrorCode::BadRequest));
+        assert_eq!(session.check_request(TransportKind::WebSocket, true, ProtocolVersion::V4), Ok(()));
+    }
+
+    #[test]
+    fn polling_request_naming_another_eio_is_a_bad_request_and_the_session_goes_on() {
+        let mut session = v3_polling();
+        let error = session.check_request(TransportKind::Polling, false, ProtocolVersion::V4).unwrap_err();
+        assert_eq!(error.code, ErrorCode::BadRequest);
+        assert!(!session.is_closed());
+        assert_eq!(session.check_request(TransportKind::Polling, false, ProtocolVersion::V3), Ok(()));
+        assert_eq!(drain(&mut session), []);
     }
 
     #[test]
@@ -535,33 +563,77 @@ mod upgrade {
         assert_eq!(session.poll_timeout(), Some(at(25_000)));
         session.handle_poll(at(10_020), RequestId(1));
         assert_eq!(drain(&mut session), [], "a GET parks again once the upgrade is given up");
-        assert!(session.handle_websocket_upgrade(at(10_030)).is_ok(), "a new attempt is allowed");
+        assert_eq!(session.handle_websocket_upgrade(at(10_030)), Ok(UpgradeVerdict::Probe), "a new attempt is allowed");
     }
 
+    /// What the reference does with a WebSocket the session will not take:
+    /// it opens (101) and is closed at once without a status code.
+    const CLOSE_AT_ONCE: UpgradeVerdict = UpgradeVerdict::Close { code: None };
+
     #[test]
-    fn second_websocket_while_one_is_attached_is_refused() {
+    fn second_websocket_while_one_is_attached_is_opened_then_closed() {
         let mut session = polling();
-        session.handle_websocket_upgrade(at(1)).unwrap();
-        assert_eq!(session.handle_websocket_upgrade(at(2)).unwrap_err().code, ErrorCode::BadRequest);
+        assert_eq!(session.handle_websocket_upgrade(at(1)), Ok(UpgradeVerdict::Probe));
+        assert_eq!(session.handle_websocket_upgrade(at(2)), Ok(CLOSE_AT_ONCE));
+        assert_eq!(drain(&mut session), [], "the first WebSocket is not closed");
+        assert!(session.is_upgrading(), "the first WebSocket still probes");
     }
 
     #[test]
-    fn websocket_after_the_upgrade_is_refused() {
+    fn second_websocket_while_probed_is_opened_then_closed_and_the_upgrade_completes() {
+        let mut session = probed();
+        assert_eq!(session.handle_websocket_upgrade(at(25)), Ok(CLOSE_AT_ONCE));
+        assert_eq!(drain(&mut session), []);
+        frame(&mut session, at(30), "5");
+        assert_eq!(drain(&mut session), [Output::Event(Event::Upgraded)]);
+        assert_eq!(session.transport(), TransportKind::WebSocket);
+    }
+
+    #[test]
+    fn second_websocket_after_the_upgrade_is_opened_then_closed_and_the_first_goes_on() {
         let mut session = probed();
         frame(&mut session, at(30), "5");
-        assert!(session.handle_websocket_upgrade(at(40)).is_err());
+        drain(&mut session);
+        assert_eq!(session.handle_websocket_upgrade(at(40)), Ok(CLOSE_AT_ONCE));
+        assert_eq!(drain(&mut session), []);
+        frame(&mut session, at(50), "4hello");
+        assert_eq!(drain(&mut session), [message("hello")]);
+        session.send(Message::from("hello")).unwrap();
+        assert_eq!(drain(&mut session), [transmit("4hello")]);
     }
 
     #[test]
-    fn websocket_for_a_websocket_session_is_refused() {
+    fn second_websocket_after_a_v3_upgrade_is_opened_then_closed() {
+        let mut session = v3_polling();
+        assert_eq!(session.handle_websocket_upgrade(at(10)), Ok(UpgradeVerdict::Probe));
+        frame(&mut session, at(20), "2probe");
+        frame(&mut session, at(30), "5");
+        drain(&mut session);
+        assert_eq!(session.handle_websocket_upgrade(at(40)), Ok(CLOSE_AT_ONCE));
+        assert_eq!(drain(&mut session), []);
+        assert_eq!(session.transport(), TransportKind::WebSocket);
+    }
+
+    #[test]
+    fn websocket_for_a_websocket_session_is_opened_then_closed() {
         let mut session = websocket();
-        assert!(session.handle_websocket_upgrade(at(1)).is_err());
+        assert_eq!(session.handle_websocket_upgrade(at(1)), Ok(CLOSE_AT_ONCE));
+        assert_eq!(drain(&mut session), []);
     }
 
     #[test]
-    fn disallowed_upgrade_is_refused() {
+    fn websocket_when_upgrades_are_disallowed_is_opened_then_closed() {
         let mut session = polling_with(&ServerConfig::default().with_upgrades(false));
-        assert!(session.handle_websocket_upgrade(at(1)).is_err());
+        assert_eq!(session.handle_websocket_upgrade(at(1)), Ok(CLOSE_AT_ONCE));
+        assert!(!session.is_upgrading());
+    }
+
+    #[test]
+    fn websocket_for_a_closed_session_is_refused_as_an_unknown_sid() {
+        let mut session = polling();
+        session.close(at(1), CloseReason::ServerShuttingDown);
+        let error = session.handle_websocket_upgrade(at(2)).unwrap_err();
+        assert_eq!((error.status, error.code), (400, ErrorCode::UnknownSid));
     }
 
     #[test]
@@ -772,7 +844,7 @@ mod close {
         session.close(at(5), CloseReason::ForcedClose);
         assert_eq!(drain(&mut session), []);
         assert_eq!(session.poll_timeout(), None);
-        assert!(session.handle_websocket_upgrade(at(6)).is_err());
+        assert_eq!(session.handle_websocket_upgrade(at(6)).map_err(|error| error.code), Err(ErrorCode::UnknownSid));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use engineio_proto::client::{
 use engineio_proto::payload::BINARY_CONTENT_TYPE;
 use engineio_proto::server::{
     classify, CloseReason, Event, Method, Output, PostBody, RequestId, Route, ServerConfig, Session, SessionRequest,
+    UpgradeVerdict,
 };
 use engineio_proto::time::earliest;
 use engineio_proto::{Frame, Instant, Message, ProtocolVersion, Sid, TransportKind};
@@ -130,19 +131,21 @@ impl Pair {
                         self.server = Some(session);
                         None
                     }
-                    Route::Existing { sid, request: kind, transport } => match self.server.as_mut() {
-                        Some(session) if session.sid() == &sid => match session.check_request(transport, false) {
-                            Err(error) => Some(error.to_response()),
-                            Ok(()) if kind == SessionRequest::Poll => {
-                                session.handle_poll(now, request);
-                                None
+                    Route::Existing { sid, request: kind, transport, protocol } => match self.server.as_mut() {
+                        Some(session) if session.sid() == &sid => {
+                            match session.check_request(transport, false, protocol) {
+                                Err(error) => Some(error.to_response()),
+                                Ok(()) if kind == SessionRequest::Poll => {
+                                    session.handle_poll(now, request);
+                                    None
+                                }
+                                Ok(()) => {
+                                    let body = body.unwrap_or_default();
+                                    let binary_content_type = content_type == Some(BINARY_CONTENT_TYPE);
+                                    Some(session.handle_post(now, PostBody::Complete { body, binary_content_type }))
+                                }
                             }
-                            Ok(()) => {
-                                let body = body.unwrap_or_default();
-                                let binary_content_type = content_type == Some(BINARY_CONTENT_TYPE);
-                                Some(session.handle_post(now, PostBody::Complete { body, binary_content_type }))
-                            }
-                        },
+                        }
                         _ => Some(engineio_proto::server::ErrorResponse::unknown_sid().to_response()),
                     },
                     Route::Reject(error) => Some(error.to_response()),
@@ -159,11 +162,11 @@ impl Pair {
                         self.server = Some(Session::new(&self.config, &handshake, Sid::from_random([9; 15]), now));
                         true
                     }
-                    Route::Existing { sid, request: SessionRequest::WebSocket, transport } => {
+                    Route::Existing { sid, request: SessionRequest::WebSocket, transport, protocol } => {
                         match self.server.as_mut() {
                             Some(session) if session.sid() == &sid => {
-                                session.check_request(transport, true).is_ok()
-                                    && session.handle_websocket_upgrade(now).is_ok()
+                                session.check_request(transport, true, protocol).is_ok()
+                                    && session.handle_websocket_upgrade(now) == Ok(UpgradeVerdict::Probe)
                             }
                             _ => false,
                         }

@@ -13,7 +13,7 @@ use arbitrary::Arbitrary;
 use bytes::Bytes;
 use engineio_proto::server::{
     classify, CloseReason, Event, Method, Output, PostBody, RequestId, Route, SendError, ServerConfig, Session,
-    SessionRequest,
+    SessionRequest, UpgradeVerdict,
 };
 use engineio_proto::{Frame, Instant, Message, ProtocolVersion, Sid, Str, TransportKind};
 
@@ -245,14 +245,15 @@ impl Driver {
                 assert_eq!(method, Method::Get, "handshake by {method:?}");
                 self.start_session(&handshake);
             }
-            Route::Existing { sid, request, transport } => {
+            Route::Existing { sid, request, transport, protocol } => {
                 assert!(!sid.as_str().is_empty(), "an empty sid names a session");
                 if sid != *self.session.sid() {
                     return;
                 }
-                if self.session.check_request(transport, upgrade).is_err() {
+                if self.session.check_request(transport, upgrade, protocol).is_err() {
                     return;
                 }
+                assert_eq!(protocol, self.session.protocol(), "a request naming another EIO was let through");
                 match request {
                     SessionRequest::Poll => {
                         let id = self.fresh_request();
@@ -274,11 +275,25 @@ impl Driver {
         }
     }
 
+    /// A WebSocket asks to join the session: refused only when the session is
+    /// closed; a probe starts an upgrade from polling; a WebSocket closed at
+    /// once leaves the session exactly as it was.
     fn upgrade(&mut self) {
-        let accepted = self.session.handle_websocket_upgrade(self.now).is_ok();
-        assert!(!(accepted && self.closed), "a closed session accepted a WebSocket");
-        if accepted {
-            assert!(self.session.is_upgrading(), "an accepted upgrade is under way");
+        let was_upgrading = self.session.is_upgrading();
+        let transport = self.session.transport();
+        match self.session.handle_websocket_upgrade(self.now) {
+            Err(_) => assert!(self.closed, "an open session refused a WebSocket"),
+            Ok(_) if self.closed => panic!("a closed session took a WebSocket"),
+            Ok(UpgradeVerdict::Probe) => {
+                assert!(!was_upgrading, "a second WebSocket probes while one is attached");
+                assert_eq!(transport, TransportKind::Polling, "a WebSocket probes a session not on polling");
+                assert!(self.session.is_upgrading(), "a probe is not under way");
+            }
+            Ok(UpgradeVerdict::Close { .. }) => {
+                assert_eq!(self.session.is_upgrading(), was_upgrading, "a WebSocket closed at once changed the upgrade");
+                assert_eq!(self.session.transport(), transport, "a WebSocket closed at once changed the transport");
+                assert_eq!(self.session.poll_output(), None, "a WebSocket closed at once made the session act");
+            }
         }
     }
 

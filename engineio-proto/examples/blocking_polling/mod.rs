@@ -170,11 +170,13 @@ impl<M: PollingMachine> Server<M> {
                 state.machines.insert(sid.clone(), machine);
                 sid
             }
-            Route::Existing { sid, request: kind, transport } => {
+            Route::Existing { sid, request: kind, transport, protocol } => {
                 let Some(machine) = state.machines.get_mut(&sid) else {
                     return ErrorResponse::unknown_sid().to_response();
                 };
-                if let Err(error) = machine.session().check_request(transport, kind == SessionRequest::WebSocket) {
+                if let Err(error) =
+                    machine.session().check_request(transport, kind == SessionRequest::WebSocket, protocol)
+                {
                     return error.to_response();
                 }
                 match kind {

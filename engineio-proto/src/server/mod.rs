@@ -33,6 +33,6 @@ pub use config::ServerConfig;
 pub use request::{classify, percent_decode, EngineQuery, Handshake, Method, Route, SessionRequest};
 pub use response::{ContentEncoding, ErrorCode, ErrorResponse, Response, HTML_CONTENT_TYPE, JSON_CONTENT_TYPE};
 pub use session::{
-    CloseReason, Event, Output, PostBody, RequestId, SendError, Session, POLLING_CLOSE_TIMEOUT, WS_CLOSE_NORMAL,
-    WS_CLOSE_TOO_BIG,
+    CloseReason, Event, Output, PostBody, RequestId, SendError, Session, UpgradeVerdict, POLLING_CLOSE_TIMEOUT,
+    WS_CLOSE_NORMAL, WS_CLOSE_TOO_BIG,
 };

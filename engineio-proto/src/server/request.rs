@@ -68,7 +68,8 @@ pub enum Route {
     Handshake(Handshake),
     /// A request for the session `sid`. The driver looks the sid up
     /// ([`ErrorResponse::unknown_sid`] when absent), then asks
-    /// [`Session::check_request`](super::Session::check_request).
+    /// [`Session::check_request`](super::Session::check_request) (and for a
+    /// WebSocket, [`Session::handle_websocket_upgrade`](super::Session::handle_websocket_upgrade)).
     Existing {
         /// The session id from the query.
         sid: Sid,
@@ -76,6 +77,10 @@ pub enum Route {
         request: SessionRequest,
         /// The `transport` the request names.
         transport: TransportKind,
+        /// The protocol revision the request names, read as the reference
+        /// reads it for a request to a session: `EIO=4` is v4, anything
+        /// else (no `EIO` included) v3. It must be the session's.
+        protocol: ProtocolVersion,
     },
     /// Refuse the request with this answer.
     Reject(ErrorResponse),
@@ -182,7 +187,11 @@ pub fn classify(config: &ServerConfig, method: Method, query: &str, websocket_up
             (Method::Post, _) => SessionRequest::Post,
             (Method::Options | Method::Other, _) => return Route::Reject(ErrorResponse::bad_request()),
         };
-        return Route::Existing { sid: Sid::new(sid), request, transport };
+        let protocol = match query.eio.as_deref() {
+            Some("4") => ProtocolVersion::V4,
+            _ => ProtocolVersion::V3,
+        };
+        return Route::Existing { sid: Sid::new(sid), request, transport, protocol };
     }
     if method != Method::Get {
         return Route::Reject(ErrorResponse::bad_handshake_method());

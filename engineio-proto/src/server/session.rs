@@ -122,6 +122,24 @@ pub enum Output {
     Event(Event),
 }
 
+/// What the driver does with a WebSocket that asked to join a session
+/// ([`Session::handle_websocket_upgrade`]), once its handshake is complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UpgradeVerdict {
+    /// The WebSocket probes the upgrade: feed its frames to
+    /// [`Session::handle_frame`] (its end to
+    /// [`Session::handle_websocket_closed`]).
+    Probe,
+    /// Close the new WebSocket at once, with this close code (`None`: a
+    /// Close frame without a status code, as the reference's
+    /// `websocket.close()` sends; the peer reads 1005). The session goes on
+    /// on its own transport and never hears of this WebSocket.
+    Close {
+        /// The close code, if any.
+        code: Option<u16>,
+    },
+}
+
 /// Why [`Session::send`] refused a message; the message comes back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
@@ -320,18 +338,31 @@ impl Session {
     }
 
     /// Whether a request on `transport` (with `websocket_upgrade` as the
-    /// upgrade header says) fits this session, as the reference `verify()`
-    /// checks: a plain request must name the session's current transport
-    /// (code 3 "Bad request" otherwise, e.g. a poll after the upgrade).
-    pub fn check_request(&self, transport: TransportKind, websocket_upgrade: bool) -> Result<(), ErrorResponse> {
+    /// upgrade header says) naming the revision `protocol` fits this
+    /// session, as the reference `verify()` checks: a plain request must name
+    /// the session's current transport (code 3 "Bad request" otherwise, e.g.
+    /// a poll after the upgrade), and every request the session's protocol
+    /// revision (code 3 otherwise: a v3 session is not upgraded, polled or
+    /// posted to by a request saying `EIO=4`, nor a v4 one by `EIO=3`). A
+    /// refused request leaves the session as it was.
+    pub fn check_request(
+        &self,
+        transport: TransportKind,
+        websocket_upgrade: bool,
+        protocol: ProtocolVersion,
+    ) -> Result<(), ErrorResponse> {
         if self.is_closed() {
             return Err(ErrorResponse::unknown_sid());
         }
-        match (transport, websocket_upgrade) {
-            (TransportKind::WebSocket, true) => Ok(()),
-            (TransportKind::Polling, false) if self.transport == TransportKind::Polling => Ok(()),
-            _ => Err(ErrorResponse::bad_request()),
+        let transport_fits = match (transport, websocket_upgrade) {
+            (TransportKind::WebSocket, true) => true,
+            (TransportKind::Polling, false) => self.transport == TransportKind::Polling,
+            _ => false,
+        };
+        if !transport_fits || protocol != self.protocol {
+            return Err(ErrorResponse::bad_request());
         }
+        Ok(())
     }
 
     /// A polling GET arrived (the handshake GET is the first one).
@@ -425,13 +456,21 @@ impl Session {
     }
 
     /// A WebSocket upgrade request arrived for this session (after
-    /// [`Session::check_request`]). `Ok`: the driver completes the WebSocket
-    /// handshake and feeds its frames to [`Session::handle_frame`]. `Err`: the
-    /// driver refuses or closes that WebSocket; the session is untouched.
+    /// [`Session::check_request`]). The driver completes the WebSocket
+    /// handshake (`101`) unless it gets `Err` (then it refuses the request
+    /// with that answer), and then does as the [`UpgradeVerdict`] says.
     ///
-    /// Refused: a session not on polling (already upgraded, or WebSocket from
-    /// the start), one already probing, a closing one, or upgrades disabled.
-    pub fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<(), ErrorResponse> {
+    /// [`UpgradeVerdict::Probe`] when the session is open on polling with
+    /// upgrades allowed and no WebSocket attached: that WebSocket probes the
+    /// upgrade. [`UpgradeVerdict::Close`] when the session has a WebSocket
+    /// already (attached for an upgrade, or upgraded): as the reference, the
+    /// new WebSocket is opened and closed at once without a status code, and
+    /// the session is untouched. The same for a session that is WebSocket
+    /// from the start, is closing, or allows no upgrade (where the reference
+    /// would let the new WebSocket probe anyway; the protocol says a second
+    /// WebSocket is closed). `Err` ("Session ID unknown") only for a closed
+    /// session.
+    pub fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<UpgradeVerdict, ErrorResponse> {
         if self.is_closed() {
             return Err(ErrorResponse::unknown_sid());
         }
@@ -440,10 +479,10 @@ impl Session {
             && self.probe.is_none()
             && !self.config.upgrades_from(TransportKind::Polling).is_empty();
         if !upgradable {
-            return Err(ErrorResponse::bad_request());
+            return Ok(UpgradeVerdict::Close { code: None });
         }
         self.probe = Some(Probe { probed: false, deadline: now + self.config.upgrade_timeout });
-        Ok(())
+        Ok(UpgradeVerdict::Probe)
     }
 
     /// A frame arrived on the session's WebSocket (the probing one, or the

@@ -2,6 +2,7 @@
 //! classified by `engineio_proto::server::classify`; those for a session
 //! become [`Command`]s to its task, and the answer comes back on a oneshot.
 
+use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -9,10 +10,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use engineio_proto::server::{
     classify, ContentEncoding, ErrorResponse, Handshake, Method, PostBody, RequestId, Response, Route, Session,
-    SessionRequest,
+    SessionRequest, UpgradeVerdict,
 };
 use engineio_proto::sid::SID_RANDOM_BYTES;
-use engineio_proto::{Sid, TransportKind};
+use engineio_proto::{ProtocolVersion, Sid, TransportKind};
 use http::header::{HeaderMap, HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
 use http::StatusCode;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -21,7 +22,7 @@ use tokio::sync::oneshot;
 
 use crate::queue;
 
-use super::session_task::{Command, EngineMachine, SessionTask};
+use super::session_task::{Command, EngineMachine, SessionTask, Target};
 use super::socket::EngineSocket;
 use super::{websocket, Application, Shared};
 
@@ -72,14 +73,15 @@ where
             };
             open(shared, handshake, query, request).await
         }
-        Route::Existing { sid, request: kind, transport } => {
+        Route::Existing { sid, request: kind, transport, protocol } => {
             let Some(commands) = shared.registry.get(&sid) else {
                 return refuse(ErrorResponse::unknown_sid());
             };
+            let target = Target { transport, protocol };
             match kind {
-                SessionRequest::Poll => poll(shared, &commands, transport, accept_encoding(&request)).await,
-                SessionRequest::Post => post(shared, &commands, transport, request).await,
-                SessionRequest::WebSocket => upgrade(shared, commands, request).await,
+                SessionRequest::Poll => poll(shared, &commands, target, accept_encoding(&request)).await,
+                SessionRequest::Post => post(shared, &commands, target, request).await,
+                SessionRequest::WebSocket => upgrade(shared, commands, protocol, request).await,
             }
         }
     }
@@ -124,7 +126,10 @@ async fn open<B>(
         TransportKind::Polling => {
             let origin = HandshakeOrigin::of(&request, query);
             match open_session(shared, &handshake, origin, None).await {
-                Some(commands) => poll(shared, &commands, TransportKind::Polling, accept_encoding(&request)).await,
+                Some(commands) => {
+                    let target = Target { transport: TransportKind::Polling, protocol: handshake.protocol };
+                    poll(shared, &commands, target, accept_encoding(&request)).await
+                }
                 None => plain(StatusCode::INTERNAL_SERVER_ERROR),
             }
         }
@@ -230,12 +235,12 @@ fn accept_encoding<B>(request: &http::Request<B>) -> Option<HeaderValue> {
 async fn poll(
     shared: &Shared,
     commands: &queue::UnboundedSender<Command>,
-    transport: TransportKind,
+    target: Target,
     accept_encoding: Option<HeaderValue>,
 ) -> http::Response<ResponseBody> {
     let request = RequestId(shared.next_request.fetch_add(1, Ordering::Relaxed));
     let (responder, answer) = oneshot::channel();
-    if commands.send(Command::Poll { request, transport, responder }).is_err() {
+    if commands.send(Command::Poll { request, target, responder }).is_err() {
         return respond(ErrorResponse::unknown_sid().to_response());
     }
     let mut parked = ParkedPoll { commands, request, answered: false };
@@ -275,7 +280,7 @@ fn respond_compressed(mut answer: Response, coding: ContentEncoding) -> http::Re
 async fn post<B>(
     shared: &Shared,
     commands: &queue::UnboundedSender<Command>,
-    transport: TransportKind,
+    target: Target,
     request: http::Request<B>,
 ) -> http::Response<ResponseBody>
 where
@@ -295,42 +300,54 @@ where
         Err(_) => return respond(ErrorResponse::bad_request().to_response()),
     };
     let (responder, answer) = oneshot::channel();
-    if commands.send(Command::Post { transport, body, responder }).is_err() {
+    if commands.send(Command::Post { target, body, responder }).is_err() {
         return respond(ErrorResponse::unknown_sid().to_response());
     }
     respond(answer.await.unwrap_or_else(|_| ErrorResponse::unknown_sid().to_response()))
 }
 
-/// A WebSocket upgrade of a polling session: the session agrees, the 101
-/// goes out, and the WebSocket reaches the session's task once hyper hands
-/// over the connection.
+/// A WebSocket for an existing session: the session refuses it or gives its
+/// [`UpgradeVerdict`], the 101 goes out, and once hyper hands over the
+/// connection the WebSocket reaches the session's task (a probe) or is
+/// closed at once (the session has one already).
 async fn upgrade<B>(
     shared: &Arc<Shared>,
     commands: queue::UnboundedSender<Command>,
+    protocol: ProtocolVersion,
     mut request: http::Request<B>,
 ) -> http::Response<ResponseBody> {
     let Some(accept) = websocket::accept_key(request.headers()) else {
         return refusal(&ErrorResponse::bad_request(), true);
     };
     let (responder, verdict) = oneshot::channel();
-    if commands.send(Command::Upgrade { responder }).is_err() {
+    if commands.send(Command::Upgrade { protocol, responder }).is_err() {
         return refusal(&ErrorResponse::unknown_sid(), true);
     }
-    match verdict.await {
-        Ok(Ok(())) => {}
+    let verdict = match verdict.await {
+        Ok(Ok(verdict)) => verdict,
         Ok(Err(error)) => return refusal(&error, true),
         Err(_) => return refusal(&ErrorResponse::unknown_sid(), true),
-    }
+    };
     let upgrade = hyper::upgrade::on(&mut request);
     let task_shared = Arc::clone(shared);
     shared.runtime.spawn(Box::pin(async move {
-        let command = match upgrade.await {
-            Ok(upgraded) => {
-                Command::WebSocketReady(Box::new(websocket::accept(upgraded, &task_shared.options.config).await))
+        let config = &task_shared.options.config;
+        match (verdict, upgrade.await) {
+            (UpgradeVerdict::Probe, Ok(upgraded)) => {
+                let websocket = websocket::accept(upgraded, config).await;
+                let _ = commands.send(Command::WebSocketReady(Box::new(websocket)));
             }
-            Err(_) => Command::WebSocketFailed,
-        };
-        let _ = commands.send(command);
+            (UpgradeVerdict::Probe, Err(_)) => {
+                let _ = commands.send(Command::WebSocketFailed);
+            }
+            (UpgradeVerdict::Close { code }, Ok(upgraded)) => {
+                let websocket = websocket::accept(upgraded, config).await;
+                let runtime = &task_shared.runtime;
+                let linger = runtime.sleep_until(runtime.now() + websocket::FAREWELL_LINGER);
+                websocket::farewell(websocket, VecDeque::new(), code, linger).await;
+            }
+            (UpgradeVerdict::Close { .. }, Err(_)) => {}
+        }
     }));
     websocket::switching_protocols(accept)
 }

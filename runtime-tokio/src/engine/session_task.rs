@@ -15,9 +15,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{ready, Context, Poll, Waker};
 
 use engineio_proto::server::{
-    CloseReason, ErrorResponse, Event, Output, PostBody, RequestId, Response, SendError, Session,
+    CloseReason, ErrorResponse, Event, Output, PostBody, RequestId, Response, SendError, Session, UpgradeVerdict,
 };
-use engineio_proto::{Frame, Instant, Message, Sid, TransportKind};
+use engineio_proto::{Frame, Instant, Message, ProtocolVersion, Sid, TransportKind};
 use futures_util::task::AtomicWaker;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::oneshot;
@@ -33,13 +33,14 @@ use crate::runtime::{BoxFuture, Runtime};
 /// What the HTTP side and the application ask of a session task.
 pub(crate) enum Command {
     /// A polling GET; the answer goes to `responder` (perhaps much later).
-    Poll { request: RequestId, transport: TransportKind, responder: oneshot::Sender<Response> },
+    Poll { request: RequestId, target: Target, responder: oneshot::Sender<Response> },
     /// The HTTP side dropped the parked GET `request` (its connection closed).
     PollAborted(RequestId),
     /// A polling POST with its body read.
-    Post { transport: TransportKind, body: PostBody, responder: oneshot::Sender<Response> },
-    /// A WebSocket upgrade request for this session: may it go ahead?
-    Upgrade { responder: oneshot::Sender<Result<(), ErrorResponse>> },
+    Post { target: Target, body: PostBody, responder: oneshot::Sender<Response> },
+    /// A WebSocket upgrade request for this session (naming `protocol`):
+    /// refused, or what to do with its WebSocket.
+    Upgrade { protocol: ProtocolVersion, responder: oneshot::Sender<Result<UpgradeVerdict, ErrorResponse>> },
     /// The upgrade's WebSocket is open.
     WebSocketReady(Box<WsStream>),
     /// The accepted upgrade never produced a connection.
@@ -50,6 +51,14 @@ pub(crate) enum Command {
     Close(CloseReason),
     /// A Socket.IO request (accept, emit, ack, …) for a Socket.IO connection.
     SocketIo(crate::socketio::Command),
+}
+
+/// The transport and protocol revision a request to a session names (see
+/// [`Session::check_request`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target {
+    pub(crate) transport: TransportKind,
+    pub(crate) protocol: ProtocolVersion,
 }
 
 impl std::fmt::Debug for Command {
@@ -118,7 +127,7 @@ pub(crate) trait Machine: Send + 'static {
     /// See [`Session::handle_post`].
     fn handle_post(&mut self, now: Instant, body: PostBody) -> Response;
     /// See [`Session::handle_websocket_upgrade`].
-    fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<(), ErrorResponse>;
+    fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<UpgradeVerdict, ErrorResponse>;
     /// See [`Session::handle_frame`].
     fn handle_frame(&mut self, now: Instant, frame: Frame);
     /// See [`Session::handle_frame_too_large`].
@@ -167,7 +176,7 @@ impl Machine for EngineMachine {
     fn handle_post(&mut self, now: Instant, body: PostBody) -> Response {
         self.session.handle_post(now, body)
     }
-    fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<(), ErrorResponse> {
+    fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<UpgradeVerdict, ErrorResponse> {
         self.session.handle_websocket_upgrade(now)
     }
     fn handle_frame(&mut self, now: Instant, frame: Frame) {
@@ -451,8 +460,8 @@ impl<M: Machine> SessionTask<M> {
 
     fn on_command(&mut self, now: Instant, command: Command) {
         match command {
-            Command::Poll { request, transport, responder } => {
-                if let Err(error) = self.machine.engine().check_request(transport, false) {
+            Command::Poll { request, target, responder } => {
+                if let Err(error) = self.machine.engine().check_request(target.transport, false, target.protocol) {
                     let _ = responder.send(error.to_response());
                     return;
                 }
@@ -464,18 +473,18 @@ impl<M: Machine> SessionTask<M> {
                     self.machine.handle_poll_aborted(now, request);
                 }
             }
-            Command::Post { transport, body, responder } => {
-                let response = match self.machine.engine().check_request(transport, false) {
+            Command::Post { target, body, responder } => {
+                let response = match self.machine.engine().check_request(target.transport, false, target.protocol) {
                     Ok(()) => self.machine.handle_post(now, body),
                     Err(error) => error.to_response(),
                 };
                 let _ = responder.send(response);
             }
-            Command::Upgrade { responder } => {
+            Command::Upgrade { protocol, responder } => {
                 let verdict = self
                     .machine
                     .engine()
-                    .check_request(TransportKind::WebSocket, true)
+                    .check_request(TransportKind::WebSocket, true, protocol)
                     .and_then(|()| self.machine.handle_websocket_upgrade(now));
                 let _ = responder.send(verdict);
             }

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use engineio_proto::server::{
     CloseReason, ErrorResponse, Output as EngineOutput, PostBody, RequestId, Response, SendError, Session,
+    UpgradeVerdict,
 };
 use engineio_proto::sid::SID_RANDOM_BYTES;
 use engineio_proto::{Frame, Instant, Message, Sid, Str};
@@ -210,7 +211,7 @@ impl Machine for SocketIoMachine {
     fn handle_post(&mut self, now: Instant, body: PostBody) -> Response {
         self.connection.handle_post(now, body)
     }
-    fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<(), ErrorResponse> {
+    fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<UpgradeVerdict, ErrorResponse> {
         self.connection.handle_websocket_upgrade(now)
     }
     fn handle_frame(&mut self, now: Instant, frame: Frame) {

@@ -7,7 +7,7 @@ use core::cmp::Ordering;
 use core::time::Duration;
 use engineio_proto::server::{
     CloseReason, ErrorResponse, Event as EngineEvent, Output as EngineOutput, PostBody, RequestId, Response, SendError,
-    Session,
+    Session, UpgradeVerdict,
 };
 use engineio_proto::time::earliest;
 use engineio_proto::{Frame, Instant, Message, Sid, Str};
@@ -244,7 +244,7 @@ impl Connection {
     }
 
     /// A WebSocket upgrade request arrived (see [`Session::handle_websocket_upgrade`]).
-    pub fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<(), ErrorResponse> {
+    pub fn handle_websocket_upgrade(&mut self, now: Instant) -> Result<UpgradeVerdict, ErrorResponse> {
         let result = self.engine.handle_websocket_upgrade(now);
         self.pump(now);
         result

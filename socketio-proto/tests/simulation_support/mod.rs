@@ -18,7 +18,7 @@ use engineio_proto::client::{ClientOutput, HttpMethod, RequestId as ClientReques
 use engineio_proto::payload::BINARY_CONTENT_TYPE;
 use engineio_proto::server::{
     classify, ErrorResponse, Method, Output as EngineOutput, PostBody, RequestId as ServerRequestId, Response, Route,
-    ServerConfig as EngineServerConfig, Session, SessionRequest,
+    ServerConfig as EngineServerConfig, Session, SessionRequest, UpgradeVerdict,
 };
 use engineio_proto::time::earliest;
 use engineio_proto::{Instant, Sid};
@@ -343,24 +343,26 @@ impl Net {
                             self.insert_connection(sid, engine, connection);
                             None
                         }
-                        Route::Existing { sid, request: kind, transport } => {
+                        Route::Existing { sid, request: kind, transport, protocol } => {
                             match self.connections.get_mut(sid.as_str()) {
-                                Some(side) => match side.connection.engine().check_request(transport, false) {
-                                    Err(error) => Some(error.to_response()),
-                                    Ok(()) if kind == SessionRequest::Poll => {
-                                        side.connection.handle_poll(now, request);
-                                        self.outstanding.push((engine, id, sid.as_str().to_owned()));
-                                        None
+                                Some(side) => {
+                                    match side.connection.engine().check_request(transport, false, protocol) {
+                                        Err(error) => Some(error.to_response()),
+                                        Ok(()) if kind == SessionRequest::Poll => {
+                                            side.connection.handle_poll(now, request);
+                                            self.outstanding.push((engine, id, sid.as_str().to_owned()));
+                                            None
+                                        }
+                                        Ok(()) => {
+                                            let body = body.unwrap_or_default();
+                                            let binary_content_type = content_type == Some(BINARY_CONTENT_TYPE);
+                                            Some(
+                                                side.connection
+                                                    .handle_post(now, PostBody::Complete { body, binary_content_type }),
+                                            )
+                                        }
                                     }
-                                    Ok(()) => {
-                                        let body = body.unwrap_or_default();
-                                        let binary_content_type = content_type == Some(BINARY_CONTENT_TYPE);
-                                        Some(
-                                            side.connection
-                                                .handle_post(now, PostBody::Complete { body, binary_content_type }),
-                                        )
-                                    }
-                                },
+                                }
                                 None => Some(ErrorResponse::unknown_sid().to_response()),
                             }
                         }
@@ -384,11 +386,11 @@ impl Net {
                         self.insert_connection(sid.clone(), engine, connection);
                         Some(sid)
                     }
-                    (Link::Up, Route::Existing { sid, request: SessionRequest::WebSocket, transport }) => {
+                    (Link::Up, Route::Existing { sid, request: SessionRequest::WebSocket, transport, protocol }) => {
                         let side = self.connections.get_mut(sid.as_str());
                         let upgraded = side.is_some_and(|side| {
-                            side.connection.engine().check_request(transport, true).is_ok()
-                                && side.connection.handle_websocket_upgrade(now).is_ok()
+                            side.connection.engine().check_request(transport, true, protocol).is_ok()
+                                && side.connection.handle_websocket_upgrade(now) == Ok(UpgradeVerdict::Probe)
                         });
                         upgraded.then_some(sid)
                     }
