@@ -38,6 +38,9 @@ macro_rules! every_role_on {
             scenario!(engine_io_v3_client_gets_text_and_binary_echoes =
                 $crate::scenarios::engine::engine_io_v3_client_gets_text_and_binary_echoes::<$runtime>,
                 on $runtime: upgrade);
+            scenario!(second_websocket_of_an_upgraded_session_opens_and_is_closed =
+                $crate::scenarios::engine::second_websocket_of_an_upgraded_session_opens_and_is_closed::<$runtime>,
+                on $runtime: eio4, eio3);
             scenario!(node_client_gets_events_acks_binary_namespaces_and_refusals =
                 $crate::scenarios::server::node_client_gets_events_acks_binary_namespaces_and_refusals::<$runtime>,
                 on $runtime: polling, websocket, upgrade);

@@ -1,6 +1,8 @@
 //! The Engine.IO server role: an echo server on runtime `R` (its `bind`)
 //! against the npm `engine.io-client` (`interop/engine_client.js`: connect,
-//! send a text and a binary message, wait for both echoes, close).
+//! send a text and a binary message, wait for both echoes, close), and
+//! against the `ws` client (`interop/second_websocket_client.js`: a second
+//! WebSocket for an upgraded session).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -91,4 +93,28 @@ pub async fn engine_io_v3_client_gets_text_and_binary_echoes<R: RuntimeUnderTest
     if mode == "upgrade" {
         assert_eq!(report["upgraded"], true, "{report}");
     }
+}
+
+/// A second WebSocket for a session already upgraded to its first one
+/// (`interop/second_websocket_client.js`, the `ws` client, over Engine.IO
+/// `mode` = `eio4` or `eio3`): as with the reference server, it opens (101)
+/// and is closed by the server at once without a status code (1005 to the
+/// client), and the session goes on on its first WebSocket.
+pub async fn second_websocket_of_an_upgraded_session_opens_and_is_closed<R: RuntimeUnderTest>(mode: &str) {
+    peers::require_npm("ws");
+    let eio = mode.trim_start_matches("eio");
+    let (url, mut received) = start_echo_server::<R>().await;
+    let report = peers::node("second_websocket_client.js", &[&url, eio], CLIENT_TIMEOUT).await.ok_report();
+    assert_eq!(report["secondOpened"], true, "the second WebSocket opened: {report}");
+    assert_eq!(report["secondError"], Value::Null, "no handshake error: {report}");
+    assert_eq!(report["secondCloseCode"], 1005, "closed by the server without a status code: {report}");
+    assert_eq!(report["echo"], "4hello", "the first WebSocket still echoes: {report}");
+    let events = server_events(&mut received).await;
+    let hello = Event::Message(engineio_proto::Message::from("hello"));
+    let before_hello: Vec<&Event> = events.iter().take_while(|event| **event != hello).collect();
+    assert!(events.contains(&hello), "the server got hello: {events:?}");
+    assert!(
+        !before_hello.iter().any(|event| matches!(event, Event::Closed(_))),
+        "the session was not closed before hello: {events:?}"
+    );
 }

@@ -5,7 +5,8 @@
 //!
 //! - [`engine`]: the Engine.IO server under test against the npm
 //!   `engine.io-client` 6 and 3 (text and binary echoes; polling, WebSocket,
-//!   upgrade).
+//!   upgrade), and against the `ws` client opening a second WebSocket for an
+//!   upgraded session.
 //! - [`server`]: the Socket.IO server under test against the official npm
 //!   `socket.io-client` 4.8 (polling, WebSocket, upgrade; events, acks,
 //!   binary, namespaces, middleware, rooms).
