@@ -10,8 +10,8 @@
 use std::time::{Duration, Instant};
 
 use super::support::{
-    get, http, polling_handshake, polling_socket, post, start, Bystander, HttpAnswer, RawWebSocket, Received, CLOSE,
-    PATH, TEXT, WAIT,
+    get, http, polling_handshake, polling_socket, post, sid_of, start, Bystander, HttpAnswer, RawWebSocket, Received,
+    CLOSE, PATH, TEXT, WAIT,
 };
 use runtime_tokio::socketio::SocketIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -232,6 +232,141 @@ async fn upgrade_without_even_a_probe_is_dropped_after_upgrade_timeout() {
     let answer = post(server.addr, &polling(&sid), b"421[\"echo\",\"still polling\"]").await;
     assert_eq!((answer.status, answer.body.as_str()), (200, "ok"));
     assert_eq!(get(server.addr, &polling(&sid)).await.body, r#"431["still polling"]"#);
+}
+
+/// A polling session upgraded to a WebSocket that joined `/`: the sid and
+/// the WebSocket (probed, `5`, and an echo round trip on it, so the server
+/// has completed the upgrade).
+async fn upgraded_socket(addr: std::net::SocketAddr) -> (String, RawWebSocket) {
+    let sid = polling_socket(addr).await;
+    let mut websocket = RawWebSocket::open(addr, &format!("EIO=4&transport=websocket&sid={sid}")).await;
+    websocket.send_text("2probe").await;
+    assert_eq!(websocket.receive_text().await, "3probe");
+    websocket.send_text("5").await;
+    websocket.send_text("421[\"echo\",\"upgraded\"]").await;
+    assert_eq!(websocket.receive_text().await, r#"431["upgraded"]"#);
+    (sid, websocket)
+}
+
+/// As the reference (engine.io 6): a second WebSocket for an upgraded
+/// session gets `101` and at once a Close frame without a status code
+/// (`88 00`); the first WebSocket goes on.
+#[tokio::test]
+async fn second_websocket_of_an_upgraded_session_is_opened_then_closed_without_a_status_code() {
+    let server = start(SocketIo::builder()).await;
+    let bystander = Bystander::start(&server.url()).await;
+    let (sid, mut first) = upgraded_socket(server.addr).await;
+
+    let (mut second, head) = RawWebSocket::try_open(server.addr, &format!("EIO=4&transport=websocket&sid={sid}")).await;
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    assert_eq!(second.receive().await, Received::Frame(CLOSE, Vec::new()), "a Close frame without a status code");
+    second.send_frame(CLOSE, &[]).await;
+    assert_eq!(second.until_closed().await, [], "nothing after the Close frame but the hang-up");
+
+    first.send_text("422[\"echo\",\"still the first\"]").await;
+    assert_eq!(first.receive_text().await, r#"432["still the first"]"#);
+    assert_eq!(server.sessions(), 2, "the session and the bystander's");
+    bystander.finish().await;
+}
+
+/// A second WebSocket while the first one probes (after `2probe`, before
+/// `5`) is closed the same way, and the upgrade still completes.
+#[tokio::test]
+async fn second_websocket_during_an_upgrade_is_opened_then_closed_and_the_upgrade_completes() {
+    let server = start(SocketIo::builder()).await;
+    let sid = polling_socket(server.addr).await;
+    let query = format!("EIO=4&transport=websocket&sid={sid}");
+    let mut first = RawWebSocket::open(server.addr, &query).await;
+    first.send_text("2probe").await;
+    assert_eq!(first.receive_text().await, "3probe");
+
+    let (mut second, head) = RawWebSocket::try_open(server.addr, &query).await;
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    assert_eq!(second.receive().await, Received::Frame(CLOSE, Vec::new()));
+
+    first.send_text("5").await;
+    first.send_text("421[\"echo\",\"upgraded\"]").await;
+    assert_eq!(first.receive_text().await, r#"431["upgraded"]"#);
+}
+
+// --- protocol revisions ---
+
+/// The body of the reference's refusal of a WebSocket upgrade request (code 3).
+const BAD_REQUEST_TEXT: &str = "Bad request";
+
+/// One v3 polling record: `<length>:<packet>` (ASCII, so bytes are UTF-16 units).
+fn v3_record(packet: &str) -> String {
+    format!("{}:{packet}", packet.len())
+}
+
+/// A v3 (Socket.IO v2) polling session that joined `/` (the v3 server joins
+/// it at once: its next GET gets `2:40`): its sid.
+async fn v3_polling_socket(addr: std::net::SocketAddr) -> String {
+    let answer = get(addr, "EIO=3&transport=polling").await;
+    let (_length, open) = answer.body.split_once(':').expect("a v3 payload");
+    let sid = sid_of(open);
+    assert_eq!(get(addr, &format!("EIO=3&transport=polling&sid={sid}")).await.body, "2:40");
+    sid
+}
+
+/// As the reference (engine.io 6 `verify()`): `GET /socket.io/?EIO=4&transport=websocket&sid=<v3 sid>`
+/// with `Upgrade: websocket`, `Connection: Upgrade`, `Sec-WebSocket-Key:
+/// dGhlIHNhbXBsZSBub25jZQ==`, `Sec-WebSocket-Version: 13` gets `400` with
+/// `Content-Type: text/html` and the body `Bad request`, and the v3 session
+/// goes on (on polling, and upgrading with `EIO=3`).
+#[tokio::test]
+async fn websocket_naming_eio_4_for_a_v3_session_gets_400_bad_request_and_the_session_goes_on() {
+    let server = start(SocketIo::builder().allow_eio3(true)).await;
+    let bystander = Bystander::start(&server.url()).await;
+    let sid = v3_polling_socket(server.addr).await;
+
+    let answer = RawWebSocket::refusal(server.addr, &format!("EIO=4&transport=websocket&sid={sid}")).await;
+    assert_eq!((answer.status, answer.body.as_str()), (400, BAD_REQUEST_TEXT), "{answer:?}");
+    assert!(answer.head.contains("content-type: text/html"), "{answer:?}");
+
+    let v3 = format!("EIO=3&transport=polling&sid={sid}");
+    let answer = post(server.addr, &v3, v3_record("421[\"echo\",\"still\"]").as_bytes()).await;
+    assert_eq!((answer.status, answer.body.as_str()), (200, "ok"));
+    assert_eq!(get(server.addr, &v3).await.body, v3_record(r#"431["still"]"#));
+    let mut websocket = RawWebSocket::open(server.addr, &format!("EIO=3&transport=websocket&sid={sid}")).await;
+    websocket.send_text("2probe").await;
+    assert_eq!(websocket.receive().await, Received::Frame(TEXT, b"3probe".to_vec()));
+    websocket.send_text("5").await;
+    websocket.send_text("422[\"echo\",\"upgraded\"]").await;
+    assert_eq!(websocket.receive().await, Received::Frame(TEXT, br#"432["upgraded"]"#.to_vec()));
+    bystander.finish().await;
+}
+
+/// The same the other way: `EIO=3` on the WebSocket of a v4 session is
+/// refused with `400` `Bad request` (with EIO v3 allowed or not), and the
+/// v4 session goes on.
+#[tokio::test]
+async fn websocket_naming_eio_3_for_a_v4_session_gets_400_bad_request_and_the_session_goes_on() {
+    let server = start(SocketIo::builder().allow_eio3(true)).await;
+    let sid = polling_socket(server.addr).await;
+    let answer = RawWebSocket::refusal(server.addr, &format!("EIO=3&transport=websocket&sid={sid}")).await;
+    assert_eq!((answer.status, answer.body.as_str()), (400, BAD_REQUEST_TEXT), "{answer:?}");
+    let answer = RawWebSocket::refusal(server.addr, &format!("transport=websocket&sid={sid}")).await;
+    assert_eq!((answer.status, answer.body.as_str()), (400, BAD_REQUEST_TEXT), "no EIO is v3: {answer:?}");
+    let answer = post(server.addr, &polling(&sid), b"421[\"echo\",\"still v4\"]").await;
+    assert_eq!((answer.status, answer.body.as_str()), (200, "ok"));
+    assert_eq!(get(server.addr, &polling(&sid)).await.body, r#"431["still v4"]"#);
+}
+
+/// Polling requests naming another `EIO` than their session's get the
+/// reference's `400 {"code":3,"message":"Bad request"}`; the session goes on.
+#[tokio::test]
+async fn polling_requests_naming_another_eio_get_400_bad_request_and_the_session_goes_on() {
+    let server = start(SocketIo::builder().allow_eio3(true)).await;
+    let sid = polling_socket(server.addr).await;
+    let v3 = format!("EIO=3&transport=polling&sid={sid}");
+    let answer = get(server.addr, &v3).await;
+    assert_eq!((answer.status, answer.body.as_str()), (400, BAD_REQUEST));
+    let answer = post(server.addr, &v3, v3_record("421[\"echo\",\"wrong\"]").as_bytes()).await;
+    assert_eq!((answer.status, answer.body.as_str()), (400, BAD_REQUEST));
+    let answer = post(server.addr, &polling(&sid), b"421[\"echo\",\"right\"]").await;
+    assert_eq!((answer.status, answer.body.as_str()), (200, "ok"));
+    assert_eq!(get(server.addr, &polling(&sid)).await.body, r#"431["right"]"#);
 }
 
 // --- handshake flood ---

@@ -248,6 +248,24 @@ impl RawWebSocket {
         (socket, head.to_ascii_lowercase())
     }
 
+    /// Sends the upgrade request for `query` (the bytes of
+    /// [`RawWebSocket::try_open`]) and reads an answer that is no `101`: its
+    /// head and a body of its `Content-Length` (without waiting for the
+    /// server to hang up).
+    pub async fn refusal(addr: SocketAddr, query: &str) -> HttpAnswer {
+        let (mut socket, head) = RawWebSocket::try_open(addr, query).await;
+        let length = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .and_then(|value| value.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        let complete = timeout(WAIT, async { while socket.buffered.len() < length && socket.fill().await {} });
+        complete.await.expect("the refusal's body comes in time");
+        let body = socket.buffered.get(..length).unwrap_or(&socket.buffered);
+        let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+        HttpAnswer { status, head, body: String::from_utf8_lossy(body).into_owned() }
+    }
+
     async fn read_head(&mut self) -> String {
         loop {
             if let Some(end) = self.buffered.windows(4).position(|window| window == b"\r\n\r\n") {
