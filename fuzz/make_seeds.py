@@ -117,8 +117,8 @@ def wire(enc, w):
 
 # --- server_session (src/server_session.rs) ---
 SERVER_STEPS = ["Request", "Poll", "AbortPoll", "Post", "PostTooLarge", "WebSocketUpgrade", "TextFrame",
-                "BinaryFrame", "FrameTooLarge", "WebSocketClosed", "WebSocketError", "SendText", "SendBinary",
-                "Close", "Advance"]
+                "BinaryFrame", "FrameTooLarge", "WebSocketClosed", "WebSocketError", "FramesWritten", "SendText",
+                "SendBinary", "Close", "Advance"]
 METHODS = ["Get", "Post", "Options", "Named"]
 QUERY = ["Eio", "Transport", "CurrentSid", "Base64", "Pair", "Raw"]
 
@@ -144,7 +144,7 @@ def server_step(enc, s):
         enc.bool(upgrade)
         wire(enc, body)
         enc.bool(binary)
-    elif name == "AbortPoll":
+    elif name in ("AbortPoll", "FramesWritten"):
         enc.u8(s[1])
     elif name == "Post":
         wire(enc, s[1])
@@ -202,6 +202,22 @@ SERVER = {
           ("Records", [msg("x")]), False),
          ("Request", "Get", [("Eio", False), ("Transport", True), "CurrentSid"], True, ("Raw", []), False),
          ("TextFrame", ["Ping", "Probe"]), ("Advance", 80), ("Close", True)]),
+    # A second WebSocket while the first probes and after the upgrade: closed at once.
+    "v4_second_websocket_during_and_after_the_upgrade": server_seed(
+        (100, 50, 70, 64, 2, False), False, False, False,
+        [("Request", "Get", [("Eio", False), ("Transport", True), "CurrentSid"], True, ("Raw", []), False),
+         ("TextFrame", ["Ping", "Probe"]),
+         ("Request", "Get", [("Eio", False), ("Transport", True), "CurrentSid"], True, ("Raw", []), False),
+         ("TextFrame", ["Upgrade"]), ("FramesWritten", 1),
+         ("Request", "Get", [("Eio", False), ("Transport", True), "CurrentSid"], True, ("Raw", []), False),
+         ("TextFrame", msg("still")), ("SendText", "still")]),
+    # A v3 session asked to upgrade by a WebSocket saying EIO=4, a poll saying EIO=4, then EIO=3.
+    "v3_websocket_and_poll_naming_eio_4": server_seed(
+        (100, 50, 70, 64, 2, True), True, False, False,
+        [("Request", "Get", [("Eio", False), ("Transport", True), "CurrentSid"], True, ("Raw", []), False),
+         ("Request", "Get", [("Eio", False), ("Transport", False), "CurrentSid"], False, ("Raw", []), False),
+         ("Request", "Get", [("Transport", True), "CurrentSid"], True, ("Raw", []), False),
+         ("TextFrame", ["Ping", "Probe"]), ("TextFrame", ["Upgrade"])]),
 }
 
 # --- client_session (src/client_session.rs) ---
