@@ -375,6 +375,13 @@ impl Decoder {
             }
         }
         if pending.received >= pending.expected {
+            if let Some(packet) = &mut pending.packet {
+                match &mut packet.data {
+                    PacketData::Event(event) => event.arguments.drop_unreferenced_attachments(),
+                    PacketData::Ack(ack) => ack.arguments.drop_unreferenced_attachments(),
+                    _ => {}
+                }
+            }
             return Ok(pending.packet);
         }
         self.pending = Some(pending);

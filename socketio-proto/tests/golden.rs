@@ -293,6 +293,40 @@ fn placeholder_with_non_integer_num_is_rejected() {
     assert!(matches!(error, DecodeError::InvalidPlaceholder { .. }), "{error:?}");
 }
 
+/// socket.io-parser 3 and 4 take the packet; `reconstructPacket` leaves
+/// the buffer no placeholder names out of the data.
+#[test]
+fn attachment_no_placeholder_names_is_dropped() {
+    let messages = vec![Message::from(r#"51-["e"]"#), bin(&[1])];
+    let decoded = decode_messages(V5, messages).unwrap().unwrap();
+    assert!(decoded.attachments().is_empty());
+    assert_eq!(decoded.packet_type(), PacketType::Event);
+    assert_eq!(text_of(&decoded), r#"2["e"]"#);
+}
+
+#[test]
+fn attachments_after_the_last_one_named_are_dropped() {
+    let text = r#"52-["e",{"_placeholder":true,"num":0}]"#;
+    let decoded = decode_messages(V5, vec![Message::from(text), bin(&[1]), bin(&[2])]).unwrap().unwrap();
+    assert_eq!(decoded.attachments(), &[Bytes::from_static(&[1])]);
+    assert_eq!(text_of(&decoded), r#"51-["e",{"_placeholder":true,"num":0}]"#);
+}
+
+#[test]
+fn placeholders_are_renumbered_to_the_attachments_kept() {
+    let text = r#"63-4[{"_placeholder":true,"num":2},{"a":{"_placeholder":true,"num":2}}]"#;
+    let messages = vec![Message::from(text), bin(&[1]), bin(&[2]), bin(&[3])];
+    let decoded = decode_messages(V5, messages).unwrap().unwrap();
+    assert_eq!(decoded.attachments(), &[Bytes::from_static(&[3])]);
+    assert_eq!(
+        text_of(&decoded),
+        r#"61-4[{"_placeholder":true,"num":0},{"a":{"_placeholder":true,"num":0}}]"#
+    );
+    let PacketData::Ack(ack) = &decoded.data else { panic!("ack expected") };
+    let (first, _): (Binary, serde_json::Value) = ack.args().unwrap();
+    assert_eq!(first.0.as_ref(), &[3]);
+}
+
 #[test]
 fn binary_event_waits_for_its_attachments() {
     let mut decoder = Decoder::new(V5);
