@@ -149,7 +149,9 @@ pub fn decode_text(
             if version == ProtocolVersion::V5 && !matches!(first, Some(b'"' | b'{')) {
                 return Err(invalid("a JSON string or object (v5)"));
             }
-            PacketData::ConnectError(Json::from_checked(sub_str(&payload, outline.start, outline.end)))
+            // Kept whole: a v4 number trimmed of leading whitespace would
+            // read as an ack id once encoded again.
+            PacketData::ConnectError(Json::from_checked(payload))
         }
         PacketType::Event | PacketType::BinaryEvent => {
             if !has_payload {

@@ -147,10 +147,10 @@ fn payload_of_only_whitespace_is_refused() {
 }
 
 #[test]
-fn connect_error_keeps_its_json_without_the_surrounding_whitespace() {
-    let packet = decoded(V5, "4 {\"message\":\"no\"}\r\n");
-    let PacketData::ConnectError(json) = &packet.data else { panic!("not a connect error: {packet:?}") };
-    assert_eq!(json.as_str(), "{\"message\":\"no\"}");
+fn connect_payload_is_kept_without_the_surrounding_whitespace() {
+    let packet = decoded(V5, "0 {\"token\":\"t\"}\r\n");
+    let PacketData::Connect(Some(json)) = &packet.data else { panic!("not a connect with auth: {packet:?}") };
+    assert_eq!(json.as_str(), "{\"token\":\"t\"}");
 }
 
 // ---------------------------------------------- any whitespace, same packet
@@ -170,8 +170,6 @@ fn header_and_payload() -> impl Strategy<Value = (ProtocolVersion, String, Strin
         arguments.clone().prop_map(|args| ("2".to_owned(), format!("[\"e\"{}{args}]", if args.is_empty() { "" } else { "," }))),
         (arguments.clone(), 0u32..100).prop_map(|(args, id)| ("2".to_owned(), format!("{id}[\"e\",{args}0]"))),
         (arguments, 0u32..100).prop_map(|(args, id)| ("3".to_owned(), format!("{id}[{args}]"))),
-        Just(("4".to_owned(), "{\"message\":\"no\"}".to_owned())),
-        Just(("4".to_owned(), "\"no\"".to_owned())),
         Just(("0".to_owned(), "{\"token\":\"t\"}".to_owned())),
         Just(("0".to_owned(), "[]".to_owned())),
     ];
@@ -199,5 +197,22 @@ proptest! {
         let plain = decoded(version, &format!("{header}{id}{json}"));
         let spaced = decode(version, &format!("{header}{id}{before}{json}{after}"));
         prop_assert_eq!(spaced, Ok(Some(plain)));
+    }
+}
+
+proptest! {
+    /// A CONNECT_ERROR keeps its payload text as received, whitespace too.
+    #[test]
+    fn any_json_whitespace_around_a_connect_error_keeps_its_message(
+        v4 in any::<bool>(),
+        payload in prop_oneof![Just("{\"message\":\"no\"}"), Just("\"no\"")],
+        before in "[ \t\n\r]{0,4}",
+        after in "[ \t\n\r]{1,4}",
+    ) {
+        let version = if v4 { V4 } else { V5 };
+        let packet = decoded(version, &format!("4/admin,{before}{payload}{after}"));
+        let PacketData::ConnectError(json) = &packet.data else { panic!("not a connect error: {packet:?}") };
+        let message = json.connect_error_message();
+        prop_assert_eq!(message.as_deref(), Some("no"));
     }
 }
