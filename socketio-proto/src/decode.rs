@@ -172,8 +172,13 @@ pub fn decode_text(
             let Some(id) = ack_id else {
                 return Err(DecodeError::MissingAckId { offset: id_offset, attachments });
             };
-            let (start, end) = items.ok_or_else(missing)?;
-            PacketData::Ack(Ack { id, arguments: Args::from_parts(payload, start, end, false) })
+            // Without payload the reference peers call the ack with no
+            // arguments (`ack.apply(this, undefined)`).
+            let arguments = match items {
+                Some((start, end)) => Args::from_parts(payload, start, end, false),
+                None => Args::empty(),
+            };
+            PacketData::Ack(Ack { id, arguments })
         }
     };
     Ok((Packet { namespace, data }, attachments))

@@ -117,6 +117,18 @@ fn binary_ack_without_id_is_consumed_with_its_attachment() {
     assert_eq!(decoder.decode(Message::from("2[\"next\"]")).map(|packet| packet.is_some()), Ok(true));
 }
 
+/// socket.io-parser 3 and 4 take it; the reference peers then call the
+/// ack with no arguments.
+#[test]
+fn ack_without_payload_has_no_arguments() {
+    for version in [V4, V5] {
+        let packet = decoded(version, "31");
+        let PacketData::Ack(ack) = &packet.data else { panic!("not an ack: {packet:?}") };
+        assert_eq!(ack.id, 1);
+        assert!(ack.arguments.is_empty());
+    }
+}
+
 #[test]
 fn v4_connect_payload_object_or_null_is_ignored() {
     assert_eq!(decoded(V4, r#"0/admin,{"token":"1"}"#), Packet::connect("/admin", None));
