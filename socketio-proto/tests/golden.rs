@@ -318,10 +318,7 @@ fn placeholders_are_renumbered_to_the_attachments_kept() {
     let messages = vec![Message::from(text), bin(&[1]), bin(&[2]), bin(&[3])];
     let decoded = decode_messages(V5, messages).unwrap().unwrap();
     assert_eq!(decoded.attachments(), &[Bytes::from_static(&[3])]);
-    assert_eq!(
-        text_of(&decoded),
-        r#"61-4[{"_placeholder":true,"num":0},{"a":{"_placeholder":true,"num":0}}]"#
-    );
+    assert_eq!(text_of(&decoded), r#"61-4[{"_placeholder":true,"num":0},{"a":{"_placeholder":true,"num":0}}]"#);
     let PacketData::Ack(ack) = &decoded.data else { panic!("ack expected") };
     let (first, _): (Binary, serde_json::Value) = ack.args().unwrap();
     assert_eq!(first.0.as_ref(), &[3]);

@@ -179,7 +179,9 @@ fn header_and_payload() -> impl Strategy<Value = (ProtocolVersion, String, Strin
     ];
     let arguments = prop::collection::vec(argument, 0..3).prop_map(|items| items.join(","));
     let shape = prop_oneof![
-        arguments.clone().prop_map(|args| ("2".to_owned(), format!("[\"e\"{}{args}]", if args.is_empty() { "" } else { "," }))),
+        arguments
+            .clone()
+            .prop_map(|args| ("2".to_owned(), format!("[\"e\"{}{args}]", if args.is_empty() { "" } else { "," }))),
         (arguments.clone(), 0u32..100).prop_map(|(args, id)| ("2".to_owned(), format!("{id}[\"e\",{args}0]"))),
         (arguments, 0u32..100).prop_map(|(args, id)| ("3".to_owned(), format!("{id}[{args}]"))),
         Just(("0".to_owned(), "{\"token\":\"t\"}".to_owned())),
