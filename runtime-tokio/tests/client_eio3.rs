@@ -100,3 +100,53 @@ async fn the_server_refuses_an_eio3_client_without_allow_eio3() {
     let outcome = timeout(WAIT, client.socket("/").connect()).await.expect("connect answers in time");
     assert!(outcome.is_err(), "{outcome:?}");
 }
+
+/// A client in v2 mode with `auth` over polling upgraded to WebSocket.
+fn eio3_client_with_auth(port: u16, auth: Value) -> Client {
+    Client::builder(&format!("http://127.0.0.1:{port}"))
+        .protocol(ProtocolVersion::V3)
+        .auth(auth)
+        .reconnection(false)
+        .build()
+        .expect("the client starts")
+}
+
+/// As the JS 2.x client sends its `query`: in the CONNECT's namespace
+/// (`0/private?token=s3cret,`), which socket.io 4 shows as `handshake.auth`
+/// to a v2 client.
+#[tokio::test]
+async fn auth_in_v2_mode_passes_a_private_namespace_middleware() {
+    let port = free_port();
+    let mut server = eio3_server(port).await;
+    let client = eio3_client_with_auth(port, json!({"token": "s3cret"}));
+    let private = client.socket("/private");
+    timeout(WAIT, private.connect()).await.expect("in time").expect("/private admits the token");
+    let connection = server.next(|line| line["connection"] == "/private").await;
+    assert_eq!(connection["auth"], json!({"token": "s3cret"}));
+}
+
+#[tokio::test]
+async fn auth_in_v2_mode_with_a_wrong_token_is_refused_by_a_private_namespace_middleware() {
+    let port = free_port();
+    let _server = eio3_server(port).await;
+    let client = eio3_client_with_auth(port, json!({"token": "wrong"}));
+    let private = client.socket("/private");
+    let outcome = timeout(WAIT, private.connect()).await.expect("in time");
+    assert!(
+        matches!(&outcome, Err(runtime_tokio::client::ClientError::ConnectFailed(message)) if message == "not authorized"),
+        "{outcome:?}"
+    );
+}
+
+/// For `/` the JS 2.x client's `query` travels in the Engine.IO URL.
+#[tokio::test]
+async fn auth_in_v2_mode_reaches_the_main_namespace_as_its_handshake_query() {
+    let port = free_port();
+    let mut server = eio3_server(port).await;
+    let client = eio3_client_with_auth(port, json!({"token": "s3cret", "n": 1}));
+    let main = client.socket("/");
+    timeout(WAIT, main.connect()).await.expect("in time").expect("/ joined");
+    let connection = server.next(|line| line["connection"] == "/").await;
+    assert_eq!((&connection["query"]["token"], &connection["query"]["n"]), (&json!("s3cret"), &json!("1")));
+    assert_eq!(connection["query"]["EIO"], "3", "{connection}");
+}
