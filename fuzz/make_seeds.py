@@ -855,3 +855,19 @@ write("sio_client", SIO_CLIENT)
 write("sio_msgpack", {name: msgpack(packet) for name, packet in MSGPACK.items()})
 for real_target, real in real_seeds().items():
     write(real_target, real)
+
+# --- go-socket.io (Engine.IO 3 over WebSocket): JSON ending in a newline, `[]` as a CONNECT's data ---
+GO_SOCKETIO = {
+    "open": b'0{"sid":"6","upgrades":[],"pingInterval":20000,"pingTimeout":60000}\n',
+    "connect_main": b"40",
+    "connect_admin": b"40/admin,[]\n",
+    "event_admin": b'42/admin,["welcome",{"ns":"/admin"}]\n',
+    "ack": b'431["hi"]\n',
+    "ack_without_id": b'43["hi"]\n',
+}
+write("packet_text", {f"go_socketio_{name}": frame for name, frame in GO_SOCKETIO.items()})
+write("packet_frame", {f"go_socketio_{name}": real_frame(True, True, frame) for name, frame in GO_SOCKETIO.items()})
+GO_SOCKETIO_SIO = {name: frame[1:].decode() for name, frame in GO_SOCKETIO.items() if frame[:1] == b"4"}
+write("sio_packet_text", {f"go_socketio_{name}": sio_text_seed(text) for name, text in GO_SOCKETIO_SIO.items()})
+write("sio_decoder", {"go_socketio_s2c": decoder_seed(True, 4, 255, [
+    ("Text", [("Text", text)]) for text in GO_SOCKETIO_SIO.values()])})

@@ -4,7 +4,7 @@
 //
 //   node server_socketio.js <port>
 //
-// On `/` and `/admin`:
+// On `/`, `/admin` and `/private`:
 //   on connection   emits `hello` with "world" (and the namespace);
 //   `echo`          acknowledges with its arguments;
 //   `drop_connection` closes the client's Engine.IO connection (the client
@@ -16,9 +16,10 @@
 //   `ask`           asks the client with `question` (emitWithAck, 5 s) and
 //                   prints {"answer":...};
 //   any event       printed as {"event":name,"args":[...],"nsp":...} in arrival order.
-// `/private` refuses every socket with "not authorized" (a middleware).
+// `/private` admits only a socket whose `handshake.auth.token` is "s3cret"
+// (a middleware), refusing others with "not authorized".
 // Prints {"listening":port} once bound, {"connection":nsp,"transport":...,"auth":...,
-// "header":<the x-client-test request header>} per socket, {"upgraded":transport,"nsp":...} when its connection upgrades and
+// "query":<handshake.query>,"header":<the x-client-test request header>} per socket, {"upgraded":transport,"nsp":...} when its connection upgrades and
 // {"disconnect":nsp,"reason":...} when it leaves.
 // One JSON object per stdout line; the test kills the process.
 //
@@ -51,13 +52,14 @@ const io = new Server({
 
 const flakyReceipts = new Map();
 
-for (const nsp of ["/", "/admin"]) {
+for (const nsp of ["/", "/admin", "/private"]) {
   io.of(nsp).on("connection", (socket) => {
     const header = socket.handshake.headers["x-client-test"] ?? null;
     print({
       connection: nsp,
       transport: socket.conn.transport.name,
       auth: socket.handshake.auth,
+      query: socket.handshake.query,
       header,
       recovered: socket.recovered,
     });
@@ -98,7 +100,9 @@ for (const nsp of ["/", "/admin"]) {
   });
 }
 
-io.of("/private").use((_socket, next) => next(new Error("not authorized")));
+io.of("/private").use((socket, next) =>
+  socket.handshake.auth.token === "s3cret" ? next() : next(new Error("not authorized")),
+);
 
 const tls = process.env.TLS_CERT_FILE && process.env.TLS_KEY_FILE;
 const httpServer = tls

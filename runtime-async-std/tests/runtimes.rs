@@ -56,6 +56,12 @@ macro_rules! every_role_on {
             scenario!(emits_while_the_server_is_down_arrive_once_in_order_after_restart =
                 $crate::scenarios::client::emits_while_the_server_is_down_arrive_once_in_order_after_restart::<$runtime>,
                 on $runtime: polling, websocket, upgrade);
+            scenario!(client_in_v2_mode_takes_go_socketio_frames =
+                $crate::scenarios::client::client_in_v2_mode_takes_go_socketio_frames::<$runtime>,
+                on $runtime: websocket);
+            scenario!(client_in_v2_mode_sends_its_auth_where_a_v2_client_sends_its_query =
+                $crate::scenarios::client::client_in_v2_mode_sends_its_auth_where_a_v2_client_sends_its_query::<$runtime>,
+                on $runtime: polling, websocket);
         }
     };
 }

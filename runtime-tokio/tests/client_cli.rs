@@ -213,6 +213,16 @@ async fn eio3_mode_talks_to_a_server_allowing_eio3() {
 }
 
 #[tokio::test]
+async fn auth_in_eio3_mode_reaches_a_private_namespace_as_its_query() {
+    let port = free_port();
+    let mut server = NodeServer::start_script("server_socketio.js", port, &[("ALLOW_EIO3", "1")]).await;
+    let mut cli = Cli::start(&[&url(port), "--eio", "3", "--auth", r#"{"token":"s3cret"}"#, "--namespace", "/private"]);
+    assert_eq!(cli.next(|line| line["type"] == "connect").await, json!({"ns": "/private", "type": "connect"}));
+    let connection = server.next(|line| line["connection"] == "/private").await;
+    assert_eq!(connection["auth"], json!({"token": "s3cret"}));
+}
+
+#[tokio::test]
 async fn lines_have_the_documented_key_order() {
     let port = free_port();
     let _server = NodeServer::start(port).await;

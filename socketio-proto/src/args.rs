@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::json_writer::write_value;
 use crate::placeholder::ArgsDe;
+use crate::scan::{placeholder_references, PlaceholderReference};
 
 /// The arguments of an event (after its name) or of an acknowledgement.
 ///
@@ -94,6 +95,73 @@ impl Args {
 
     pub(crate) fn attachments_mut(&mut self) -> &mut Vec<Bytes> {
         &mut self.attachments
+    }
+
+    /// Drops the attachments no placeholder names and renumbers the
+    /// placeholders to the ones kept, as the reference's `reconstructPacket`
+    /// leaves an unreferenced buffer out of the data it rebuilds. Arguments
+    /// whose text is not checked JSON are left as they are.
+    pub(crate) fn drop_unreferenced_attachments(&mut self) {
+        let count = self.attachments.len();
+        if count == 0 {
+            return;
+        }
+        let Ok(references) = placeholder_references(self.json.as_bytes(), count as u64) else {
+            return;
+        };
+        let mut referenced = alloc::vec![false; count];
+        for reference in &references {
+            if let Some(slot) = usize::try_from(reference.num).ok().and_then(|num| referenced.get_mut(num)) {
+                *slot = true;
+            }
+        }
+        if referenced.iter().all(|&kept| kept) {
+            return;
+        }
+        // New index of each kept attachment.
+        let mut renumbered = Vec::with_capacity(count);
+        let mut kept = 0u64;
+        for &is_referenced in &referenced {
+            renumbered.push(kept);
+            kept += u64::from(is_referenced);
+        }
+        let moves = references.iter().any(|reference| {
+            usize::try_from(reference.num).ok().and_then(|num| renumbered.get(num)) != Some(&reference.num)
+        });
+        if moves && !self.renumber_placeholders(&references, &renumbered) {
+            return;
+        }
+        let mut index = 0;
+        self.attachments.retain(|_| {
+            let keep = referenced.get(index).copied().unwrap_or(false);
+            index += 1;
+            keep
+        });
+    }
+
+    /// Rewrites the `num` of each placeholder through `renumbered` (old
+    /// index → new index, never larger); false, changing nothing, when a
+    /// reference does not fit the text.
+    fn renumber_placeholders(&mut self, references: &[PlaceholderReference], renumbered: &[u64]) -> bool {
+        let text = self.json.as_str();
+        let mut rewritten = String::with_capacity(text.len());
+        let mut copied = 0;
+        for reference in references {
+            let new_num = usize::try_from(reference.num).ok().and_then(|num| renumbered.get(num)).copied();
+            let (Some(new_num), Some(before)) = (new_num, text.get(copied..reference.start)) else {
+                return false;
+            };
+            rewritten.push_str(before);
+            let (digits, start) = decimal_digits(new_num);
+            rewritten.extend(digits.get(start..).unwrap_or_default().iter().map(|&digit| char::from(digit)));
+            copied = reference.end;
+        }
+        rewritten.push_str(text.get(copied..).unwrap_or_default());
+        // Placeholders lie inside the arguments: only their end moves.
+        let shrunk = text.len().saturating_sub(rewritten.len());
+        self.items_end = self.items_end.saturating_sub(shrunk);
+        self.json = Str::from(rewritten);
+        true
     }
 
     /// Deserializes the arguments as a sequence: into a tuple, a `Vec`, or a

@@ -115,13 +115,20 @@ pub fn decode_text(
             if !has_payload {
                 PacketData::Connect(None)
             } else if version == ProtocolVersion::V4 {
-                return Err(invalid("no payload (v4)"));
+                // socket.io-parser 3 takes any payload whose `typeof` is
+                // "object" (go-socket.io answers `0/admin,[]`), and v2 peers
+                // ignore it: a v4 CONNECT carries nothing.
+                let outline = check_json(&payload, at, 0)?;
+                if !matches!(payload.as_bytes().get(outline.start), Some(b'{' | b'[' | b'n')) {
+                    return Err(invalid("a JSON object, array or null (v4)"));
+                }
+                PacketData::Connect(None)
             } else {
                 let outline = check_json(&payload, at, 0)?;
                 if payload.as_bytes().get(outline.start) != Some(&b'{') {
                     return Err(invalid("a JSON object"));
                 }
-                PacketData::Connect(Some(Json::from_checked(payload)))
+                PacketData::Connect(Some(Json::from_checked(sub_str(&payload, outline.start, outline.end))))
             }
         }
         PacketType::Disconnect => {
@@ -142,6 +149,8 @@ pub fn decode_text(
             if version == ProtocolVersion::V5 && !matches!(first, Some(b'"' | b'{')) {
                 return Err(invalid("a JSON string or object (v5)"));
             }
+            // Kept whole: a v4 number trimmed of leading whitespace would
+            // read as an ack id once encoded again.
             PacketData::ConnectError(Json::from_checked(payload))
         }
         PacketType::Event | PacketType::BinaryEvent => {
@@ -152,15 +161,24 @@ pub fn decode_text(
             PacketData::Event(Event { name, arguments: args, ack_id })
         }
         PacketType::Ack | PacketType::BinaryAck => {
-            let Some(id) = ack_id else {
-                return Err(DecodeError::MissingAckId { offset: id_offset });
+            let items = if has_payload {
+                let outline = check_json(&payload, at, attachments)?;
+                Some(array_items(&payload, &outline).ok_or_else(|| invalid("a JSON array"))?)
+            } else {
+                None
             };
-            if !has_payload {
-                return Err(missing());
-            }
-            let outline = check_json(&payload, at, attachments)?;
-            let (start, end) = array_items(&payload, &outline).ok_or_else(|| invalid("a JSON array"))?;
-            PacketData::Ack(Ack { id, arguments: Args::from_parts(payload, start, end, false) })
+            // The reference parsers take an ACK without id (its payload, if
+            // any, checked as usual); no reference peer has an ack to match it.
+            let Some(id) = ack_id else {
+                return Err(DecodeError::MissingAckId { offset: id_offset, attachments });
+            };
+            // Without payload the reference peers call the ack with no
+            // arguments (`ack.apply(this, undefined)`).
+            let arguments = match items {
+                Some((start, end)) => Args::from_parts(payload, start, end, false),
+                None => Args::empty(),
+            };
+            PacketData::Ack(Ack { id, arguments })
         }
     };
     Ok((Packet { namespace, data }, attachments))
@@ -270,8 +288,11 @@ fn parse_decimal(digits: &[u8]) -> Option<u64> {
 /// A binary packet waiting for its attachments.
 #[derive(Debug, Clone)]
 struct Pending {
-    packet: Packet,
+    /// The packet, or `None` for one the decoder drops once complete (an
+    /// ACK without id).
+    packet: Option<Packet>,
     expected: usize,
+    received: usize,
     bytes: usize,
 }
 
@@ -282,6 +303,10 @@ struct Pending {
 /// Like the reference decoder, a text message while attachments are pending,
 /// or a binary message while none are, is an error. After any error the
 /// pending packet is dropped; the connection should be closed.
+///
+/// An ACK without acknowledgement id, which the reference parsers take and
+/// every reference peer then ignores, is consumed (with its attachments) and
+/// yields nothing.
 #[derive(Debug, Clone)]
 pub struct Decoder {
     version: ProtocolVersion,
@@ -308,11 +333,12 @@ impl Decoder {
     /// How many attachments the pending binary packet still waits for (0 when
     /// none is pending).
     pub fn missing_attachments(&self) -> usize {
-        self.pending.as_ref().map_or(0, |pending| pending.expected - pending.packet.attachments().len())
+        self.pending.as_ref().map_or(0, |pending| pending.expected - pending.received)
     }
 
     /// Feeds one Engine.IO message. Returns the packet it completes, or `None`
-    /// while a binary packet waits for more attachments.
+    /// while a binary packet waits for more attachments (or when it completes
+    /// an ACK without id, which is dropped).
     pub fn decode(&mut self, message: Message) -> Result<Option<Packet>, DecodeError> {
         match message {
             Message::Text(text) => self.decode_text(&text),
@@ -324,14 +350,17 @@ impl Decoder {
     #[inline]
     pub fn decode_text(&mut self, text: &Str) -> Result<Option<Packet>, DecodeError> {
         if let Some(pending) = self.pending.take() {
-            let missing = pending.expected - pending.packet.attachments().len();
-            return Err(DecodeError::UnexpectedText { missing });
+            return Err(DecodeError::UnexpectedText { missing: pending.expected - pending.received });
         }
-        let (packet, expected) = decode_text(self.version, text, self.limits.max_attachments)?;
+        let (packet, expected) = match decode_text(self.version, text, self.limits.max_attachments) {
+            Ok((packet, expected)) => (Some(packet), expected),
+            Err(DecodeError::MissingAckId { attachments, .. }) => (None, attachments),
+            Err(error) => return Err(error),
+        };
         if expected == 0 {
-            return Ok(Some(packet));
+            return Ok(packet);
         }
-        self.pending = Some(Pending { packet, expected, bytes: 0 });
+        self.pending = Some(Pending { packet, expected, received: 0, bytes: 0 });
         Ok(None)
     }
 
@@ -344,14 +373,23 @@ impl Decoder {
         if pending.bytes > self.limits.max_attachment_bytes {
             return Err(DecodeError::AttachmentsTooLarge { limit: self.limits.max_attachment_bytes });
         }
-        let attachments = match &mut pending.packet.data {
-            PacketData::Event(event) => event.arguments.attachments_mut(),
-            PacketData::Ack(ack) => ack.arguments.attachments_mut(),
-            _ => return Err(DecodeError::UnexpectedBinary),
-        };
-        attachments.push(bytes);
-        if attachments.len() >= pending.expected {
-            return Ok(Some(pending.packet));
+        pending.received += 1;
+        if let Some(packet) = &mut pending.packet {
+            match &mut packet.data {
+                PacketData::Event(event) => event.arguments.attachments_mut().push(bytes),
+                PacketData::Ack(ack) => ack.arguments.attachments_mut().push(bytes),
+                _ => return Err(DecodeError::UnexpectedBinary),
+            }
+        }
+        if pending.received >= pending.expected {
+            if let Some(packet) = &mut pending.packet {
+                match &mut packet.data {
+                    PacketData::Event(event) => event.arguments.drop_unreferenced_attachments(),
+                    PacketData::Ack(ack) => ack.arguments.drop_unreferenced_attachments(),
+                    _ => {}
+                }
+            }
+            return Ok(pending.packet);
         }
         self.pending = Some(pending);
         Ok(None)

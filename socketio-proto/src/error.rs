@@ -56,11 +56,17 @@ pub enum DecodeError {
         /// Where the id starts.
         offset: usize,
     },
-    /// An ACK packet has no acknowledgement id.
+    /// An ACK packet has no acknowledgement id. The reference parsers take
+    /// it and every reference peer ignores it (it answers no ack), and so
+    /// does the [`Decoder`](crate::Decoder): only [`decode_text`](crate::decode_text)
+    /// reports it, after checking the rest of the packet.
     #[error("ACK packet without acknowledgement id at offset {offset}")]
     MissingAckId {
         /// Where the id was expected.
         offset: usize,
+        /// How many attachments the packet announced (a BINARY_ACK's binary
+        /// messages still follow it).
+        attachments: usize,
     },
     /// The payload is not well-formed JSON.
     #[error("invalid JSON at offset {offset}: {reason}")]

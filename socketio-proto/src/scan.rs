@@ -61,9 +61,26 @@ pub(crate) struct Outline {
 /// `reconstructPacket` does.
 pub(crate) fn scan(json: &[u8], attachments: Option<u64>) -> Result<Outline, ScanError> {
     match attachments {
-        None => scan_value::<false>(json, 0),
-        Some(count) => scan_value::<true>(json, count),
+        None => scan_value::<false>(json, 0, false).map(|(outline, _)| outline),
+        Some(count) => scan_value::<true>(json, count, false).map(|(outline, _)| outline),
     }
+}
+
+/// A placeholder object naming an announced attachment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PlaceholderReference {
+    /// The attachment it names.
+    pub(crate) num: u64,
+    /// Offset of the first digit of its `num` value.
+    pub(crate) start: usize,
+    /// Offset just after the last digit of its `num` value.
+    pub(crate) end: usize,
+}
+
+/// Checks `json` as [`scan`] does with `attachments`, and lists its
+/// placeholders in text order.
+pub(crate) fn placeholder_references(json: &[u8], attachments: u64) -> Result<Vec<PlaceholderReference>, ScanError> {
+    scan_value::<true>(json, attachments, true).map(|(_, references)| references)
 }
 
 /// Bytes of a string read one at a time before switching to eight at a time.
@@ -138,8 +155,15 @@ enum Class {
     /// The literal `true`.
     True,
     /// A non-negative integer without fraction or exponent that fits a `u64`
-    /// (what serde_json hands to `visit_u64`).
-    Index(u64),
+    /// (what serde_json hands to `visit_u64`), and where its digits are.
+    Index {
+        /// Its value.
+        value: u64,
+        /// Offset of its first digit.
+        start: usize,
+        /// Offset just after its last digit.
+        end: usize,
+    },
     /// Anything else.
     Other,
 }
@@ -258,7 +282,7 @@ fn number_end(json: &[u8], start: usize, classify: bool) -> Result<(usize, Class
     let value = digits
         .iter()
         .try_fold(0u64, |value, &digit| value.checked_mul(10)?.checked_add(u64::from(digit.wrapping_sub(b'0'))));
-    Ok((at, value.map_or(Class::Other, Class::Index)))
+    Ok((at, value.map_or(Class::Other, |value| Class::Index { value, start: integer_start, end: integer_end })))
 }
 
 #[inline(always)]
@@ -300,14 +324,24 @@ const FRESH: ObjectState = ObjectState { key: Key::Other, placeholder: false, nu
 /// Placeholder bookkeeping, one entry per open container.
 struct Placeholders {
     attachments: u64,
+    /// Whether to note every valid placeholder in `references`.
+    collect: bool,
+    references: Vec<PlaceholderReference>,
     depth: usize,
     inline: [ObjectState; INLINE_LEVELS],
     spilled: Vec<ObjectState>,
 }
 
 impl Placeholders {
-    fn new(attachments: u64) -> Placeholders {
-        Placeholders { attachments, depth: 0, inline: [FRESH; INLINE_LEVELS], spilled: Vec::new() }
+    fn new(attachments: u64, collect: bool) -> Placeholders {
+        Placeholders {
+            attachments,
+            collect,
+            references: Vec::new(),
+            depth: 0,
+            inline: [FRESH; INLINE_LEVELS],
+            spilled: Vec::new(),
+        }
     }
 
     fn open(&mut self) {
@@ -351,13 +385,24 @@ impl Placeholders {
             self.spilled.pop();
         }
         self.depth -= 1;
-        let names_attachment = matches!(state.num, Some(Class::Index(num)) if num < self.attachments);
-        !state.placeholder || names_attachment
+        match state.num {
+            Some(Class::Index { value, start, end }) if value < self.attachments => {
+                if state.placeholder && self.collect {
+                    self.references.push(PlaceholderReference { num: value, start, end });
+                }
+                true
+            }
+            _ => !state.placeholder,
+        }
     }
 }
 
-fn scan_value<const PLACEHOLDERS: bool>(json: &[u8], attachments: u64) -> Result<Outline, ScanError> {
-    let mut placeholders = Placeholders::new(attachments);
+fn scan_value<const PLACEHOLDERS: bool>(
+    json: &[u8],
+    attachments: u64,
+    collect: bool,
+) -> Result<(Outline, Vec<PlaceholderReference>), ScanError> {
+    let mut placeholders = Placeholders::new(attachments, collect);
     // Bit `d` set: the container at depth `d` (0-based) is an object.
     let mut objects: u128 = 0;
     // Whether the innermost open container is an object.
@@ -433,7 +478,7 @@ fn scan_value<const PLACEHOLDERS: bool>(json: &[u8], attachments: u64) -> Result
                     return Err(syntax(json, at, "trailing characters"));
                 }
                 let first_element = first_element(json, start);
-                return Ok(Outline { start, end, first_element });
+                return Ok((Outline { start, end, first_element }, placeholders.references));
             }
             let object = in_object;
             if PLACEHOLDERS && object {

@@ -303,11 +303,24 @@ fn an_auth_answer_after_its_connection_closed_is_ignored() {
 }
 
 #[test]
-fn in_protocol_v4_a_socket_with_an_auth_callback_connects_at_once() {
+fn in_protocol_v4_a_namespace_with_an_auth_callback_sends_the_auth_as_its_query() {
     let mut h = Harness::new(config(engineio_proto::ProtocolVersion::V3));
     h.open_engine(OPEN_V3);
     let admin = h.manager.socket_with_auth_callback(h.now, "/admin");
     h.pump();
-    assert!(!h.take_events().contains(&Event::AuthNeeded { socket: admin }));
-    assert_eq!(h.take_sent(), ["40/admin,"]);
+    assert!(h.take_events().contains(&Event::AuthNeeded { socket: admin }));
+    assert_eq!(h.take_sent(), Vec::<String>::new(), "the CONNECT waits for the auth");
+    h.manager.provide_auth(h.now, admin, Some(json(r#"{"token":"t"}"#)));
+    h.pump();
+    assert_eq!(h.take_sent(), ["40/admin?token=t,"]);
+}
+
+#[test]
+fn in_protocol_v4_the_main_namespace_with_an_auth_callback_asks_for_no_auth() {
+    let mut h = Harness::new(config(engineio_proto::ProtocolVersion::V3));
+    h.open_engine(OPEN_V3);
+    let main = h.manager.socket_with_auth_callback(h.now, "/");
+    h.pump();
+    assert!(!h.take_events().contains(&Event::AuthNeeded { socket: main }));
+    assert_eq!(h.take_sent(), Vec::<String>::new());
 }

@@ -275,9 +275,10 @@ fn ack_with_object_payload_is_rejected() {
     assert!(matches!(decode_err(V5, "312{}"), DecodeError::InvalidPayload { .. }));
 }
 
+/// socket.io-parser takes it; no peer has an ack to match it.
 #[test]
-fn ack_without_id_is_rejected() {
-    assert!(matches!(decode_err(V5, "3[]"), DecodeError::MissingAckId { offset: 1 }));
+fn ack_without_id_is_dropped() {
+    assert_eq!(decode_messages(V5, vec![Message::from("3[]")]), Ok(None));
 }
 
 #[test]
@@ -290,6 +291,37 @@ fn placeholder_out_of_range_is_rejected() {
 fn placeholder_with_non_integer_num_is_rejected() {
     let error = decode_err(V5, r#"51-["x",{"_placeholder":true,"num":"0"}]"#);
     assert!(matches!(error, DecodeError::InvalidPlaceholder { .. }), "{error:?}");
+}
+
+/// socket.io-parser 3 and 4 take the packet; `reconstructPacket` leaves
+/// the buffer no placeholder names out of the data.
+#[test]
+fn attachment_no_placeholder_names_is_dropped() {
+    let messages = vec![Message::from(r#"51-["e"]"#), bin(&[1])];
+    let decoded = decode_messages(V5, messages).unwrap().unwrap();
+    assert!(decoded.attachments().is_empty());
+    assert_eq!(decoded.packet_type(), PacketType::Event);
+    assert_eq!(text_of(&decoded), r#"2["e"]"#);
+}
+
+#[test]
+fn attachments_after_the_last_one_named_are_dropped() {
+    let text = r#"52-["e",{"_placeholder":true,"num":0}]"#;
+    let decoded = decode_messages(V5, vec![Message::from(text), bin(&[1]), bin(&[2])]).unwrap().unwrap();
+    assert_eq!(decoded.attachments(), &[Bytes::from_static(&[1])]);
+    assert_eq!(text_of(&decoded), r#"51-["e",{"_placeholder":true,"num":0}]"#);
+}
+
+#[test]
+fn placeholders_are_renumbered_to_the_attachments_kept() {
+    let text = r#"63-4[{"_placeholder":true,"num":2},{"a":{"_placeholder":true,"num":2}}]"#;
+    let messages = vec![Message::from(text), bin(&[1]), bin(&[2]), bin(&[3])];
+    let decoded = decode_messages(V5, messages).unwrap().unwrap();
+    assert_eq!(decoded.attachments(), &[Bytes::from_static(&[3])]);
+    assert_eq!(text_of(&decoded), r#"61-4[{"_placeholder":true,"num":0},{"a":{"_placeholder":true,"num":0}}]"#);
+    let PacketData::Ack(ack) = &decoded.data else { panic!("ack expected") };
+    let (first, _): (Binary, serde_json::Value) = ack.args().unwrap();
+    assert_eq!(first.0.as_ref(), &[3]);
 }
 
 #[test]
@@ -487,9 +519,10 @@ fn v4_connect_has_no_payload_both_ways() {
     assert_eq!(decode(V4, "0/admin,").unwrap(), packet);
 }
 
+/// socket.io-parser 3 takes it; a v2 peer ignores it.
 #[test]
-fn v4_connect_with_payload_is_rejected() {
-    assert!(matches!(decode_err(V4, r#"0/admin,{"token":"1"}"#), DecodeError::InvalidPayload { .. }));
+fn v4_connect_payload_is_ignored() {
+    assert_eq!(decode(V4, r#"0/admin,{"token":"1"}"#).unwrap(), Packet::connect("/admin", None));
 }
 
 #[test]

@@ -89,9 +89,20 @@ fn v4_reject_with_data_sends_the_data_instead_of_the_message() {
     assert_eq!(transmitted(&drain(&mut connection)), vec![r#"44/admin,{"code":7}"#]);
 }
 
+/// socket.io 2 (socket.io-parser 3) and socket.io 4 with `allowEIO3` both
+/// take a v2 CONNECT's payload and ignore it: auth is the namespace query.
 #[test]
-fn v4_connect_with_a_payload_closes_the_connection() {
+fn v4_connect_payload_is_ignored() {
     let mut connection = v4_connected();
-    let outputs = receive(&mut connection, r#"0/admin,{"token":"1"}"#);
+    let outputs = receive(&mut connection, r#"0/admin?token=2,{"token":"1"}"#);
+    let expected =
+        Output::ConnectRequest { namespace: Str::from("/admin"), auth: None, query: Some(Str::from("token=2")) };
+    assert_eq!(outputs, vec![expected]);
+}
+
+#[test]
+fn v4_connect_with_a_string_payload_closes_the_connection() {
+    let mut connection = v4_connected();
+    let outputs = receive(&mut connection, r#"0/admin,"token""#);
     assert!(matches!(outputs.first(), Some(Output::DecodeFailed(_))));
 }

@@ -34,6 +34,7 @@ mod query;
 
 pub use config::ClientConfig;
 pub use output::{ClientCloseReason, ClientError, ClientEvent, ClientOutput, HttpMethod, RequestId, SocketId};
+pub use query::push_uri_component;
 
 use alloc::collections::VecDeque;
 use alloc::string::String;

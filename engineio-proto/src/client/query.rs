@@ -43,7 +43,7 @@ fn base(protocol: ProtocolVersion, transport: TransportKind, sid: Option<&Sid>) 
 }
 
 /// Appends `text` percent-encoded like JavaScript's `encodeURIComponent`.
-fn push_uri_component(out: &mut String, text: &str) {
+pub fn push_uri_component(out: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &byte in text.as_bytes() {
         let unreserved = byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte);

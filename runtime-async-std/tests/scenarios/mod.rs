@@ -15,7 +15,8 @@
 //! - [`recovery`]: connection state recovery with the npm `socket.io-client`.
 //! - [`client`]: the Socket.IO client under test against the official npm
 //!   `socket.io` 4.8 server (events and acks both ways; emits buffered while
-//!   the server is down arrive once, in order, after it restarts).
+//!   the server is down arrive once, in order, after it restarts; v2 mode's
+//!   auth with `allowEIO3`), and against go-socket.io's frames.
 //! - [`pairs`]: the client on one runtime against the server on another
 //!   (the [`greeting`] server, which the python client also talks to).
 //!
@@ -28,6 +29,8 @@
 
 pub mod client;
 pub mod engine;
+#[path = "../../../runtime-tokio/tests/go_socketio/mod.rs"]
+pub mod go_socketio;
 pub mod greeting;
 pub mod pairs;
 #[path = "../../../runtime-tokio/tests/peers/mod.rs"]

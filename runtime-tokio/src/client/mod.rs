@@ -172,12 +172,14 @@ impl ClientBuilder {
         self
     }
 
-    /// The CONNECT payload of every namespace (`auth`), a JSON object.
+    /// The CONNECT payload of every namespace (`auth`), a JSON object. In
+    /// Socket.IO v2 mode ([`ClientBuilder::protocol`] `V3`) its scalar
+    /// members go where the JS 2.x client puts its `query`: each namespace's
+    /// CONNECT and the Engine.IO URL (which the main namespace sees).
     pub fn auth(mut self, auth: serde_json::Value) -> ClientBuilder {
-        self.auth = match Json::from_serialize(&auth) {
-            Ok(json) => ClientAuth::Value(json),
-            Err(_) => ClientAuth::None,
-        };
+        let json = Json::from_serialize(&auth).ok();
+        self.config.engine_query_auth = json.clone();
+        self.auth = json.map_or(ClientAuth::None, ClientAuth::Value);
         self
     }
 
@@ -185,13 +187,15 @@ impl ClientBuilder {
     /// each CONNECT, so at every (re)connection (the reference's `auth`
     /// function): a token refreshed for each attempt, for instance. The
     /// CONNECT waits for the future; a value that is not a JSON object is
-    /// sent as no auth.
+    /// sent as no auth. In Socket.IO v2 mode it becomes the query of each
+    /// namespace's CONNECT; the Engine.IO URL, opened first, carries none.
     pub fn auth_callback<F, Fut>(mut self, callback: F) -> ClientBuilder
     where
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = serde_json::Value> + Send + 'static,
     {
         self.auth = ClientAuth::Callback(AuthCallback::new(callback));
+        self.config.engine_query_auth = None;
         self
     }
 

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::support::{
-    get, polling_socket, post, start, websocket_socket, Bystander, RawWebSocket, Server, BINARY, CLOSE, TEXT,
+    get, polling_socket, post, start, websocket_socket, Bystander, RawWebSocket, Received, Server, BINARY, CLOSE, TEXT,
 };
 use runtime_tokio::socketio::SocketIo;
 
@@ -132,6 +132,32 @@ async fn text_instead_of_the_announced_attachment_closes_the_connection() {
     server.wait_for_sessions(1).await;
     bystander.finish().await;
     assert_eq!(abuse_events(&server), 0, "neither packet reached the application");
+}
+
+/// socket.io-parser 3 and 4 take the packet and leave the buffer no
+/// placeholder names out of the data: the reply carries no attachment.
+#[tokio::test]
+async fn attachment_no_placeholder_names_is_dropped_from_the_reply() {
+    let server = start(SocketIo::builder()).await;
+    let bystander = Bystander::start(&server.url()).await;
+    let mut websocket = websocket_socket(server.addr).await;
+    websocket.send_text(r#"451-["message"]"#).await;
+    websocket.send_frame(BINARY, &[1, 2, 3]).await;
+    assert_eq!(websocket.receive_text().await, r#"42["message-back"]"#);
+    bystander.finish().await;
+}
+
+#[tokio::test]
+async fn reply_keeps_only_the_named_attachment_renumbered() {
+    let server = start(SocketIo::builder()).await;
+    let bystander = Bystander::start(&server.url()).await;
+    let mut websocket = websocket_socket(server.addr).await;
+    websocket.send_text(r#"452-["message",{"_placeholder":true,"num":1}]"#).await;
+    websocket.send_frame(BINARY, &[1]).await;
+    websocket.send_frame(BINARY, &[2]).await;
+    assert_eq!(websocket.receive_text().await, r#"451-["message-back",{"_placeholder":true,"num":0}]"#);
+    assert_eq!(websocket.receive().await, Received::Frame(BINARY, vec![2]));
+    bystander.finish().await;
 }
 
 // --- JSON ---

@@ -15,6 +15,7 @@ use engineio_proto::TransportKind;
 use runtime_tokio::client::Client;
 use runtime_tokio::socketio::{AckSender, Data, Socket, SocketIo, SocketIoBuilder};
 use serde_json::Value;
+use socketio_proto::Args;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
@@ -60,7 +61,8 @@ impl Server {
 }
 
 /// Starts `builder` on 127.0.0.1: `/` acknowledges `echo` with its
-/// argument, and counts the `abuse` events it is handed (the event the
+/// argument, answers `message` with `message-back` and all its arguments
+/// (attachments too), and counts the `abuse` events it is handed (the event the
 /// tests' malformed packets name: none of them may reach the application).
 pub async fn start(builder: SocketIoBuilder) -> Server {
     let (addr, io) = crate::bind_server_under_test(builder).await.expect("bind 127.0.0.1:0");
@@ -69,6 +71,9 @@ pub async fn start(builder: SocketIoBuilder) -> Server {
     io.ns("/", move |socket: Socket| {
         let counted = Arc::clone(&counted);
         async move {
+            socket.on("message", |socket: Socket, args: Args, _ack: Option<AckSender>| async move {
+                let _ = socket.emit_args("message-back", args);
+            });
             socket.on("echo", |_socket: Socket, Data(value): Data<Value>, ack: Option<AckSender>| async move {
                 if let Some(ack) = ack {
                     let _ = ack.send(&value);

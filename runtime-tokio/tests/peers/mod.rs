@@ -153,9 +153,15 @@ pub struct NodeServer {
 impl NodeServer {
     /// Starts the server on `port` and waits until it listens.
     pub async fn start(port: u16) -> NodeServer {
+        NodeServer::start_with_env(port, &[]).await
+    }
+
+    /// [`NodeServer::start`] with `env` set (`ALLOW_EIO3`, `RECOVERY`…).
+    pub async fn start_with_env(port: u16, env: &[(&str, &str)]) -> NodeServer {
         require_npm("socket.io");
         let mut child = Command::new("node")
             .current_dir(interop_dir())
+            .envs(env.iter().copied())
             .arg(interop_dir().join("server_socketio.js"))
             .arg(port.to_string())
             .stdin(Stdio::null())

@@ -38,6 +38,12 @@ pub struct ManagerConfig {
     /// packet in flight with an acknowledgement, sent again on failure up to
     /// `retries` more times. Default: 0.
     pub retries: u32,
+    /// Protocol v4: the auth (a JSON object) the JS 2.x client sends as its
+    /// `query` option in the query of every Engine.IO request, where a v2
+    /// server, and `socket.io` 4 with `allowEIO3`, show it to the main
+    /// namespace as `handshake.query` (scalar members, percent-encoded).
+    /// Ignored in v5, where the CONNECT carries the auth. Default: `None`.
+    pub engine_query_auth: Option<crate::json::Json>,
 }
 
 impl Default for ManagerConfig {
@@ -52,6 +58,7 @@ impl Default for ManagerConfig {
             timeout: Some(Duration::from_secs(20)),
             ack_timeout: None,
             retries: 0,
+            engine_query_auth: None,
         }
     }
 }

@@ -56,7 +56,7 @@ use crate::decode::Decoder;
 use crate::json::Json;
 use crate::packet::{Event as EventPacket, EventName, Packet, PacketData, ProtocolVersion};
 use backoff::Backoff;
-use socket::{AckTarget, PendingAck, Queued, Socket};
+use socket::{v2_query, AckTarget, PendingAck, Queued, Socket};
 
 /// Event names `socket.io-client` refuses to emit.
 const RESERVED_EVENTS: [&str; 6] =
@@ -87,6 +87,21 @@ enum ReconnectTimer {
 struct Engine {
     id: EngineId,
     session: ClientSession,
+    /// Parameters put before the Engine.IO query of each of its requests
+    /// (v4: the auth, as the JS 2.x client's `query` option).
+    query: Option<String>,
+}
+
+impl Engine {
+    /// The output for the driver, with [`Engine::query`] in its request.
+    fn output(&self, mut output: ClientOutput) -> Output {
+        if let (Some(query), ClientOutput::HttpRequest { query: engine_query, .. })
+        | (Some(query), ClientOutput::OpenWebSocket { query: engine_query, .. }) = (&self.query, &mut output)
+        {
+            *engine_query = format!("{query}&{engine_query}");
+        }
+        Output::Engine { engine: self.id, output }
+    }
 }
 
 /// A sans-IO Socket.IO client manager. See the [module documentation](self).
@@ -243,8 +258,10 @@ impl Manager {
 
     /// The socket of `namespace` (`io.socket(nsp, { auth })`), created on
     /// first use, which connects (again, if it was inactive). `auth` is the
-    /// v5 CONNECT payload, a JSON object; in v4 it is not sent and the
-    /// namespace may carry a query instead (`/admin?token=1`).
+    /// v5 CONNECT payload, a JSON object. In v4 its scalar members travel as
+    /// the JS 2.x client sends its `query`: in the CONNECT's namespace
+    /// (`/admin?token=1`, after any query given with the namespace); see
+    /// also [`ManagerConfig::engine_query_auth`].
     pub fn socket(&mut self, now: Instant, namespace: &str, auth: Option<Json>) -> SocketHandle {
         let existing = self.sockets.iter().position(|socket| socket.namespace.as_str() == namespace);
         let handle = match existing {
@@ -267,8 +284,8 @@ impl Manager {
     /// [`Manager::socket`] whose auth is a function of the application
     /// (`auth: (cb) => …` in the reference), evaluated before each CONNECT:
     /// the manager reports [`Event::AuthNeeded`] where it would send the
-    /// CONNECT and sends it on [`Manager::provide_auth`]. Protocol v4 sends
-    /// no auth, so there the CONNECT goes out at once.
+    /// CONNECT and sends it on [`Manager::provide_auth`]. In protocol v4 the
+    /// main namespace, joined implicitly, asks for none.
     pub fn socket_with_auth_callback(&mut self, now: Instant, namespace: &str) -> SocketHandle {
         let existing = self.sockets.iter().position(|socket| socket.namespace.as_str() == namespace);
         if existing.is_none() {
@@ -294,7 +311,7 @@ impl Manager {
             return;
         }
         state.auth = auth;
-        let packet = Packet::connect(state.namespace.clone(), state.connect_payload());
+        let packet = state.connect_packet(self.protocol);
         self.write(&packet);
         self.pump(now);
     }
@@ -470,7 +487,7 @@ impl Manager {
             for old in &mut self.retiring {
                 while let Some(output) = old.session.poll_output() {
                     if !matches!(output, ClientOutput::Event(_)) {
-                        self.outputs.push_back(Output::Engine { engine: old.id, output });
+                        self.outputs.push_back(old.output(output));
                     }
                 }
             }
@@ -481,7 +498,10 @@ impl Manager {
                     progressed = true;
                     match output {
                         ClientOutput::Event(event) => self.on_engine_event(now, id, event),
-                        output => self.outputs.push_back(Output::Engine { engine: id, output }),
+                        output => {
+                            let output = engine.output(output);
+                            self.outputs.push_back(output);
+                        }
                     }
                 }
             }
@@ -537,12 +557,21 @@ impl Manager {
         let id = EngineId(self.next_engine);
         self.next_engine += 1;
         let session = ClientSession::new(self.config.engine.clone(), self.websocket_succeeded);
-        self.engine = Some(Engine { id, session });
+        self.engine = Some(Engine { id, session, query: self.engine_query() });
         self.ready = ReadyState::Opening;
         self.skip_reconnect = !self.config.reconnection;
         self.open_deadline = self.config.timeout.map(|timeout| now + timeout);
         self.opening_attempt = attempt;
         self.decoder.reset();
+    }
+
+    /// The parameters every request of a new session carries: in v4
+    /// [`ManagerConfig::engine_query_auth`] as a query.
+    fn engine_query(&self) -> Option<String> {
+        match self.protocol {
+            ProtocolVersion::V4 => self.config.engine_query_auth.as_ref().and_then(v2_query),
+            ProtocolVersion::V5 => None,
+        }
     }
 
     /// `onopen`: every active socket sends CONNECT; a reconnection attempt
@@ -758,19 +787,18 @@ impl Manager {
         let Some(state) = self.sockets.get(socket.0) else {
             return;
         };
-        let packet = match self.protocol {
-            ProtocolVersion::V5 if state.auth_deferred => {
-                let engine = self.engine.as_ref().map(|engine| engine.id);
-                if let Some(state) = self.sockets.get_mut(socket.0) {
-                    state.auth_pending = engine;
-                }
-                self.push_event(Event::AuthNeeded { socket });
-                return;
+        if self.protocol == ProtocolVersion::V4 && state.path() == "/" {
+            return;
+        }
+        if state.auth_deferred {
+            let engine = self.engine.as_ref().map(|engine| engine.id);
+            if let Some(state) = self.sockets.get_mut(socket.0) {
+                state.auth_pending = engine;
             }
-            ProtocolVersion::V5 => Packet::connect(state.namespace.clone(), state.connect_payload()),
-            ProtocolVersion::V4 if state.path() == "/" => return,
-            ProtocolVersion::V4 => Packet::connect(state.namespace.clone(), None),
-        };
+            self.push_event(Event::AuthNeeded { socket });
+            return;
+        }
+        let packet = state.connect_packet(self.protocol);
         self.write(&packet);
     }
 

@@ -2,13 +2,17 @@
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
 use core::time::Duration;
+use engineio_proto::client::push_uri_component;
 use engineio_proto::{Instant, Str};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 
 use super::output::AckToken;
 use crate::args::Args;
 use crate::json::Json;
-use crate::packet::{Event, EventName, Packet};
+use crate::packet::{Event, EventName, Packet, ProtocolVersion};
 
 /// One namespace socket.
 #[derive(Debug)]
@@ -126,6 +130,79 @@ impl Socket {
         }
         text.push('}');
         Json::from_text(Str::from(text)).ok()
+    }
+}
+
+impl Socket {
+    /// The v4 CONNECT: the namespace carries the auth as its query
+    /// (`/private?token=s3cret`), after any query given with the namespace.
+    pub(crate) fn v4_connect_packet(&self) -> Packet {
+        let Some(query) = self.auth.as_ref().and_then(v2_query) else {
+            return Packet::connect(self.namespace.clone(), None);
+        };
+        let separator = if self.namespace.as_str().contains('?') { '&' } else { '?' };
+        let mut namespace = String::from(self.namespace.as_str());
+        namespace.push(separator);
+        namespace.push_str(&query);
+        Packet::connect(Str::from(namespace), None)
+    }
+
+    /// The packet that joins the namespace in `protocol`.
+    pub(crate) fn connect_packet(&self, protocol: ProtocolVersion) -> Packet {
+        match protocol {
+            ProtocolVersion::V5 => Packet::connect(self.namespace.clone(), self.connect_payload()),
+            ProtocolVersion::V4 => self.v4_connect_packet(),
+        }
+    }
+}
+
+/// An auth object as the JS 2.x client writes its `query` option
+/// (`parseqs.encode`): `key=value` pairs joined by `&`, in the object's
+/// order, both sides percent-encoded like `encodeURIComponent`. Only scalar
+/// members are written (strings as they are, numbers, booleans and `null` as
+/// their JSON text); `None` when there is none.
+pub(crate) fn v2_query(auth: &Json) -> Option<String> {
+    let OrderedMembers(members) = auth.deserialize().ok()?;
+    let mut query = String::new();
+    for (key, value) in members {
+        let text = match value {
+            serde_json::Value::String(text) => text,
+            serde_json::Value::Number(number) => number.to_string(),
+            serde_json::Value::Bool(flag) => String::from(if flag { "true" } else { "false" }),
+            serde_json::Value::Null => String::from("null"),
+            serde_json::Value::Array(_) | serde_json::Value::Object(_) => continue,
+        };
+        if !query.is_empty() {
+            query.push('&');
+        }
+        push_uri_component(&mut query, &key);
+        query.push('=');
+        push_uri_component(&mut query, &text);
+    }
+    (!query.is_empty()).then_some(query)
+}
+
+/// The members of a JSON object in the order they are written (serde_json's
+/// map sorts them).
+struct OrderedMembers(Vec<(String, serde_json::Value)>);
+
+impl<'de> Deserialize<'de> for OrderedMembers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<OrderedMembers, D::Error> {
+        struct MembersVisitor;
+        impl<'de> Visitor<'de> for MembersVisitor {
+            type Value = OrderedMembers;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<OrderedMembers, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = access.next_entry()? {
+                    members.push(member);
+                }
+                Ok(OrderedMembers(members))
+            }
+        }
+        deserializer.deserialize_map(MembersVisitor)
     }
 }
 

@@ -43,6 +43,8 @@ pub struct Harness {
     pub sent: Vec<String>,
     /// WebSockets asked for and not yet answered.
     pub pending_sockets: Vec<(EngineId, SocketId)>,
+    /// The query of every WebSocket asked for, in order.
+    pub websocket_queries: Vec<String>,
     /// The WebSocket the server plays on.
     pub socket: Option<(EngineId, SocketId)>,
     /// What `Output::RandomNeeded` is answered with.
@@ -60,6 +62,7 @@ impl Harness {
             events: Vec::new(),
             sent: Vec::new(),
             pending_sockets: Vec::new(),
+            websocket_queries: Vec::new(),
             socket: None,
             random: 0,
             randoms_asked: 0,
@@ -79,8 +82,9 @@ impl Harness {
     pub fn pump(&mut self) {
         while let Some(output) = self.manager.poll_output() {
             match output {
-                Output::Engine { engine, output: ClientOutput::OpenWebSocket { id, .. } } => {
-                    self.pending_sockets.push((engine, id))
+                Output::Engine { engine, output: ClientOutput::OpenWebSocket { id, query } } => {
+                    self.pending_sockets.push((engine, id));
+                    self.websocket_queries.push(query);
                 }
                 Output::Engine { engine, output: ClientOutput::Transmit { socket, frame: Frame::Text(text) } } => {
                     if self.socket == Some((engine, socket)) {
