@@ -522,6 +522,14 @@ impl SocketIoBuilder {
         self
     }
 
+    /// The largest request head read when this crate accepts the
+    /// connections (default 16 KiB, node's `maxHeaderSize`): a larger one
+    /// is answered `431`.
+    pub fn max_header_size(mut self, bytes: usize) -> SocketIoBuilder {
+        self.engine = self.engine.with_max_header_size(bytes);
+        self
+    }
+
     /// Replaces every Engine.IO option at once (path included: set it back
     /// to [`DEFAULT_PATH`] if you start from `EngineOptions::default()`).
     pub fn engine_options(mut self, options: EngineOptions) -> SocketIoBuilder {
