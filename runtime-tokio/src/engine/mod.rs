@@ -48,10 +48,15 @@
 //! - Mounting into another HTTP stack: [`EngineServer::handle`], or the
 //!   tower `Layer`/`Service` of [`crate::tower`].
 //!
-//! Queues: session inboxes and event queues are unbounded; the outgoing
-//! buffer of a polling session is bounded by `max_buffered_packets`, and a
-//! WebSocket writer queue by the client's heartbeat (a client that stops
-//! reading stops answering pings).
+//! Queues: session inboxes and event queues are unbounded; the send buffer
+//! of a session (messages waiting for a GET on polling; on WebSocket every
+//! frame not yet taken by the socket, the pongs tungstenite queues for the
+//! client's pings included) is bounded by `max_buffered_packets` and
+//! `max_buffered_bytes`, and a client that leaves it full is closed ("send
+//! buffer full"). A client's Close frame is answered with a Close, and a
+//! frame breaking RFC 6455 with close frame 1002, before the hang-up.
+//! Request heads are read up to [`EngineOptions::max_header_size`] (431
+//! beyond).
 
 mod accept;
 mod admission;
