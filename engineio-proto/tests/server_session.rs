@@ -932,3 +932,160 @@ mod compress_option {
         assert!(answer(&mut session).compressible);
     }
 }
+
+mod send_buffer_bound {
+    use super::*;
+
+    /// A v4 WebSocket session with `config`, its open frame written.
+    fn websocket_with(config: &ServerConfig) -> Session {
+        let mut session = new_session(config, ProtocolVersion::V4, TransportKind::WebSocket);
+        drain(&mut session);
+        session.handle_frames_written(1);
+        session
+    }
+
+    /// A pong answering a ping of 125 bytes: a 2-byte header and the payload.
+    const PONG: usize = 127;
+
+    #[test]
+    fn websocket_refuses_a_send_past_max_buffered_bytes() {
+        let mut session = websocket_with(&ServerConfig::default().with_max_buffered_bytes(10));
+        session.send(Message::from("123456")).unwrap();
+        assert_eq!(session.send(Message::from("12345")), Err(SendError::BufferFull(Message::from("12345"))));
+        assert_eq!(session.send(Message::from("1234")), Ok(()));
+        assert_eq!(session.buffered_bytes(), 10);
+    }
+
+    #[test]
+    fn websocket_frees_the_bytes_of_frames_reported_written() {
+        let mut session = websocket_with(&ServerConfig::default().with_max_buffered_bytes(10));
+        session.send(Message::from("123456")).unwrap();
+        session.send(Message::from("1234")).unwrap();
+        session.handle_frames_written(1);
+        assert_eq!(session.buffered_bytes(), 4);
+        assert_eq!(session.send(Message::from("123456")), Ok(()));
+    }
+
+    #[test]
+    fn an_empty_send_buffer_takes_one_message_larger_than_max_buffered_bytes() {
+        let mut session = websocket_with(&ServerConfig::default().with_max_buffered_bytes(4));
+        assert_eq!(session.send(Message::from("larger than four")), Ok(()));
+        assert_eq!(session.send(Message::from("x")), Err(SendError::BufferFull(Message::from("x"))));
+    }
+
+    #[test]
+    fn polling_refuses_a_send_past_max_buffered_bytes_until_a_get_takes_the_queue() {
+        let mut session = polling_with(&ServerConfig::default().with_max_buffered_bytes(10));
+        session.send(Message::from("123456")).unwrap();
+        assert_eq!(session.send(Message::from("12345")), Err(SendError::BufferFull(Message::from("12345"))));
+        assert_eq!(session.buffered_bytes(), 6);
+        session.handle_poll(at(1), RequestId(1));
+        assert_eq!(drain(&mut session), [respond(1, 200, "4123456")]);
+        assert_eq!(session.buffered_bytes(), 0);
+        assert_eq!(session.send(Message::from("12345")), Ok(()));
+    }
+
+    #[test]
+    fn has_room_for_checks_a_group_against_both_bounds() {
+        let config = ServerConfig::default().with_max_buffered_packets(3).with_max_buffered_bytes(100);
+        let mut session = websocket_with(&config);
+        session.send(Message::from("x")).unwrap();
+        assert!(session.has_room_for(2, 99));
+        assert!(!session.has_room_for(3, 1), "four frames");
+        assert!(!session.has_room_for(2, 100), "101 bytes");
+    }
+
+    #[test]
+    fn pongs_count_against_the_send_buffer_until_a_flush_completes() {
+        let mut session = websocket_with(&ServerConfig::default());
+        session.handle_control_frame_queued(at(1), PONG);
+        session.handle_control_frame_queued(at(1), PONG);
+        assert_eq!(session.buffered_bytes(), 2 * PONG);
+        assert!(!session.is_writable(), "pongs wait for the socket");
+        session.handle_websocket_flushed();
+        assert_eq!(session.buffered_bytes(), 0);
+        assert!(session.is_writable());
+    }
+
+    #[test]
+    fn a_pong_past_max_buffered_packets_closes_the_session_with_send_buffer_full() {
+        let mut session = websocket_with(&ServerConfig::default().with_max_buffered_packets(3));
+        for _ in 0..3 {
+            session.handle_control_frame_queued(at(1), PONG);
+        }
+        assert_eq!(drain(&mut session), []);
+        session.handle_control_frame_queued(at(1), PONG);
+        assert_eq!(drain(&mut session), [Output::CloseWebSocket { code: 1000 }, closed(CloseReason::SendBufferFull)]);
+        assert!(session.is_closed());
+    }
+
+    #[test]
+    fn a_pong_past_max_buffered_bytes_closes_the_session_with_send_buffer_full() {
+        let mut session = websocket_with(&ServerConfig::default().with_max_buffered_bytes(3 * PONG));
+        for _ in 0..3 {
+            session.handle_control_frame_queued(at(1), PONG);
+        }
+        assert_eq!(drain(&mut session), []);
+        session.handle_control_frame_queued(at(1), PONG);
+        assert_eq!(drain(&mut session), [Output::CloseWebSocket { code: 1000 }, closed(CloseReason::SendBufferFull)]);
+    }
+
+    #[test]
+    fn unwritten_messages_and_pongs_share_the_bound() {
+        let mut session = websocket_with(&ServerConfig::default().with_max_buffered_packets(2));
+        session.send(Message::from("a")).unwrap();
+        session.handle_control_frame_queued(at(1), PONG);
+        assert_eq!(session.send(Message::from("b")), Err(SendError::BufferFull(Message::from("b"))));
+        session.handle_control_frame_queued(at(1), PONG);
+        assert!(session.is_closed(), "the third frame does not fit");
+    }
+
+    #[test]
+    fn a_heartbeat_that_does_not_fit_closes_the_session_with_send_buffer_full() {
+        let config = ServerConfig::default().with_max_buffered_packets(1);
+        let mut session = websocket_with(&config);
+        session.send(Message::from("never written")).unwrap();
+        drain(&mut session);
+        session.handle_timeout(T0 + config.ping_interval);
+        assert_eq!(drain(&mut session), [Output::CloseWebSocket { code: 1000 }, closed(CloseReason::SendBufferFull)]);
+    }
+
+    #[test]
+    fn a_heartbeat_that_fits_is_transmitted() {
+        let config = ServerConfig::default().with_max_buffered_packets(2);
+        let mut session = websocket_with(&config);
+        session.send(Message::from("never written")).unwrap();
+        drain(&mut session);
+        session.handle_timeout(T0 + config.ping_interval);
+        assert_eq!(drain(&mut session), [transmit("2")]);
+    }
+
+    #[test]
+    fn pongs_overflowing_a_probing_websocket_end_the_upgrade_not_the_session() {
+        let mut session = polling_with(&ServerConfig::default().with_max_buffered_packets(1));
+        session.handle_websocket_upgrade(at(10)).unwrap();
+        session.handle_control_frame_queued(at(11), PONG);
+        session.handle_control_frame_queued(at(11), PONG);
+        assert_eq!(drain(&mut session), [Output::CloseWebSocket { code: 1000 }]);
+        assert!(!session.is_upgrading());
+        assert!(!session.is_closed());
+        assert_eq!(session.buffered_bytes(), 0, "the dropped WebSocket's pongs are forgotten");
+    }
+
+    #[test]
+    fn a_probe_answer_that_does_not_fit_ends_the_upgrade() {
+        let mut session = polling_with(&ServerConfig::default().with_max_buffered_packets(1));
+        session.handle_poll(at(1), RequestId(1));
+        session.handle_websocket_upgrade(at(10)).unwrap();
+        session.handle_control_frame_queued(at(11), PONG);
+        frame(&mut session, at(12), "2probe");
+        assert_eq!(drain(&mut session), [Output::CloseWebSocket { code: 1000 }]);
+        assert!(!session.is_upgrading());
+        assert!(!session.is_closed(), "the session stays on polling, its GET still parked");
+    }
+
+    #[test]
+    fn send_buffer_full_is_the_reason_string() {
+        assert_eq!(CloseReason::SendBufferFull.as_str(), "send buffer full");
+    }
+}

@@ -35,11 +35,12 @@ pub struct Settings {
     forbid_websocket: bool,
     forbid_upgrades: bool,
     allow_eio3: bool,
+    max_buffered_bytes: u8,
 }
 
 impl Settings {
     /// The configuration: durations of 1–256 ms, bodies of at most 256 bytes,
-    /// at most 4 buffered messages. Zero durations are left out: a deadline
+    /// at most 4 buffered messages of at most 1–256 bytes in all. Zero durations are left out: a deadline
     /// set at `now + 0` is due at once, which the timer invariant rejects.
     pub fn config(&self) -> ServerConfig {
         let millis = |value: u8| Duration::from_millis(u64::from(value) + 1);
@@ -49,6 +50,7 @@ impl Settings {
             .with_upgrade_timeout(millis(self.upgrade_timeout))
             .with_max_http_buffer_size(usize::from(self.max_http_buffer_size) + 1)
             .with_max_buffered_packets(usize::from(self.max_buffered_packets % 5))
+            .with_max_buffered_bytes(usize::from(self.max_buffered_bytes) + 1)
             .with_polling(!self.forbid_polling)
             .with_websocket(!self.forbid_websocket)
             .with_upgrades(!self.forbid_upgrades)
@@ -137,6 +139,10 @@ pub enum ServerStep {
     Close(bool),
     /// Time passes (milliseconds, bounded) and the driver calls `handle_timeout`.
     Advance(u16),
+    /// The WebSocket layer queued a pong for a ping of this many bytes (modulo 126).
+    PongQueued(u8),
+    /// The driver completed a flush of the WebSocket.
+    Flushed,
 }
 
 /// A whole run: the server's settings, the first handshake, then the steps.
@@ -164,6 +170,8 @@ struct Driver {
     asked: Vec<RequestId>,
     answered: BTreeSet<RequestId>,
     closed: bool,
+    /// Some pong was queued (they count in the send buffer, unseen here).
+    pongs_queued: bool,
 }
 
 impl Driver {
@@ -177,6 +185,7 @@ impl Driver {
             asked: Vec::new(),
             answered: BTreeSet::new(),
             closed: false,
+            pongs_queued: false,
         }
     }
 
@@ -300,14 +309,18 @@ impl Driver {
     fn send(&mut self, message: Message) {
         let polling = self.session.transport() == TransportKind::Polling;
         let before = self.session.buffered_messages();
+        let bytes_before = self.session.buffered_bytes();
+        let full_in_bytes = bytes_before > 0 && bytes_before + message.len() > self.config.max_buffered_bytes;
         match self.session.send(message) {
             Ok(()) => assert!(!self.closed, "a closed session took a message"),
             Err(SendError::BufferFull(_)) if polling => {
-                assert_eq!(before, self.config.max_buffered_packets, "buffer full before the limit");
+                let full = before == self.config.max_buffered_packets || full_in_bytes;
+                assert!(full, "buffer full before the limit: {before} messages, {bytes_before} bytes");
             }
             Err(SendError::BufferFull(_)) => {
                 let unwritten = self.session.unwritten_frames();
-                assert!(unwritten >= self.config.max_buffered_packets, "WebSocket buffer full at {unwritten} frames");
+                let full = unwritten >= self.config.max_buffered_packets || full_in_bytes || self.pongs_queued;
+                assert!(full, "WebSocket buffer full at {unwritten} frames, {bytes_before} bytes");
             }
             Err(SendError::Closed(_)) => {}
         }
@@ -363,6 +376,12 @@ impl Driver {
             self.session.buffered_messages(),
             self.config.max_buffered_packets
         );
+        let bytes = self.session.buffered_bytes();
+        if self.session.transport() == TransportKind::Polling && !self.session.is_upgrading() {
+            // An empty buffer takes one message however large.
+            let within = bytes <= self.config.max_buffered_bytes || self.session.buffered_messages() <= 1;
+            assert!(within, "{bytes} bytes buffered, limit {}", self.config.max_buffered_bytes);
+        }
         if self.closed {
             assert_eq!(self.session.poll_timeout(), None, "a closed session has a deadline");
             assert_eq!(self.session.buffered_packets(), 0, "a closed session holds packets");
@@ -410,6 +429,11 @@ impl Driver {
             }
             ServerStep::Advance(millis) => self.advance(*millis),
             ServerStep::FramesWritten(count) => self.session.handle_frames_written(usize::from(*count)),
+            ServerStep::PongQueued(payload) => {
+                self.pongs_queued = true;
+                self.session.handle_control_frame_queued(now, 2 + usize::from(*payload % 126));
+            }
+            ServerStep::Flushed => self.session.handle_websocket_flushed(),
         }
         self.check();
     }

@@ -158,3 +158,23 @@ async fn service_answers_its_path_and_404s_the_rest() {
     let elsewhere = service.call(request("/elsewhere")).await.expect("infallible");
     assert_eq!(elsewhere.status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mounted_preflight_echoes_no_requested_headers_past_the_header_size_limit() {
+    // axum reads heads far larger than 16 KiB: the layer bounds its echo itself.
+    let addr = start_app().await;
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let requested = vec!["x-header"; 20 * 1024 / 9].join(",");
+    let request = format!(
+        "OPTIONS /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Origin: http://example.com\r\nAccess-Control-Request-Headers: {requested}\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("write request");
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut answer))
+        .await
+        .expect("the answer arrives in time")
+        .expect("read the answer");
+    assert!(answer.starts_with("HTTP/1.1 204"), "{}", &answer[..answer.len().min(200)]);
+    assert!(!answer.to_ascii_lowercase().contains("access-control-allow-headers"), "{answer}");
+}

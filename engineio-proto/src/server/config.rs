@@ -30,12 +30,26 @@ pub struct ServerConfig {
     pub allow_eio3: bool,
     /// The send buffer of a session: most application messages a polling
     /// session holds while no GET takes them, and most frames a WebSocket
-    /// session has handed to its driver that are not yet written (default
-    /// 1024). [`Session::send`](super::Session::send) refuses beyond it
-    /// (`SendError::BufferFull`), so a client that stops reading costs at most
-    /// this many messages of memory. On polling, heartbeat packets are not
-    /// counted (at most one is queued).
+    /// session has handed to its driver that are not yet written, pongs to
+    /// the client's WebSocket pings included (default 1024).
+    /// [`Session::send`](super::Session::send) refuses beyond it
+    /// (`SendError::BufferFull`), and a frame the server must write that
+    /// does not fit closes the session ("send buffer full"), so a client
+    /// that stops reading costs at most this many frames of memory (see also
+    /// `max_buffered_bytes`). On polling, heartbeat packets are not counted
+    /// (at most one is queued).
     pub max_buffered_packets: usize,
+    /// The send buffer in bytes: most bytes of messages a polling session
+    /// holds while no GET takes them, and most bytes of frames a WebSocket
+    /// session has handed to its driver that are not yet written, pongs
+    /// to the client's WebSocket pings included (default 4 MiB: four
+    /// messages of the default `max_http_buffer_size`, or the 1024 packets
+    /// of `max_buffered_packets` at 4 KiB each). Whichever bound is met
+    /// first applies: [`Session::send`](super::Session::send) refuses
+    /// beyond it, and a frame the server must write (a heartbeat, a pong)
+    /// that does not fit closes the session ("send buffer full"). An empty
+    /// buffer takes one message however large.
+    pub max_buffered_bytes: usize,
     /// The smallest polling answer the driver compresses, in bytes, when the
     /// client accepts gzip or deflate (the reference `httpCompression`,
     /// default 1024); `None` turns HTTP compression off. See
@@ -55,6 +69,7 @@ impl Default for ServerConfig {
             allow_upgrades: true,
             allow_eio3: false,
             max_buffered_packets: 1024,
+            max_buffered_bytes: 4 * 1024 * 1024,
             http_compression_threshold: Some(1024),
         }
     }
@@ -112,6 +127,12 @@ impl ServerConfig {
     /// Sets [`ServerConfig::max_buffered_packets`].
     pub fn with_max_buffered_packets(mut self, packets: usize) -> Self {
         self.max_buffered_packets = packets;
+        self
+    }
+
+    /// Sets [`ServerConfig::max_buffered_bytes`].
+    pub fn with_max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.max_buffered_bytes = bytes;
         self
     }
 

@@ -63,6 +63,11 @@ pub enum CloseReason {
     ForcedClose,
     /// The server is shutting down ([`Session::close`]).
     ServerShuttingDown,
+    /// The client does not take what the server writes: a frame (a
+    /// heartbeat, a pong to the client's WebSocket ping, …) would have
+    /// pushed the send buffer past `max_buffered_packets` or
+    /// `max_buffered_bytes`.
+    SendBufferFull,
 }
 
 impl CloseReason {
@@ -75,6 +80,7 @@ impl CloseReason {
             CloseReason::ParseError => "parse error",
             CloseReason::ForcedClose => "forced close",
             CloseReason::ServerShuttingDown => "server shutting down",
+            CloseReason::SendBufferFull => "send buffer full",
         }
     }
 }
@@ -146,7 +152,8 @@ pub enum SendError {
     /// The session is closed or closing.
     #[error("the session is closed")]
     Closed(Message),
-    /// `max_buffered_packets` messages already wait for the client: for its
+    /// The send buffer holds `max_buffered_packets` messages, or this one
+    /// would take it past `max_buffered_bytes`: they wait for the client's
     /// next GET on polling, to be written to its WebSocket otherwise (a
     /// client that does not read).
     #[error("the outgoing buffer is full: the client is not taking what is sent")]
@@ -204,9 +211,18 @@ pub struct Session {
     /// For each packet of `queue`: whether it may be sent compressed.
     queue_compress: VecDeque<bool>,
     queued_messages: usize,
-    /// Frames handed to the driver for the WebSocket and not yet reported
-    /// written ([`Session::handle_frames_written`]).
-    unwritten_frames: usize,
+    /// The bytes of the messages of `queue`.
+    queued_bytes: usize,
+    /// The size of each frame handed to the driver for the WebSocket and not
+    /// yet reported written ([`Session::handle_frames_written`]), oldest first.
+    unwritten: VecDeque<usize>,
+    /// The sum of `unwritten`.
+    unwritten_bytes: usize,
+    /// Control frames the WebSocket layer queued itself (pongs) since its
+    /// last completed flush ([`Session::handle_control_frame_queued`]).
+    unflushed_control_frames: usize,
+    /// Their bytes.
+    unflushed_control_bytes: usize,
     parked: Option<RequestId>,
     probe: Option<Probe>,
     /// v4: when the next ping goes out.
@@ -233,7 +249,11 @@ impl Session {
             queue: VecDeque::new(),
             queue_compress: VecDeque::new(),
             queued_messages: 0,
-            unwritten_frames: 0,
+            queued_bytes: 0,
+            unwritten: VecDeque::new(),
+            unwritten_bytes: 0,
+            unflushed_control_frames: 0,
+            unflushed_control_bytes: 0,
             parked: None,
             probe: None,
             next_ping: None,
@@ -297,7 +317,36 @@ impl Session {
     /// Frames transmitted on the WebSocket that the driver has not yet
     /// reported written (see [`Session::handle_frames_written`]).
     pub fn unwritten_frames(&self) -> usize {
-        self.unwritten_frames
+        self.unwritten.len()
+    }
+
+    /// The bytes of the send buffer: the messages waiting for a polling
+    /// GET, or on WebSocket the frames not yet written, control frames
+    /// (pongs) not yet flushed included.
+    pub fn buffered_bytes(&self) -> usize {
+        match self.transport {
+            TransportKind::Polling if self.probe.is_none() => self.queued_bytes,
+            _ => self.websocket_backlog().1,
+        }
+    }
+
+    /// The WebSocket's send buffer: frames and bytes, control frames included.
+    fn websocket_backlog(&self) -> (usize, usize) {
+        (
+            self.unwritten.len().saturating_add(self.unflushed_control_frames),
+            self.unwritten_bytes.saturating_add(self.unflushed_control_bytes),
+        )
+    }
+
+    /// Whether a send buffer holding `held` (frames or messages, bytes) takes
+    /// `more` besides: within `max_buffered_packets`, and within
+    /// `max_buffered_bytes` unless it is empty (an empty buffer takes one
+    /// group however large, so a message over the bound can still be sent).
+    fn fits(&self, held: (usize, usize), more: (usize, usize)) -> bool {
+        let (frames, bytes) = held;
+        let (more_frames, more_bytes) = more;
+        frames.saturating_add(more_frames) <= self.config.max_buffered_packets
+            && (bytes == 0 || bytes.saturating_add(more_bytes) <= self.config.max_buffered_bytes)
     }
 
     /// Whether a message sent now leaves at once (the reference
@@ -307,26 +356,27 @@ impl Session {
     pub fn is_writable(&self) -> bool {
         self.lifecycle == Lifecycle::Open
             && match self.transport {
-                TransportKind::WebSocket => self.unwritten_frames == 0,
+                TransportKind::WebSocket => self.websocket_backlog().0 == 0,
                 TransportKind::Polling => self.parked.is_some(),
             }
     }
 
-    /// How many more application messages [`Session::send`] accepts now: 0
-    /// once closing, else the room left under `max_buffered_packets` (on
-    /// polling the messages waiting for a GET, on WebSocket the frames not
-    /// yet written). Lets a caller queue a group of messages (a packet and
-    /// its attachments) all or nothing.
-    pub fn send_capacity(&self) -> usize {
-        match (self.lifecycle, self.transport) {
-            (Lifecycle::Open, TransportKind::WebSocket) => {
-                self.config.max_buffered_packets.saturating_sub(self.unwritten_frames)
-            }
-            (Lifecycle::Open, TransportKind::Polling) => {
-                self.config.max_buffered_packets.saturating_sub(self.queued_messages)
-            }
-            _ => 0,
+    /// Whether [`Session::send`] accepts `messages` more messages of `bytes`
+    /// in all now: false once closing, else whether they fit in the send
+    /// buffer (on polling the messages waiting for a GET, on WebSocket the
+    /// frames not yet written) under `max_buffered_packets` and
+    /// `max_buffered_bytes` (an empty buffer takes them however many bytes
+    /// they are). Lets a caller queue a group of messages (a packet and its
+    /// attachments) all or nothing.
+    pub fn has_room_for(&self, messages: usize, bytes: usize) -> bool {
+        if self.lifecycle != Lifecycle::Open {
+            return false;
         }
+        let held = match self.transport {
+            TransportKind::WebSocket => self.websocket_backlog(),
+            TransportKind::Polling => (self.queued_messages, self.queued_bytes),
+        };
+        self.fits(held, (messages, bytes))
     }
 
     /// The driver wrote `count` more of the frames it was given
@@ -334,7 +384,39 @@ impl Session {
     /// is free again. A driver that never calls this sees the WebSocket fill
     /// up after `max_buffered_packets` frames ([`SendError::BufferFull`]).
     pub fn handle_frames_written(&mut self, count: usize) {
-        self.unwritten_frames = self.unwritten_frames.saturating_sub(count);
+        for _ in 0..count {
+            let Some(bytes) = self.unwritten.pop_front() else {
+                break;
+            };
+            self.unwritten_bytes = self.unwritten_bytes.saturating_sub(bytes);
+        }
+    }
+
+    /// The WebSocket layer queued a control frame of `bytes` of its own
+    /// behind the transmitted frames: a pong answering the client's ping
+    /// (RFC 6455 §5.5.2). It counts against the send buffer until the driver
+    /// reports a completed flush ([`Session::handle_websocket_flushed`]). One
+    /// that does not fit (a client that pings and never reads) closes the
+    /// session with [`CloseReason::SendBufferFull`], or ends the upgrade
+    /// when it came on a probing WebSocket.
+    pub fn handle_control_frame_queued(&mut self, now: Instant, bytes: usize) {
+        let _ = now;
+        if self.lifecycle == Lifecycle::Closed {
+            return;
+        }
+        if !self.fits(self.websocket_backlog(), (1, bytes)) {
+            self.overflow();
+            return;
+        }
+        self.unflushed_control_frames += 1;
+        self.unflushed_control_bytes = self.unflushed_control_bytes.saturating_add(bytes);
+    }
+
+    /// The driver completed a flush of the WebSocket: every control frame
+    /// queued before it reached the socket.
+    pub fn handle_websocket_flushed(&mut self) {
+        self.unflushed_control_frames = 0;
+        self.unflushed_control_bytes = 0;
     }
 
     /// Whether a request on `transport` (with `websocket_upgrade` as the
@@ -505,7 +587,11 @@ impl Session {
             Ok(Packet::PingProbe) => {
                 let first_probe = !probe.probed;
                 probe.probed = true;
-                self.transmit(Packet::PongProbe);
+                self.transmit_if_it_fits(Packet::PongProbe);
+                if self.probe.is_none() {
+                    // The probing WebSocket was not read: it is dropped.
+                    return;
+                }
                 if first_probe {
                     self.outputs.push_back(Output::Event(Event::Upgrading));
                 }
@@ -553,7 +639,7 @@ impl Session {
             return;
         }
         // What was not written to the gone WebSocket never will be.
-        self.unwritten_frames = 0;
+        self.forget_websocket_backlog();
         if self.transport == TransportKind::WebSocket {
             self.shut(reason, Farewell::WebSocketGone);
         } else {
@@ -576,7 +662,7 @@ impl Session {
         if self.lifecycle != Lifecycle::Open {
             return Err(SendError::Closed(message));
         }
-        if self.send_capacity() == 0 {
+        if !self.has_room_for(1, message.len()) {
             return Err(SendError::BufferFull(message));
         }
         self.write_with(Packet::Message(message), compress);
@@ -691,11 +777,18 @@ impl Session {
 
     fn write_with(&mut self, packet: Packet, compress: bool) {
         if self.transport == TransportKind::WebSocket {
-            self.transmit(packet);
+            match packet {
+                // `send_with` checked that it fits.
+                Packet::Message(_) => self.transmit(packet),
+                _ => self.transmit_if_it_fits(packet),
+            }
             return;
         }
-        match packet {
-            Packet::Message(_) => self.queued_messages += 1,
+        match &packet {
+            Packet::Message(message) => {
+                self.queued_messages += 1;
+                self.queued_bytes = self.queued_bytes.saturating_add(message.len());
+            }
             Packet::Ping | Packet::Pong if self.queue.contains(&packet) => return,
             _ => {}
         }
@@ -721,8 +814,12 @@ impl Session {
         let batch: Vec<Packet> = self.queue.drain(..count).collect();
         // Dropping the drain removes the whole range, even where `any` stops early.
         let compressible = self.queue_compress.drain(..count).any(|compress| compress);
-        let sent_messages = batch.iter().filter(|packet| matches!(packet, Packet::Message(_))).count();
+        let (sent_messages, sent_bytes) = batch.iter().fold((0, 0), |(count, bytes), packet| match packet {
+            Packet::Message(message) => (count + 1, bytes + message.len()),
+            _ => (count, bytes),
+        });
         self.queued_messages = self.queued_messages.saturating_sub(sent_messages);
+        self.queued_bytes = self.queued_bytes.saturating_sub(sent_bytes);
         let closes = batch.contains(&Packet::Close);
         self.respond_with_packets_compressible(request, &batch, compressible);
         if closes {
@@ -747,8 +844,25 @@ impl Session {
 
     fn abandon_probe(&mut self, code: u16) {
         if self.probe.take().is_some() {
-            self.unwritten_frames = 0;
+            self.forget_websocket_backlog();
             self.outputs.push_back(Output::CloseWebSocket { code });
+        }
+    }
+
+    fn forget_websocket_backlog(&mut self) {
+        self.unwritten.clear();
+        self.unwritten_bytes = 0;
+        self.handle_websocket_flushed();
+    }
+
+    /// The send buffer of the WebSocket cannot take a frame the session (or
+    /// the WebSocket layer) must write: the client is not reading. The
+    /// session closes; a probing WebSocket is only dropped.
+    fn overflow(&mut self) {
+        if self.transport == TransportKind::WebSocket {
+            self.shut(CloseReason::SendBufferFull, Farewell::ClosePacket);
+        } else {
+            self.abandon_probe(WS_CLOSE_NORMAL);
         }
     }
 
@@ -762,6 +876,7 @@ impl Session {
         self.transport = TransportKind::WebSocket;
         self.outputs.push_back(Output::Event(Event::Upgraded));
         self.queued_messages = 0;
+        self.queued_bytes = 0;
         self.queue_compress.clear();
         while let Some(packet) = self.queue.pop_front() {
             self.transmit(packet);
@@ -771,8 +886,22 @@ impl Session {
     /// Hands `packet` to the driver for the attached WebSocket, counted
     /// until the driver reports it written.
     fn transmit(&mut self, packet: Packet) {
-        self.unwritten_frames += 1;
-        self.outputs.push_back(Output::Transmit(packet.into_frame(self.protocol)));
+        let bytes = buffered_size(&packet, self.protocol);
+        let frame = packet.into_frame(self.protocol);
+        self.unwritten.push_back(bytes);
+        self.unwritten_bytes = self.unwritten_bytes.saturating_add(bytes);
+        self.outputs.push_back(Output::Transmit(frame));
+    }
+
+    /// [`Session::transmit`] for a frame the session writes itself (a
+    /// heartbeat, a probe answer): one the send buffer cannot take means
+    /// the client is not reading ([`Session::overflow`]).
+    fn transmit_if_it_fits(&mut self, packet: Packet) {
+        if self.fits(self.websocket_backlog(), (1, buffered_size(&packet, self.protocol))) {
+            self.transmit(packet);
+        } else {
+            self.overflow();
+        }
     }
 
     /// Ends the session (reference `Socket.onClose`): timers stop, the queue
@@ -787,6 +916,7 @@ impl Session {
         self.queue.clear();
         self.queue_compress.clear();
         self.queued_messages = 0;
+        self.queued_bytes = 0;
         self.abandon_probe(WS_CLOSE_NORMAL);
         match self.transport {
             TransportKind::Polling => {
@@ -802,5 +932,14 @@ impl Session {
             }
         }
         self.outputs.push_back(Output::Event(Event::Closed(reason)));
+    }
+}
+
+/// What `packet` counts against `max_buffered_bytes`: a message its data
+/// (as [`Session::send`] measures it), any other packet its text form.
+fn buffered_size(packet: &Packet, protocol: ProtocolVersion) -> usize {
+    match packet {
+        Packet::Message(message) => message.len(),
+        other => other.text_len(protocol),
     }
 }

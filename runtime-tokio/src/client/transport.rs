@@ -247,7 +247,10 @@ async fn run_websocket(
         let frame = match message {
             WsMessage::Text(text) => Str::from_utf8(Bytes::from(text)).ok().map(Frame::Text),
             WsMessage::Binary(bytes) => Some(Frame::Binary(bytes)),
-            WsMessage::Close(_) => return String::from("closed by the server"),
+            WsMessage::Close(_) => {
+                answer_close(&mut stream, endpoint.runtime.as_ref()).await;
+                return String::from("closed by the server");
+            }
             WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => None,
         };
         if let Some(frame) = frame {
@@ -256,6 +259,27 @@ async fn run_websocket(
             }
         }
     }
+}
+
+/// How long the client waits, once it answered the server's Close, for
+/// the server to hang up (RFC 6455 §7.1.1: the server closes first).
+const CLOSE_ANSWER_WAIT: Duration = Duration::from_secs(2);
+
+/// After the server's Close: reading on lets tungstenite write the Close it
+/// queued in answer (RFC 6455 §5.5.1), then waits for the server to hang
+/// up, at most [`CLOSE_ANSWER_WAIT`].
+async fn answer_close<S>(stream: &mut S, runtime: &dyn Runtime)
+where
+    S: futures_util::Stream + Unpin,
+{
+    let deadline = Instant::from_millis(
+        runtime.now().as_millis().saturating_add(u64::try_from(CLOSE_ANSWER_WAIT.as_millis()).unwrap_or(u64::MAX)),
+    );
+    let hang_up = async {
+        // Anything after a Close is an error or the end: one read is enough.
+        let _ = stream.next().await;
+    };
+    let _ = futures_util::future::select(std::pin::pin!(hang_up), runtime.sleep_until(deadline)).await;
 }
 
 /// Sends the driver's frames until it drops the writer (the session is done

@@ -141,10 +141,14 @@ impl Cors {
         }
     }
 
-    /// Adds what a preflight answer carries besides [`Cors::apply`]'s.
-    pub(crate) fn apply_preflight(&self, request: &HeaderMap, response: &mut HeaderMap) {
+    /// Adds what a preflight answer carries besides [`Cors::apply`]'s. The
+    /// requested headers are echoed only up to `max_echo` bytes (a longer
+    /// list, possible when mounted in a stack with a larger header limit,
+    /// gets no `Access-Control-Allow-Headers`, so the browser refuses it).
+    pub(crate) fn apply_preflight(&self, request: &HeaderMap, response: &mut HeaderMap, max_echo: usize) {
         response.insert(ACCESS_CONTROL_ALLOW_METHODS, self.methods.clone());
-        if let Some(requested) = request.get(ACCESS_CONTROL_REQUEST_HEADERS) {
+        let requested = request.get(ACCESS_CONTROL_REQUEST_HEADERS).filter(|requested| requested.len() <= max_echo);
+        if let Some(requested) = requested {
             response.insert(ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
             response.append(VARY, HeaderValue::from_static("Access-Control-Request-Headers"));
         }

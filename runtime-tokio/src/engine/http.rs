@@ -367,7 +367,8 @@ fn refusal(error: &ErrorResponse, websocket_upgrade: bool) -> http::Response<Res
 /// methods, and the headers the browser asked for.
 fn preflight<B>(shared: &Shared, request: &http::Request<B>) -> http::Response<ResponseBody> {
     let mut response = respond(Response::new(204, None, Bytes::new()));
-    shared.options.cors.apply_preflight(request.headers(), response.headers_mut());
+    let max_echo = shared.options.max_header_size;
+    shared.options.cors.apply_preflight(request.headers(), response.headers_mut(), max_echo);
     response
 }
 

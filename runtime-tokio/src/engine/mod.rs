@@ -48,10 +48,15 @@
 //! - Mounting into another HTTP stack: [`EngineServer::handle`], or the
 //!   tower `Layer`/`Service` of [`crate::tower`].
 //!
-//! Queues: session inboxes and event queues are unbounded; the outgoing
-//! buffer of a polling session is bounded by `max_buffered_packets`, and a
-//! WebSocket writer queue by the client's heartbeat (a client that stops
-//! reading stops answering pings).
+//! Queues: session inboxes and event queues are unbounded; the send buffer
+//! of a session (messages waiting for a GET on polling; on WebSocket every
+//! frame not yet taken by the socket, the pongs tungstenite queues for the
+//! client's pings included) is bounded by `max_buffered_packets` and
+//! `max_buffered_bytes`, and a client that leaves it full is closed ("send
+//! buffer full"). A client's Close frame is answered with a Close, and a
+//! frame breaking RFC 6455 with close frame 1002, before the hang-up.
+//! Request heads are read up to [`EngineOptions::max_header_size`] (431
+//! beyond).
 
 mod accept;
 mod admission;
@@ -90,6 +95,10 @@ pub const DEFAULT_PATH: &str = "/engine.io/";
 /// The default [`EngineOptions::header_read_timeout`], as common servers'.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The default [`EngineOptions::max_header_size`]: 16 KiB, node's
+/// `maxHeaderSize`.
+pub const DEFAULT_MAX_HEADER_SIZE: usize = 16 * 1024;
+
 /// How many new sockets wait for [`Connections::accept`] before handshakes wait too.
 const PENDING_CONNECTIONS: usize = 64;
 
@@ -108,6 +117,14 @@ pub struct EngineOptions {
     /// How long a client may take to send a request's head (default
     /// [`DEFAULT_HEADER_READ_TIMEOUT`]); `None` waits forever.
     pub header_read_timeout: Option<Duration>,
+    /// The largest request head (request line and headers) read, in bytes
+    /// (default [`DEFAULT_MAX_HEADER_SIZE`], node's `maxHeaderSize`); a
+    /// larger one is answered `431 Request Header Fields Too Large` and the
+    /// connection closed. It also bounds what a CORS preflight answer
+    /// echoes of `Access-Control-Request-Headers`. Applies to the
+    /// connections this crate serves ([`EngineServer::serve_connection`]);
+    /// a server mounted in another HTTP stack has that stack's limit.
+    pub max_header_size: usize,
 }
 
 impl Default for EngineOptions {
@@ -118,6 +135,7 @@ impl Default for EngineOptions {
             cors: Cors::default(),
             allow_request: None,
             header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
+            max_header_size: DEFAULT_MAX_HEADER_SIZE,
         }
     }
 }
@@ -156,6 +174,12 @@ impl EngineOptions {
     /// Sets [`EngineOptions::header_read_timeout`].
     pub fn with_header_read_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Sets [`EngineOptions::max_header_size`].
+    pub fn with_max_header_size(mut self, bytes: usize) -> Self {
+        self.max_header_size = bytes;
         self
     }
 }
@@ -265,6 +289,8 @@ impl EngineServer {
             async move { Ok::<_, std::convert::Infallible>(http::handle(&shared, request).await) }
         });
         let mut builder = http1::Builder::new();
+        // hyper answers a head over the limit with 431.
+        builder.max_header_size(self.shared.options.max_header_size);
         if let Some(timeout) = self.shared.options.header_read_timeout {
             builder.timer(RuntimeTimer::new(Arc::clone(&self.shared.runtime))).header_read_timeout(timeout);
         } else {

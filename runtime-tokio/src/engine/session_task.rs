@@ -134,6 +134,10 @@ pub(crate) trait Machine: Send + 'static {
     fn handle_frame_too_large(&mut self, now: Instant);
     /// See [`Session::handle_frames_written`].
     fn handle_frames_written(&mut self, count: usize);
+    /// See [`Session::handle_control_frame_queued`].
+    fn handle_control_frame_queued(&mut self, now: Instant, bytes: usize);
+    /// See [`Session::handle_websocket_flushed`].
+    fn handle_websocket_flushed(&mut self);
     /// See [`Session::handle_websocket_closed`].
     fn handle_websocket_closed(&mut self, now: Instant);
     /// See [`Session::handle_websocket_error`].
@@ -187,6 +191,12 @@ impl Machine for EngineMachine {
     }
     fn handle_frames_written(&mut self, count: usize) {
         self.session.handle_frames_written(count);
+    }
+    fn handle_control_frame_queued(&mut self, now: Instant, bytes: usize) {
+        self.session.handle_control_frame_queued(now, bytes);
+    }
+    fn handle_websocket_flushed(&mut self) {
+        self.session.handle_websocket_flushed();
     }
     fn handle_websocket_closed(&mut self, now: Instant) {
         self.session.handle_websocket_closed(now);
@@ -298,20 +308,19 @@ impl Attached {
         Ok(taken)
     }
 
-    /// Flushes what the stream holds once everything queued was given to it.
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Result<(), WsError> {
+    /// Flushes what the stream holds once everything queued was given to
+    /// it; `Ok(true)` when a flush completed.
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Result<bool, WsError> {
         if self.unflushed && self.outgoing.is_empty() {
             if let Poll::Ready(result) = self.stream.poll_flush_unpin(cx) {
                 self.unflushed = false;
                 result?;
+                return Ok(true);
             }
         }
-        Ok(())
+        Ok(false)
     }
 }
-
-/// The close code for a text frame that is not UTF-8 (RFC 6455 7.4.1).
-const WS_CLOSE_INVALID_PAYLOAD: u16 = 1007;
 
 /// What woke the task.
 enum Wake {
@@ -441,8 +450,10 @@ impl<M: Machine> SessionTask<M> {
                 return Poll::Ready(Wake::Command(command));
             }
             if let Some(websocket) = self.websocket.as_mut() {
-                if websocket.poll_flush(cx).is_err() {
-                    return Poll::Ready(Wake::WriteFailed);
+                match websocket.poll_flush(cx) {
+                    Ok(false) => {}
+                    Ok(true) => self.machine.handle_websocket_flushed(),
+                    Err(_) => return Poll::Ready(Wake::WriteFailed),
                 }
                 if let Poll::Ready(item) = websocket.poll_read(cx) {
                     return Poll::Ready(Wake::WebSocket(item));
@@ -498,9 +509,28 @@ impl<M: Machine> SessionTask<M> {
 
     fn on_websocket(&mut self, now: Instant, item: Option<Result<WsMessage, WsError>>) {
         match item {
-            Some(Ok(WsMessage::Close(_))) | None => {
+            None => {
                 self.websocket = None;
                 self.machine.handle_websocket_closed(now);
+            }
+            Some(Ok(WsMessage::Close(_))) => {
+                // tungstenite queued the answering Close (RFC 6455 §5.5.1: the
+                // peer's code echoed, 1002 for a code not allowed on the
+                // wire): the farewell writes it, then hangs up. Nothing may
+                // follow it.
+                if let Some(mut websocket) = self.websocket.take() {
+                    websocket.outgoing.clear();
+                    self.let_go(websocket, None);
+                }
+                self.machine.handle_websocket_closed(now);
+            }
+            Some(Ok(WsMessage::Ping(payload))) => {
+                // tungstenite queued the pong itself; it counts against the
+                // send buffer until a flush takes it to the socket.
+                if let Some(websocket) = self.websocket.as_mut() {
+                    websocket.unflushed = true;
+                }
+                self.machine.handle_control_frame_queued(now, websocket::pong_frame_len(payload.len()));
             }
             Some(Ok(message)) => {
                 if let Some(frame) = websocket::to_frame(message) {
@@ -511,16 +541,15 @@ impl<M: Machine> SessionTask<M> {
                 // The session answers with `CloseWebSocket { code: 1009 }`.
                 self.machine.handle_frame_too_large(now);
             }
-            Some(Err(WsError::Utf8(_))) => {
-                // RFC 6455 8.1: fail the connection, with 1007 (invalid
-                // payload data) as the reference's `ws` does.
-                if let Some(websocket) = self.websocket.take() {
-                    self.let_go(websocket, Some(WS_CLOSE_INVALID_PAYLOAD));
+            Some(Err(error)) => {
+                // RFC 6455 §7.1.7: fail the connection with a Close frame
+                // saying why (1007 for invalid UTF-8, as the reference's `ws`;
+                // 1002 for a frame breaking the protocol), unless the peer is
+                // gone.
+                let websocket = self.websocket.take();
+                if let (Some(code), Some(websocket)) = (websocket::failure_close_code(&error), websocket) {
+                    self.let_go(websocket, Some(code));
                 }
-                self.machine.handle_websocket_error(now);
-            }
-            Some(Err(_)) => {
-                self.websocket = None;
                 self.machine.handle_websocket_error(now);
             }
         }

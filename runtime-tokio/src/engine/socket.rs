@@ -40,9 +40,11 @@ impl EngineSocket {
     }
 
     /// Sends `message` to the client: at once on WebSocket, with the next
-    /// GET on polling. Fails with [`SendError::BufferFull`] when
-    /// `max_buffered_packets` messages already wait for a GET, and with
-    /// [`SendError::Closed`] once the session is closing or gone.
+    /// GET on polling. Fails with [`SendError::BufferFull`] when the send
+    /// buffer is full (`max_buffered_packets` messages, or this one would
+    /// take it past `max_buffered_bytes`), and with [`SendError::Closed`]
+    /// once the session is closing or gone. A client whose WebSocket pongs
+    /// or heartbeats no longer fit is closed ("send buffer full").
     pub async fn send(&self, message: impl Into<Message>) -> Result<(), SendError> {
         let message = message.into();
         let (responder, verdict) = oneshot::channel();

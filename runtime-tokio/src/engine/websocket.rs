@@ -12,13 +12,14 @@ use bytes::Bytes;
 use engineio_proto::server::ServerConfig;
 use engineio_proto::{Frame, Str};
 use futures_util::future::select;
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use http::header::{HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE};
 use http::{HeaderMap, StatusCode};
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::io_compat::HyperIoCompat;
@@ -100,6 +101,31 @@ pub(crate) fn to_frame(message: WsMessage) -> Option<Frame> {
     }
 }
 
+/// The close code for a frame that breaks the protocol (RFC 6455 §7.4.1).
+const WS_CLOSE_PROTOCOL_ERROR: u16 = 1002;
+
+/// The close code for a text message that is not UTF-8 (RFC 6455 §7.4.1).
+const WS_CLOSE_INVALID_PAYLOAD: u16 = 1007;
+
+/// The close code that fails a WebSocket after a read `error` (RFC 6455
+/// §7.1.7), or `None` when the peer is gone (an I/O error, or the
+/// connection closed without a Close frame) and nothing can be written.
+pub(crate) fn failure_close_code(error: &WsError) -> Option<u16> {
+    match error {
+        WsError::Utf8(_) => Some(WS_CLOSE_INVALID_PAYLOAD),
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
+        WsError::Protocol(_) => Some(WS_CLOSE_PROTOCOL_ERROR),
+        _ => None,
+    }
+}
+
+/// The size of the pong tungstenite queues for a ping carrying `payload`
+/// bytes: a 2-byte header (server frames are unmasked; control payloads are
+/// at most 125 bytes) and the payload echoed.
+pub(crate) fn pong_frame_len(payload: usize) -> usize {
+    2 + payload
+}
+
 /// How long a WebSocket may take, once its session let go of it (closed it,
 /// or ended), to write its last frames and the close frame: enough for a
 /// reading client; a client that stopped reading has its connection dropped
@@ -107,7 +133,10 @@ pub(crate) fn to_frame(message: WsMessage) -> Option<Frame> {
 pub(crate) const FAREWELL_LINGER: Duration = Duration::from_secs(5);
 
 /// Writes the frames a session left queued, then the close frame (with
-/// `code`, if any), and closes — or gives up when `linger` completes first.
+/// `code`, if any, or the answer to the peer's Close), waits for the peer's
+/// Close (RFC 6455 §7.1.1: the server closes the TCP connection once the
+/// handshake is done), and hangs up — or gives up when `linger` completes
+/// first.
 pub(crate) async fn farewell(
     mut websocket: WsStream,
     queued: VecDeque<WsMessage>,
@@ -120,8 +149,21 @@ pub(crate) async fn farewell(
                 return;
             }
         }
+        // A pong tungstenite still owes goes out now: queued with the close
+        // frame, it would follow it.
+        if websocket.flush().await.is_err() {
+            return;
+        }
         let frame = code.map(|code| CloseFrame { code: CloseCode::from(code), reason: Utf8Bytes::default() });
-        let _ = websocket.close(frame).await;
+        if websocket.close(frame).await.is_err() {
+            return;
+        }
+        // What the peer sends before its Close is dropped unread.
+        while let Some(Ok(message)) = websocket.next().await {
+            if message.is_close() {
+                break;
+            }
+        }
     };
     // When the linger wins, the connection is dropped with the stream.
     let _ = select(pin!(flush_and_close), pin!(linger)).await;

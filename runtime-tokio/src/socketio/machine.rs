@@ -223,6 +223,12 @@ impl Machine for SocketIoMachine {
     fn handle_frames_written(&mut self, count: usize) {
         self.connection.handle_frames_written(count);
     }
+    fn handle_control_frame_queued(&mut self, now: Instant, bytes: usize) {
+        self.connection.handle_control_frame_queued(now, bytes);
+    }
+    fn handle_websocket_flushed(&mut self) {
+        self.connection.handle_websocket_flushed();
+    }
     fn handle_websocket_closed(&mut self, now: Instant) {
         self.connection.handle_websocket_closed(now);
     }

@@ -431,8 +431,19 @@ impl SocketIoBuilder {
     /// client gets what it missed on reconnection), so a client that stops
     /// reading costs at most this much memory and never slows the others.
     /// Volatile packets are dropped instead, as soon as anything is waiting.
+    /// Every frame the server writes counts, pongs to the client's
+    /// WebSocket pings included, before the client joins a namespace too.
     pub fn max_buffered_packets(mut self, packets: usize) -> SocketIoBuilder {
         self.engine.config = self.engine.config.with_max_buffered_packets(packets);
+        self
+    }
+
+    /// The send buffer of each connection in bytes (default 4 MiB): as
+    /// [`max_buffered_packets`](Self::max_buffered_packets), whichever bound
+    /// is met first; a packet larger than the bound still goes out when
+    /// nothing else waits.
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> SocketIoBuilder {
+        self.engine.config = self.engine.config.with_max_buffered_bytes(bytes);
         self
     }
 
@@ -508,6 +519,14 @@ impl SocketIoBuilder {
     /// accepts the connections (default 10 s; `None` turns it off).
     pub fn header_read_timeout(mut self, timeout: Option<Duration>) -> SocketIoBuilder {
         self.engine = self.engine.with_header_read_timeout(timeout);
+        self
+    }
+
+    /// The largest request head read when this crate accepts the
+    /// connections (default 16 KiB, node's `maxHeaderSize`): a larger one
+    /// is answered `431`.
+    pub fn max_header_size(mut self, bytes: usize) -> SocketIoBuilder {
+        self.engine = self.engine.with_max_header_size(bytes);
         self
     }
 

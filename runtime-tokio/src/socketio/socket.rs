@@ -258,7 +258,7 @@ impl Socket {
 
     /// Emits `event` with one argument to this client. The packet waits in
     /// the connection's send buffer until written; a client that leaves
-    /// `max_buffered_packets` unread is disconnected with
+    /// `max_buffered_packets` (or `max_buffered_bytes`) unread is disconnected with
     /// [`DisconnectReason::SendBufferFull`] (see
     /// [`SocketIoBuilder::max_buffered_packets`](super::SocketIoBuilder::max_buffered_packets)).
     /// The error only tells a value that does not serialize or a closed

@@ -2,7 +2,8 @@
 //! the limit, sids that name no session (unknown, stale, forged, another
 //! transport's), concurrent polls, POSTs during an upgrade, upgrades that
 //! never complete, a flood of handshakes that never join a namespace,
-//! slowloris heads and random bytes. Each test asserts the exact answer
+//! slowloris heads, request heads over the header size limit and random
+//! bytes. Each test asserts the exact answer
 //! and that a well-behaved client ([`Bystander`](super::support::Bystander)) keeps
 //! making emit/ack round trips meanwhile. Raw HTTP/1.1 and WebSocket
 //! clients are written in `support`, so the bytes are the test's.
@@ -562,4 +563,86 @@ async fn random_bytes_as_a_polling_body_close_only_that_session() {
         assert_eq!(get(server.addr, &polling(&sid)).await.body, UNKNOWN_SID, "seed {seed}");
     }
     bystander.finish().await;
+}
+
+// --- the header size limit ---
+
+/// Sends `method` of `query` on the Socket.IO path with one more header
+/// line, whatever its size (the server may answer and hang up before it
+/// has read it all), and reads the answer.
+async fn with_header(addr: std::net::SocketAddr, method: &str, query: &str, header: &str) -> HttpAnswer {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let head = format!("{method} {PATH}?{query} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{header}\r\n\r\n");
+    let _ = stream.write_all(head.as_bytes()).await;
+    let mut raw = Vec::new();
+    let _ = timeout(WAIT, stream.read_to_end(&mut raw)).await.expect("the answer comes in time");
+    HttpAnswer::parse(&raw)
+}
+
+/// A header line of `bytes` bytes in all.
+fn filler(bytes: usize) -> String {
+    format!("X-Filler: {}", "f".repeat(bytes - "X-Filler: ".len()))
+}
+
+#[tokio::test]
+async fn a_request_head_over_16_kb_gets_431() {
+    let server = start(SocketIo::builder()).await;
+    let bystander = Bystander::start(&server.url()).await;
+    let answer = with_header(server.addr, "GET", "EIO=4&transport=polling", &filler(17 * 1024)).await;
+    assert_eq!(answer.status, 431, "{}", answer.head);
+    assert_eq!(server.sessions(), 1, "no session was opened (the bystander's only)");
+    bystander.finish().await;
+}
+
+#[tokio::test]
+async fn a_request_head_just_within_16_kb_is_served() {
+    let server = start(SocketIo::builder()).await;
+    let answer = with_header(server.addr, "GET", "EIO=4&transport=polling", &filler(15 * 1024)).await;
+    assert_eq!(answer.status, 200, "{}", answer.head);
+    assert!(answer.body.starts_with("0{\"sid\":"), "{}", answer.body);
+}
+
+#[tokio::test]
+async fn the_header_size_limit_is_configurable() {
+    let server = start(SocketIo::builder().max_header_size(64 * 1024)).await;
+    let answer = with_header(server.addr, "GET", "EIO=4&transport=polling", &filler(32 * 1024)).await;
+    assert_eq!(answer.status, 200, "{}", answer.head);
+    let answer = with_header(server.addr, "GET", "EIO=4&transport=polling", &filler(65 * 1024)).await;
+    assert_eq!(answer.status, 431, "{}", answer.head);
+}
+
+#[tokio::test]
+async fn a_websocket_upgrade_with_a_head_over_16_kb_gets_431() {
+    let server = start(SocketIo::builder()).await;
+    let upgrade = format!(
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\n{}",
+        filler(17 * 1024)
+    );
+    let answer = with_header(server.addr, "GET", "EIO=4&transport=websocket", &upgrade).await;
+    assert_eq!(answer.status, 431, "{}", answer.head);
+}
+
+#[tokio::test]
+async fn a_preflight_asking_for_400_kb_of_headers_gets_431_and_no_echo() {
+    let server = start(SocketIo::builder()).await;
+    let requested = format!("Access-Control-Request-Headers: {}", vec!["x-header"; 400 * 1024 / 9].join(","));
+    let answer = with_header(server.addr, "OPTIONS", "EIO=4&transport=polling", &requested).await;
+    assert_eq!(answer.status, 431, "{}", &answer.head[..answer.head.len().min(200)]);
+    assert!(!answer.head.contains("access-control-allow-headers"));
+}
+
+#[tokio::test]
+async fn a_preflight_echoes_the_requested_headers_within_the_limit() {
+    let server = start(SocketIo::builder()).await;
+    let list = vec!["x-header"; 12 * 1024 / 9].join(",");
+    let answer = with_header(
+        server.addr,
+        "OPTIONS",
+        "EIO=4&transport=polling",
+        &format!("Origin: http://example.com\r\nAccess-Control-Request-Headers: {list}"),
+    )
+    .await;
+    assert_eq!(answer.status, 204, "{}", &answer.head[..answer.head.len().min(200)]);
+    assert!(answer.head.contains(&format!("access-control-allow-headers: {list}")));
 }

@@ -10,5 +10,6 @@ mod http;
 mod packets;
 #[path = "../raw_client/mod.rs"]
 mod raw_client;
+mod rfc6455;
 mod slow_reader;
 mod support;

@@ -4,14 +4,21 @@
 //! is full — its memory stays bounded — while a client that reads keeps
 //! getting every broadcast, in order.
 //!
+//! Every frame the server writes counts against that buffer, in packets
+//! and in bytes (`max_buffered_bytes`): pongs answering a client that
+//! floods WebSocket pings and never reads (before and after it joins a
+//! namespace), and acks of large events from a client that never reads.
+//!
 //! The clients are raw WebSockets written here, so the test controls exactly
 //! when each one reads.
 
 use std::time::Duration;
 
 use super::raw_client::{connect, connect_polling, http, next_text};
+use super::support::{masked_frame, websocket_socket, Bystander, RawWebSocket, CLOSE, PONG, TEXT};
 
-use runtime_tokio::socketio::{DisconnectReason, Socket, SocketIo};
+use runtime_tokio::socketio::{AckSender, Data, DisconnectReason, Socket, SocketIo};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
 const WAIT: Duration = super::raw_client::WAIT;
@@ -33,7 +40,8 @@ struct Server {
     disconnects: mpsc::UnboundedReceiver<(String, DisconnectReason)>,
 }
 
-/// Starts a [`Server`] whose connections hold `max_buffered_packets`.
+/// Starts a [`Server`] whose connections hold `max_buffered_packets`; `/`
+/// acknowledges `echo` with its argument.
 async fn start(max_buffered_packets: usize) -> Server {
     let (disconnects_tx, disconnects) = mpsc::unbounded_channel();
     let (joined_tx, joined) = mpsc::unbounded_channel();
@@ -43,6 +51,11 @@ async fn start(max_buffered_packets: usize) -> Server {
         let disconnects = disconnects_tx.clone();
         let joined = joined_tx.clone();
         async move {
+            socket.on("echo", |_socket: Socket, Data(value): Data<Value>, ack: Option<AckSender>| async move {
+                if let Some(ack) = ack {
+                    let _ = ack.send(&value);
+                }
+            });
             socket.join("all");
             let _ = joined.send(());
             socket.on_disconnect(move |socket: Socket, reason| {
@@ -120,4 +133,106 @@ async fn a_polling_client_that_stops_polling_is_disconnected_and_its_next_get_dr
     let body = http(addr, "GET", &format!("EIO=4&transport=polling&sid={sid}"), "").await;
     let packets: Vec<&str> = body.split('\u{1e}').collect();
     assert_eq!(packets, [r#"42["small",0]"#, r#"42["small",1]"#, r#"42["small",2]"#, r#"42["small",3]"#, "1"]);
+}
+
+/// How long a flooding client's write may wait before the test concludes
+/// that the server stopped reading its socket.
+const STALL: Duration = Duration::from_secs(2);
+
+/// The payload of the flood's pings: 125 bytes, the most a ping carries.
+fn ping_payload() -> Vec<u8> {
+    (0..125u8).collect()
+}
+
+/// Pings `0x89 0xFD <mask> <125 masked bytes>`, a thousand at a time, until
+/// the server stops taking them; returns how many were sent. Panics if
+/// the server keeps reading a client that never reads for 200 000 pings
+/// (25 MB of pongs owed).
+async fn flood_pings_until_the_server_stops_reading(websocket: &mut RawWebSocket) -> usize {
+    const PER_WRITE: usize = 1000;
+    const MOST: usize = 200_000;
+    let frame = masked_frame(0x89, &ping_payload());
+    assert_eq!(&frame[..2], [0x89, 0xFD]);
+    let batch = frame.repeat(PER_WRITE);
+    let mut sent = 0;
+    while sent < MOST {
+        if !websocket.send_raw_within(&batch, STALL).await {
+            websocket.shutdown_write().await;
+            return sent;
+        }
+        sent += PER_WRITE;
+    }
+    panic!("the server still reads a client that sent {sent} pings and read nothing");
+}
+
+/// Checks what a ping flooder reads at last: pongs echoing the payload,
+/// fewer than the pings sent, then close frame 1000 and the hang-up.
+fn assert_pongs_then_close(frames: &[(u8, Vec<u8>)], pings_sent: usize) {
+    let (last, pongs) = frames.split_last().expect("frames");
+    assert_eq!(last, &(CLOSE, vec![0x03, 0xE8]), "close frame 1000 last");
+    for (opcode, payload) in pongs {
+        assert_eq!((*opcode, payload), (PONG, &ping_payload()), "only pongs before the close");
+    }
+    assert!(pongs.len() < pings_sent, "{} pongs for {pings_sent} pings: the server stopped answering", pongs.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_pings_and_never_reads_is_closed_before_joining_a_namespace() {
+    let server = super::support::start(SocketIo::builder()).await;
+    let bystander = Bystander::start(&server.url()).await;
+    let before = server.sessions();
+    let mut websocket = RawWebSocket::open(server.addr, "EIO=4&transport=websocket").await;
+    let pings_sent = flood_pings_until_the_server_stops_reading(&mut websocket).await;
+    let frames = websocket.until_closed().await;
+    let (first, rest) = frames.split_first().expect("frames");
+    assert!(first.0 == TEXT && first.1.starts_with(b"0{\"sid\":"), "the open packet first: {first:?}");
+    assert_pongs_then_close(rest, pings_sent);
+    server.wait_for_sessions(before).await;
+    bystander.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_whose_client_pings_and_never_reads_is_disconnected_with_send_buffer_full() {
+    let Server { addr, io, mut joined, mut disconnects } = start(1024).await;
+    let mut websocket = websocket_socket(addr).await;
+    tokio::time::timeout(WAIT, joined.recv()).await.expect("the socket joins in time");
+    let pings_sent = flood_pings_until_the_server_stops_reading(&mut websocket).await;
+    let (_, reason) = tokio::time::timeout(WAIT, disconnects.recv()).await.expect("disconnected in time").unwrap();
+    assert_eq!(reason, DisconnectReason::SendBufferFull);
+    assert_pongs_then_close(&websocket.until_closed().await, pings_sent);
+    assert_eq!(io.fetch_sockets().len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_the_acks_of_900_kb_events_is_disconnected_past_max_buffered_bytes() {
+    // The default bounds: 1024 packets would allow 900 MB of these acks.
+    let Server { addr, io, mut joined, mut disconnects } = start(1024).await;
+    let bystander = Bystander::start(&format!("http://{addr}")).await;
+    let mut websocket = websocket_socket(addr).await;
+    for _ in 0..2 {
+        tokio::time::timeout(WAIT, joined.recv()).await.expect("both sockets join in time");
+    }
+    let text = "x".repeat(900_000);
+    let mut sent = 0;
+    while sent < 400 {
+        let event = masked_frame(0x80 | TEXT, format!("42{sent}[\"echo\",\"{text}\"]").as_bytes());
+        if !websocket.send_raw_within(&event, STALL).await {
+            break;
+        }
+        sent += 1;
+    }
+    websocket.shutdown_write().await;
+    assert!(sent < 400, "the server read all 400 events (360 MB of acks owed) from a client that never reads");
+    let (_, reason) = tokio::time::timeout(WAIT, disconnects.recv()).await.expect("disconnected in time").unwrap();
+    assert_eq!(reason, DisconnectReason::SendBufferFull);
+    let frames = websocket.until_closed().await;
+    let (last, acks) = frames.split_last().expect("frames");
+    assert_eq!(last, &(CLOSE, vec![0x03, 0xE8]), "close frame 1000 last");
+    for (id, (opcode, payload)) in acks.iter().enumerate() {
+        assert_eq!(*opcode, TEXT);
+        assert_eq!(payload, format!("43{id}[\"{text}\"]").as_bytes(), "the acks in order, whole");
+    }
+    assert!(acks.len() < sent, "{} acks for {sent} events", acks.len());
+    assert_eq!(io.fetch_sockets().len(), 1, "only the bystander is left");
+    bystander.finish().await;
 }

@@ -213,6 +213,10 @@ pub const TEXT: u8 = 0x1;
 pub const BINARY: u8 = 0x2;
 /// Close frame.
 pub const CLOSE: u8 = 0x8;
+/// Ping frame.
+pub const PING: u8 = 0x9;
+/// Pong frame.
+pub const PONG: u8 = 0xA;
 
 /// A WebSocket client on a raw TCP stream: frames are built here, so they
 /// may break the rules.
@@ -298,23 +302,8 @@ impl RawWebSocket {
 
     /// Sends one frame (FIN set, masked as a client must) with `opcode`.
     pub async fn send_frame(&mut self, opcode: u8, payload: &[u8]) {
-        let mut frame = vec![0x80 | opcode];
-        let mask = [0x12u8, 0x34, 0x56, 0x78];
-        match payload.len() {
-            len if len < 126 => frame.push(0x80 | len as u8),
-            len if len <= 0xFFFF => {
-                frame.push(0x80 | 126);
-                frame.extend_from_slice(&(len as u16).to_be_bytes());
-            }
-            len => {
-                frame.push(0x80 | 127);
-                frame.extend_from_slice(&(len as u64).to_be_bytes());
-            }
-        }
-        frame.extend_from_slice(&mask);
-        frame.extend(payload.iter().enumerate().map(|(index, byte)| byte ^ mask[index % 4]));
         // The server may have closed already: what it did is read afterwards.
-        let _ = self.stream.write_all(&frame).await;
+        let _ = self.stream.write_all(&masked_frame(0x80 | opcode, payload)).await;
     }
 
     /// Sends a text frame.
@@ -327,6 +316,24 @@ impl RawWebSocket {
         let _ = self.stream.write_all(bytes).await;
     }
 
+    /// Sends raw bytes unless the server stops taking them for `stall`:
+    /// false then (its socket buffers are full: it does not read).
+    pub async fn send_raw_within(&mut self, bytes: &[u8], stall: Duration) -> bool {
+        let mut written = 0;
+        while written < bytes.len() {
+            match timeout(stall, self.stream.write(&bytes[written..])).await {
+                Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return false,
+                Ok(Ok(count)) => written += count,
+            }
+        }
+        true
+    }
+
+    /// Closes the sending direction (TCP FIN); reading goes on.
+    pub async fn shutdown_write(&mut self) {
+        let _ = self.stream.shutdown().await;
+    }
+
     /// The next frame from the server (unmasked), or EOF; panics after [`WAIT`].
     pub async fn receive(&mut self) -> Received {
         timeout(WAIT, self.receive_inner()).await.expect("the server sends or closes in time")
@@ -336,6 +343,11 @@ impl RawWebSocket {
         loop {
             if let Some((opcode, payload, used)) = parse_frame(&self.buffered) {
                 self.buffered.drain(..used);
+                if opcode == CLOSE {
+                    // As a client must (RFC 6455 §5.5.1): the server waits
+                    // for this answer before it hangs up.
+                    self.send_frame(CLOSE, &payload).await;
+                }
                 return Received::Frame(opcode, payload);
             }
             if !self.fill().await {
@@ -365,6 +377,29 @@ impl RawWebSocket {
             }
         }
     }
+}
+
+/// The mask of every frame [`masked_frame`] builds.
+pub const MASK: [u8; 4] = [0x12, 0x34, 0x56, 0x78];
+
+/// A client frame: `first_byte` (FIN, RSV bits and opcode, as given), the
+/// mask bit and length, [`MASK`], and `payload` masked.
+pub fn masked_frame(first_byte: u8, payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![first_byte];
+    match payload.len() {
+        len if len < 126 => frame.push(0x80 | len as u8),
+        len if len <= 0xFFFF => {
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        len => {
+            frame.push(0x80 | 127);
+            frame.extend_from_slice(&(len as u64).to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(&MASK);
+    frame.extend(payload.iter().enumerate().map(|(index, byte)| byte ^ MASK[index % 4]));
+    frame
 }
 
 /// One unmasked server frame at the start of `bytes`: opcode, payload and

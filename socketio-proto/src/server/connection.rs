@@ -263,6 +263,19 @@ impl Connection {
         self.engine.handle_frames_written(count);
     }
 
+    /// The WebSocket layer queued a pong of `bytes` (see
+    /// [`Session::handle_control_frame_queued`]); a client that pings
+    /// without reading is disconnected with "send buffer full".
+    pub fn handle_control_frame_queued(&mut self, now: Instant, bytes: usize) {
+        self.engine.handle_control_frame_queued(now, bytes);
+        self.pump(now);
+    }
+
+    /// The driver completed a flush of the WebSocket (see [`Session::handle_websocket_flushed`]).
+    pub fn handle_websocket_flushed(&mut self) {
+        self.engine.handle_websocket_flushed();
+    }
+
     /// A WebSocket message over the size limit was refused (see [`Session::handle_frame_too_large`]).
     pub fn handle_frame_too_large(&mut self, now: Instant) {
         self.engine.handle_frame_too_large(now);
@@ -399,7 +412,7 @@ impl Connection {
     /// packet is no error.
     pub fn emit_volatile(&mut self, namespace: &str, encoded: &Encoded) -> Result<bool, EmitError> {
         self.check_connected(namespace)?;
-        if !self.engine.is_writable() || self.engine.send_capacity() < encoded.message_count() {
+        if !self.engine.is_writable() || !self.engine.has_room_for(encoded.message_count(), encoded_bytes(encoded)) {
             return Ok(false);
         }
         self.send_encoded(encoded).map(|()| true)
@@ -712,7 +725,7 @@ impl Connection {
         if self.lifecycle != Lifecycle::Open || self.engine.is_closed() {
             return Err(EmitError::Closed);
         }
-        if self.engine.send_capacity() < encoded.message_count() {
+        if !self.engine.has_room_for(encoded.message_count(), encoded_bytes(encoded)) {
             let now = self.last_now;
             self.end(now, DisconnectReason::SendBufferFull, CloseReason::ForcedClose);
             return Err(EmitError::BufferFull);
@@ -804,4 +817,9 @@ impl Connection {
         self.leave_all(DisconnectReason::from(reason));
         self.outputs.push_back(Output::Closed(reason));
     }
+}
+
+/// The bytes of the Engine.IO messages of `encoded` (its text and attachments).
+fn encoded_bytes(encoded: &Encoded) -> usize {
+    encoded.messages().map(|message| message.len()).sum()
 }
