@@ -295,6 +295,9 @@ impl Driver {
                     let usable = record.is_some_and(|r| r.opened && !r.failed && !r.closed_by_session);
                     assert!(usable, "{frame:?} transmitted on {socket:?}, which is not usable: {record:?}");
                 }
+                ClientOutput::CancelRequest { id } => {
+                    assert!(self.outstanding.remove(&id).is_some(), "cancel of {id:?}, not in flight");
+                }
                 ClientOutput::CloseWebSocket { socket } => {
                     let record = self.sockets.iter_mut().find(|record| record.id == socket);
                     let Some(record) = record else { panic!("close of {socket:?}, never opened") };
