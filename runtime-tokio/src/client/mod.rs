@@ -48,10 +48,24 @@
 //! namespaces ([`Client::socket`]) share it. Options of `socket.io-client`
 //! not here: a cookie jar (`withCredentials`; an `extra_header` can carry a
 //! cookie), `timestampRequests`, per-transport options, the msgpack parser,
-//! the manager cache of `io()` (`multiplex`), removing handlers
-//! (`off`/`offAny`), and a deadline on a polling request whose peer vanished
-//! silently (the manager's heartbeat moves on; the stale request task
-//! lingers until the OS gives up on its connection).
+//! the manager cache of `io()` (`multiplex`), and removing handlers
+//! (`off`/`offAny`).
+//!
+//! Against a server that misbehaves, the client holds bounded memory and
+//! descriptors (the bounds are [`ClientBuilder`] options; the decisions are
+//! the Engine.IO session's): a WebSocket is not read while
+//! [`ClientBuilder::max_pending_frames`] frames wait for the handlers, so a
+//! flood is slowed down by TCP; what a server that does not read is owed
+//! (pongs included) is bounded by [`ClientBuilder::max_unwritten`]; every
+//! polling answer and WebSocket message by
+//! [`ClientBuilder::max_received_payload`] (or the server's larger
+//! `maxPayload`), a huge `Content-Length` refused before reading; a second
+//! open packet ends the session ("parse error"). Past a bound the
+//! connection is dropped with the reason ([`Client::on_error`]) and the
+//! client reconnects per its policy. Every request the session gives up on
+//! (at the connect timeout, the ping timeout, a close) is cancelled and its
+//! connection closed; a closed WebSocket gets the client's Close frame, and
+//! its socket is closed within 4 s whatever the server does.
 
 mod driver;
 mod io;
