@@ -9,7 +9,7 @@
 mod server;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use runtime_tokio::client::{Client, ClientBuilder, DisconnectReason, TransportKind};
@@ -19,9 +19,9 @@ use tokio::io::AsyncWriteExt;
 const MIB: usize = 1024 * 1024;
 
 /// Serializes the tests of the crate.
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    SERIAL.lock().await
 }
 
 /// A client of `server` on the transports given, not reconnecting.
@@ -174,20 +174,20 @@ async fn flood_is_held_back_while_the_handler_is_busy(frame: Vec<u8>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_small_events_is_held_back_while_the_handler_is_busy() {
-    let _serial = serial();
+    let _serial = serial().await;
     flood_is_held_back_while_the_handler_is_busy(text_frame(r#"42["e",1]"#)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_60_kb_events_is_held_back_while_the_handler_is_busy() {
-    let _serial = serial();
+    let _serial = serial().await;
     let event = format!(r#"42["e","{}"]"#, "x".repeat(60 * 1024));
     flood_is_held_back_while_the_handler_is_busy(text_frame(&event)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ping_flood_from_a_server_that_never_reads_ends_with_send_buffer_full_and_a_reconnection() {
-    let _serial = serial();
+    let _serial = serial().await;
     let (connections, connected) = mpsc::channel();
     let server = HostileServer::start(move |mut stream| {
         let connections = connections.clone();
@@ -239,7 +239,7 @@ fn endless_answer_server(head: &'static str, chunk: Vec<u8>) -> (HostileServer, 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endless_chunked_handshake_answer_is_cut_off_at_the_limit() {
-    let _serial = serial();
+    let _serial = serial().await;
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\nTransfer-Encoding: chunked\r\n\r\n";
     let chunk = [&b"10000\r\n"[..], &vec![b'x'; 0x10000], b"\r\n"].concat();
     let (server, reported) = endless_answer_server(head, chunk);
@@ -253,7 +253,7 @@ async fn an_endless_chunked_handshake_answer_is_cut_off_at_the_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_huge_content_length_is_refused_before_reading_the_body() {
-    let _serial = serial();
+    let _serial = serial().await;
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: 524288000\r\n\r\n";
     let (server, reported) = endless_answer_server(head, vec![b'x'; 0x10000]);
     let client = crate::build_client(builder(&server, &[TransportKind::Polling])).expect("client");
@@ -266,7 +266,7 @@ async fn a_huge_content_length_is_refused_before_reading_the_body() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_open_packet_ends_the_session_with_an_error() {
-    let _serial = serial();
+    let _serial = serial().await;
     let server = HostileServer::start(move |mut stream| async move {
         let Some(request) = read_request(&mut stream).await else { return };
         if accept_websocket(&mut stream, &request).await.is_err() {
@@ -308,7 +308,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_handshake_never_answered_is_given_up_at_the_timeout_and_its_socket_closed() {
-    let _serial = serial();
+    let _serial = serial().await;
     let (server, closed) =
         stalling_server(|mut stream| async move { closed_by_peer(&mut stream, Duration::from_secs(10)).await });
     let builder = builder(&server, &[TransportKind::Polling]).timeout(Duration::from_millis(300));
@@ -321,7 +321,7 @@ async fn a_handshake_never_answered_is_given_up_at_the_timeout_and_its_socket_cl
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_handshake_answered_at_one_byte_per_second_is_given_up_and_its_socket_closed() {
-    let _serial = serial();
+    let _serial = serial().await;
     let (server, closed) = stalling_server(|mut stream| async move {
         let answer = polling_answer(&open_packet("slow", false, 25_000, 20_000));
         for byte in answer.iter().take(10) {
@@ -342,7 +342,7 @@ async fn a_handshake_answered_at_one_byte_per_second_is_given_up_and_its_socket_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hung_poll_is_given_up_at_the_ping_timeout_and_its_socket_closed() {
-    let _serial = serial();
+    let _serial = serial().await;
     let (reports, closed) = mpsc::channel();
     let server = HostileServer::start(move |mut stream| {
         let reports = reports.clone();
@@ -376,7 +376,7 @@ fn open_descriptors() -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_sessions_dying_during_the_upgrade_leave_no_descriptor_behind() {
-    let _serial = serial();
+    let _serial = serial().await;
     const CYCLES: usize = 50;
     let handshakes = Arc::new(AtomicUsize::new(0));
     let counted = handshakes.clone();
