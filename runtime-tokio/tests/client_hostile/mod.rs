@@ -286,6 +286,28 @@ async fn a_second_open_packet_ends_the_session_with_an_error() {
     client.close();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_message_over_the_limit_ends_the_session_with_an_error() {
+    let _serial = serial().await;
+    let server = HostileServer::start(move |mut stream| async move {
+        let Some(request) = read_request(&mut stream).await else { return };
+        if accept_websocket(&mut stream, &request).await.is_err()
+            || open_websocket_session(&mut stream, "big").await.is_err()
+        {
+            return;
+        }
+        let message = format!(r#"42["e","{}"]"#, "x".repeat(2 * MIB));
+        if stream.write_all(&text_frame(&message)).await.is_ok() {
+            closed_by_peer(&mut stream, Duration::from_secs(60)).await;
+        }
+    });
+    let client = crate::build_client(builder(&server, &[TransportKind::WebSocket])).expect("client");
+    let seen = Seen::watch(&client);
+    seen.error_containing("the server sent a message larger than 1000000 bytes").await;
+    assert_eq!(seen.first_disconnect().await, DisconnectReason::TransportError);
+    client.close();
+}
+
 /// A server that reads the first request and then runs `stall` on the
 /// connection; reports whether the client closed it within 10 s.
 fn stalling_server<F, Fut>(stall: F) -> (HostileServer, mpsc::Receiver<bool>)
