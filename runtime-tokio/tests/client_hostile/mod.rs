@@ -342,6 +342,19 @@ async fn a_handshake_never_answered_is_given_up_at_the_timeout_and_its_socket_cl
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_upgrade_never_answered_is_given_up_at_the_timeout_and_its_socket_closed() {
+    let _serial = serial().await;
+    let (server, closed) =
+        stalling_server(|mut stream| async move { closed_by_peer(&mut stream, Duration::from_secs(10)).await });
+    let builder = builder(&server, &[TransportKind::WebSocket]).timeout(Duration::from_millis(300));
+    let client = crate::build_client(builder).expect("client");
+    let seen = Seen::watch(&client);
+    seen.error_containing("timeout").await;
+    assert!(report(&closed, Duration::from_secs(20)), "the client kept the socket of the WebSocket it gave up");
+    client.close();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_handshake_answered_at_one_byte_per_second_is_given_up_and_its_socket_closed() {
     let _serial = serial().await;
     let (server, closed) = stalling_server(|mut stream| async move {
