@@ -77,11 +77,17 @@ fn close_while_probing_closes_the_probe_socket() {
 }
 
 #[test]
-fn close_while_opening_emits_forced_close_without_a_request() {
+fn close_while_opening_cancels_the_handshake_and_sends_no_request() {
     let mut session = ClientSession::new(polling_only(ProtocolVersion::V4), false);
-    drain(&mut session);
+    let handshake = requests(&drain(&mut session))[0].id;
     session.close();
-    assert_eq!(drain(&mut session), vec![ClientOutput::Event(ClientEvent::Closed(ClientCloseReason::ForcedClose))]);
+    assert_eq!(
+        drain(&mut session),
+        vec![
+            ClientOutput::CancelRequest { id: handshake },
+            ClientOutput::Event(ClientEvent::Closed(ClientCloseReason::ForcedClose))
+        ]
+    );
 }
 
 #[test]

@@ -116,7 +116,7 @@ impl Pair {
         match output {
             ClientOutput::Event(event) => self.client_events.push(event),
             _ if !self.connected => {}
-            ClientOutput::HttpRequest { id, method, query, body, content_type } => {
+            ClientOutput::HttpRequest { id, method, query, body, content_type, .. } => {
                 self.http_requests += 1;
                 let method = match method {
                     HttpMethod::Get => Method::Get,
@@ -156,7 +156,7 @@ impl Pair {
                     self.client.handle_http_response(now, id, response.status, binary, response.body);
                 }
             }
-            ClientOutput::OpenWebSocket { id, query } => {
+            ClientOutput::OpenWebSocket { id, query, .. } => {
                 let accepted = match classify(&self.config, Method::Get, &query, true) {
                     Route::Handshake(handshake) => {
                         self.server = Some(Session::new(&self.config, &handshake, Sid::from_random([9; 15]), now));
@@ -180,9 +180,12 @@ impl Pair {
                     self.client.handle_websocket_failed(now, id, "connection refused");
                 }
             }
+            // Requests are answered at once: none is left to cancel.
+            ClientOutput::CancelRequest { .. } => {}
             ClientOutput::Transmit { socket, frame } => {
                 if self.websocket == Some(socket) {
                     self.frames_to_server += 1;
+                    self.client.handle_frames_written(now, socket, 1);
                     self.server().handle_frame(now, frame);
                 }
             }

@@ -29,6 +29,8 @@ pub struct ClientSettings {
     remember_upgrade: bool,
     prior_websocket_success: bool,
     force_base64: bool,
+    /// The bound on frames owed to the server, small enough to reach.
+    max_unwritten_frames: u8,
 }
 
 impl ClientSettings {
@@ -44,6 +46,7 @@ impl ClientSettings {
         config.upgrade = self.upgrade;
         config.remember_upgrade = self.remember_upgrade;
         config.force_base64 = self.force_base64;
+        config.max_unwritten_frames = 1 + usize::from(self.max_unwritten_frames % 64);
         config
     }
 }
@@ -115,6 +118,15 @@ pub enum ClientStep {
         /// The frame.
         frame: FrameInput,
     },
+    /// The driver wrote frames to a WebSocket.
+    FramesWritten {
+        /// On which socket.
+        socket: SocketTarget,
+        /// How many.
+        count: u8,
+    },
+    /// A WebSocket received a message over its limit and was closed.
+    MessageTooLarge(SocketTarget),
     /// The application sends a text message.
     SendText(String),
     /// The application sends a binary message.
@@ -253,6 +265,24 @@ impl Driver {
                 };
                 self.session.handle_frame(now, id, frame);
             }
+            ClientStep::FramesWritten { socket, count } => {
+                let record = self.socket(socket);
+                let id = Driver::socket_id(socket, record);
+                self.session.handle_frames_written(now, id, usize::from(*count));
+            }
+            ClientStep::MessageTooLarge(target) => {
+                // Like a failure: only once, and only on a connected socket.
+                let record = match self.socket(target) {
+                    Some(record) if !record.opened || record.failed => return self.check(),
+                    Some(record) => {
+                        record.failed = true;
+                        Some(record)
+                    }
+                    None => None,
+                };
+                let id = Driver::socket_id(target, record);
+                self.session.handle_message_too_large(now, id);
+            }
             ClientStep::SendText(text) => self.session.send(Message::from(text.clone())),
             ClientStep::SendBinary(bytes) => self.session.send(Message::Binary(Bytes::from(bytes.clone()))),
             ClientStep::Close => self.session.close(),
@@ -294,6 +324,9 @@ impl Driver {
                     let record = self.sockets.iter().find(|record| record.id == socket);
                     let usable = record.is_some_and(|r| r.opened && !r.failed && !r.closed_by_session);
                     assert!(usable, "{frame:?} transmitted on {socket:?}, which is not usable: {record:?}");
+                }
+                ClientOutput::CancelRequest { id } => {
+                    assert!(self.outstanding.remove(&id).is_some(), "cancel of {id:?}, not in flight");
                 }
                 ClientOutput::CloseWebSocket { socket } => {
                     let record = self.sockets.iter_mut().find(|record| record.id == socket);

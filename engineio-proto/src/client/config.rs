@@ -2,6 +2,7 @@
 
 use alloc::vec;
 use alloc::vec::Vec;
+use core::time::Duration;
 
 use crate::packet::{ProtocolVersion, TransportKind};
 
@@ -28,6 +29,33 @@ pub struct ClientConfig {
     /// Whether to ask the server for base64 binary (`b64=1`) and send binary
     /// as base64 text, as a client without binary support does. Default: `false`.
     pub force_base64: bool,
+    /// The most bytes of one polling answer body or one WebSocket message
+    /// the client reads: past it the session closes with
+    /// [`super::ClientCloseReason::TransportError`]. Once the handshake
+    /// announced the server's `maxPayload`, the larger of the two applies
+    /// (a WebSocket keeps the limit it was opened with). Default: 1 MB, the
+    /// reference server's `maxHttpBufferSize`.
+    pub max_received_payload: u64,
+    /// How many received WebSocket frames the driver may hold for the
+    /// session before the session took them: the driver stops reading the
+    /// socket at this many, so a server that sends faster than the
+    /// application takes its events is slowed down by TCP instead of
+    /// filling the client's memory. Default: 64.
+    pub max_pending_frames: usize,
+    /// The most frames the session may have handed to its driver that are
+    /// not yet written (see [`super::ClientSession::handle_frames_written`]),
+    /// together with the packets waiting for a polling `POST`: a server
+    /// that does not read what the client owes it (pongs included) is
+    /// disconnected past it, with [`super::ClientError::SendBufferFull`].
+    /// Default: 65 536.
+    pub max_unwritten_frames: usize,
+    /// The same bound in bytes of frame data. Default: 16 MiB.
+    pub max_unwritten_bytes: usize,
+    /// How long a polling request may take before the driver gives up on
+    /// it, which fails the session (`requestTimeout` of `engine.io-client`).
+    /// Default: `None`, no limit: the heartbeat bounds a long poll, the
+    /// client's `timeout` the handshake.
+    pub request_timeout: Option<Duration>,
 }
 
 impl Default for ClientConfig {
@@ -38,6 +66,11 @@ impl Default for ClientConfig {
             upgrade: true,
             remember_upgrade: false,
             force_base64: false,
+            max_received_payload: 1_000_000,
+            max_pending_frames: 64,
+            max_unwritten_frames: 65_536,
+            max_unwritten_bytes: 16 * 1024 * 1024,
+            request_timeout: None,
         }
     }
 }

@@ -40,6 +40,7 @@ use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
+use core::time::Duration;
 
 use crate::error::DecodeError;
 use crate::packet::{Frame, Message, OpenPacket, Packet, ProtocolVersion, TransportKind};
@@ -81,6 +82,8 @@ struct Polling {
 #[derive(Debug, Clone, Copy)]
 struct WebSocket {
     id: SocketId,
+    /// The message size limit it was opened with.
+    message_limit: u64,
     /// The driver reported the connection open.
     connected: bool,
     /// The driver reported the connection failed or closed.
@@ -91,6 +94,8 @@ struct WebSocket {
 #[derive(Debug, Clone, Copy)]
 struct Probe {
     socket: SocketId,
+    /// The message size limit it was opened with.
+    message_limit: u64,
     stage: ProbeStage,
 }
 
@@ -118,12 +123,24 @@ pub struct ClientSession {
     /// Packets waiting to be written (`writeBuffer`); packets of a `POST` in
     /// flight have already left it.
     write_buffer: Vec<Packet>,
+    /// The bytes of the packets in `write_buffer`.
+    buffered_bytes: usize,
+    /// The sizes of the frames handed to the driver for the session's
+    /// WebSocket and not yet reported written, oldest first.
+    unwritten: VecDeque<usize>,
+    /// Their sum.
+    unwritten_bytes: usize,
     outputs: VecDeque<ClientOutput>,
     next_id: u64,
     websocket_succeeded: bool,
 }
 
 const HTTP_OK: u16 = 200;
+
+/// How long the `POST` of the close packet may take when
+/// [`ClientConfig::request_timeout`] sets no limit: nothing waits for its
+/// answer, so a server that never answers must not keep its connection.
+const CLOSE_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl ClientSession {
     /// Starts a session: the first output opens the first transport.
@@ -148,6 +165,9 @@ impl ClientSession {
             max_payload: None,
             heartbeat: Heartbeat::idle(protocol),
             write_buffer: Vec::new(),
+            buffered_bytes: 0,
+            unwritten: VecDeque::new(),
+            unwritten_bytes: 0,
             outputs: VecDeque::new(),
             next_id: 0,
             websocket_succeeded: false,
@@ -156,9 +176,12 @@ impl ClientSession {
             Some(TransportKind::Polling) => session.issue_get(),
             Some(TransportKind::WebSocket) => {
                 let id = session.allocate_socket();
-                session.transport = Transport::WebSocket(WebSocket { id, connected: false, gone: false });
+                let message_limit = session.received_payload_limit();
+                session.transport =
+                    Transport::WebSocket(WebSocket { id, message_limit, connected: false, gone: false });
                 let query = query::websocket(protocol, None, session.config.force_base64);
-                session.outputs.push_back(ClientOutput::OpenWebSocket { id, query });
+                let max_message_bytes = message_limit;
+                session.outputs.push_back(ClientOutput::OpenWebSocket { id, query, max_message_bytes });
             }
             None => session.close_session(ClientCloseReason::TransportError, Some(ClientError::NoTransports)),
         }
@@ -321,6 +344,43 @@ impl ClientSession {
         self.close_if_drained();
     }
 
+    /// The driver wrote `count` more frames of [`ClientOutput::Transmit`] to
+    /// `socket` (handed them to the connection); frames count against
+    /// [`ClientConfig::max_unwritten_frames`] and
+    /// [`ClientConfig::max_unwritten_bytes`] until then.
+    pub fn handle_frames_written(&mut self, _now: Instant, socket: SocketId, count: usize) {
+        if !matches!(self.transport, Transport::WebSocket(websocket) if websocket.id == socket) {
+            return;
+        }
+        for _ in 0..count {
+            let Some(size) = self.unwritten.pop_front() else {
+                break;
+            };
+            self.unwritten_bytes = self.unwritten_bytes.saturating_sub(size);
+        }
+    }
+
+    /// A WebSocket from [`ClientOutput::OpenWebSocket`] received a message
+    /// larger than its `max_message_bytes`, and the driver closed it. On the
+    /// session's own WebSocket this closes the session with
+    /// [`ClientCloseReason::TransportError`] and
+    /// [`ClientError::MessageTooLarge`]; a probe only abandons the upgrade.
+    pub fn handle_message_too_large(&mut self, _now: Instant, socket: SocketId) {
+        if self.state == ClientState::Closed {
+            return;
+        }
+        if self.probe.is_some_and(|probe| probe.socket == socket) {
+            self.fail_probe(false);
+        } else if let Transport::WebSocket(websocket) = &mut self.transport {
+            if websocket.id == socket {
+                websocket.gone = true;
+                let limit = websocket.message_limit;
+                self.close_session(ClientCloseReason::TransportError, Some(ClientError::MessageTooLarge { limit }));
+            }
+        }
+        self.close_if_drained();
+    }
+
     /// Queues a message; it leaves as soon as the transport is writable.
     /// Dropped once the session is closing or closed, as the reference does.
     pub fn send(&mut self, message: Message) {
@@ -374,6 +434,14 @@ impl ClientSession {
         self.websocket_succeeded
     }
 
+    /// The most bytes of one polling body or WebSocket message to read now:
+    /// the configured limit, or the server's `maxPayload` once known when it
+    /// is larger.
+    fn received_payload_limit(&self) -> u64 {
+        let configured = self.config.max_received_payload;
+        self.max_payload.map_or(configured, |server| server.max(configured))
+    }
+
     fn is_open_or_closing(&self) -> bool {
         matches!(self.state, ClientState::Open | ClientState::Closing)
     }
@@ -409,12 +477,24 @@ impl ClientSession {
         let id = self.allocate_request();
         self.set_polling(Polling { get: Some(id), ..polling });
         let query = query::polling(self.config.protocol, self.sid.as_ref(), self.config.force_base64);
-        let request = ClientOutput::HttpRequest { id, method: HttpMethod::Get, query, body: None, content_type: None };
-        self.outputs.push_back(request);
+        self.outputs.push_back(ClientOutput::HttpRequest {
+            id,
+            method: HttpMethod::Get,
+            query,
+            body: None,
+            content_type: None,
+            max_response_bytes: self.received_payload_limit(),
+            timeout: self.config.request_timeout,
+        });
     }
 
     /// Sends `packets` in one `POST`; the caller checked none is in flight.
     fn issue_post(&mut self, packets: &[Packet]) {
+        self.issue_post_within(packets, self.config.request_timeout);
+    }
+
+    /// [`ClientSession::issue_post`], given up after `timeout`.
+    fn issue_post_within(&mut self, packets: &[Packet], timeout: Option<Duration>) {
         let Transport::Polling(polling) = self.transport else {
             return;
         };
@@ -428,6 +508,9 @@ impl ClientSession {
             query,
             body: Some(payload::encode(format, packets)),
             content_type: Some(format.content_type()),
+            // `ok`, or a short error.
+            max_response_bytes: self.received_payload_limit(),
+            timeout,
         });
     }
 
@@ -436,8 +519,36 @@ impl ClientSession {
         if matches!(self.state, ClientState::Closing | ClientState::Closed) {
             return;
         }
+        self.buffered_bytes = self.buffered_bytes.saturating_add(packet.text_len(self.config.protocol));
         self.write_buffer.push(packet);
         self.flush();
+        self.enforce_send_bound();
+    }
+
+    /// Closes the session when the server does not read what the client
+    /// owes it: more than the configured frames or bytes wait to be written.
+    fn enforce_send_bound(&mut self) {
+        if self.state == ClientState::Closed {
+            return;
+        }
+        let frames = self.write_buffer.len() + self.unwritten.len();
+        let bytes = self.unwritten_bytes.saturating_add(self.buffered_bytes);
+        if frames <= self.config.max_unwritten_frames && bytes <= self.config.max_unwritten_bytes {
+            return;
+        }
+        self.close_session(ClientCloseReason::TransportError, Some(ClientError::SendBufferFull { frames, bytes }));
+    }
+
+    /// Hands `frame` to the driver for the session's WebSocket, counting it
+    /// as unwritten until reported written.
+    fn transmit(&mut self, socket: SocketId, frame: Frame) {
+        let size = match &frame {
+            Frame::Text(text) => text.len(),
+            Frame::Binary(bytes) => bytes.len(),
+        };
+        self.unwritten.push_back(size);
+        self.unwritten_bytes = self.unwritten_bytes.saturating_add(size);
+        self.outputs.push_back(ClientOutput::Transmit { socket, frame });
     }
 
     /// Writes buffered packets if the transport is writable (`flush`).
@@ -449,13 +560,17 @@ impl ClientSession {
             Transport::Polling(polling) if polling.post.is_none() => {
                 let count = self.writable_packet_count();
                 let batch: Vec<Packet> = self.write_buffer.drain(..count).collect();
+                let protocol = self.config.protocol;
+                let sent: usize = batch.iter().map(|packet| packet.text_len(protocol)).sum();
+                self.buffered_bytes = self.buffered_bytes.saturating_sub(sent);
                 self.issue_post(&batch);
             }
             Transport::WebSocket(websocket) if websocket.connected && !websocket.gone => {
                 let packets = core::mem::take(&mut self.write_buffer);
+                self.buffered_bytes = 0;
                 for packet in packets {
                     let frame = self.frame_of(packet);
-                    self.outputs.push_back(ClientOutput::Transmit { socket: websocket.id, frame });
+                    self.transmit(websocket.id, frame);
                 }
             }
             Transport::Polling(_) | Transport::WebSocket(_) => {}
@@ -573,7 +688,15 @@ impl ClientSession {
             Packet::Ping if self.config.protocol == ProtocolVersion::V4 => self.send_packet(Packet::Pong),
             Packet::Message(message) => self.outputs.push_back(ClientOutput::Event(ClientEvent::Message(message))),
             Packet::Close => self.close_session(ClientCloseReason::TransportClose, None),
-            // A second handshake, v3 pings, v4 pongs, probes outside a probe,
+            // The reference runs a second handshake (a new sid, timers and
+            // probes, an `open` no manager listens to any more) and fails
+            // later, if ever, on a request with the new sid; the session
+            // ends at once with the reason instead.
+            Packet::Open(open) => {
+                let error = ClientError::UnexpectedOpen { sid: String::from(open.sid.as_str()) };
+                self.close_session(ClientCloseReason::ParseError, Some(error));
+            }
+            // v3 pings, v4 pongs, probes outside a probe,
             // upgrade packets and noops carry nothing for the client.
             _ => {}
         }
@@ -583,9 +706,10 @@ impl ClientSession {
     fn start_probe(&mut self) {
         self.websocket_succeeded = false;
         let socket = self.allocate_socket();
-        self.probe = Some(Probe { socket, stage: ProbeStage::Connecting });
+        let message_limit = self.received_payload_limit();
+        self.probe = Some(Probe { socket, message_limit, stage: ProbeStage::Connecting });
         let query = query::websocket(self.config.protocol, self.sid.as_ref(), self.config.force_base64);
-        self.outputs.push_back(ClientOutput::OpenWebSocket { id: socket, query });
+        self.outputs.push_back(ClientOutput::OpenWebSocket { id: socket, query, max_message_bytes: message_limit });
     }
 
     /// The probe's first frame must be `3probe`; later frames before the
@@ -613,7 +737,7 @@ impl ClientSession {
     /// Switches to the probed WebSocket once polling is paused: no long poll
     /// and no `POST` in flight.
     fn try_complete_upgrade(&mut self) {
-        let Some(Probe { socket, stage: ProbeStage::Pausing }) = self.probe else {
+        let Some(Probe { socket, message_limit, stage: ProbeStage::Pausing }) = self.probe else {
             return;
         };
         let Transport::Polling(polling) = self.transport else {
@@ -623,9 +747,9 @@ impl ClientSession {
             return;
         }
         self.probe = None;
-        self.transport = Transport::WebSocket(WebSocket { id: socket, connected: true, gone: false });
+        self.transport = Transport::WebSocket(WebSocket { id: socket, message_limit, connected: true, gone: false });
         let frame = self.frame_of(Packet::Upgrade);
-        self.outputs.push_back(ClientOutput::Transmit { socket, frame });
+        self.transmit(socket, frame);
         self.outputs.push_back(ClientOutput::Event(ClientEvent::Upgraded));
         self.flush();
     }
@@ -665,6 +789,9 @@ impl ClientSession {
         self.state = ClientState::Closed;
         self.heartbeat.stop();
         self.write_buffer.clear();
+        self.buffered_bytes = 0;
+        self.unwritten.clear();
+        self.unwritten_bytes = 0;
         if let Some(error) = error {
             self.websocket_succeeded = false;
             self.outputs.push_back(ClientOutput::Event(ClientEvent::Error(error)));
@@ -674,10 +801,16 @@ impl ClientSession {
         }
         match self.transport {
             Transport::Polling(polling) => {
-                // One POST at a time: when one is in flight the server learns of
+                // The requests in flight are given up: their connections close.
+                for id in [polling.get, polling.post].into_iter().flatten() {
+                    self.outputs.push_back(ClientOutput::CancelRequest { id });
+                }
+                self.set_polling(Polling::default());
+                // One POST at a time: when one was in flight the server learns of
                 // the close from the session expiring instead.
                 if handshake_done && reason != ClientCloseReason::TransportClose && polling.post.is_none() {
-                    self.issue_post(&[Packet::Close]);
+                    let timeout = self.config.request_timeout.unwrap_or(CLOSE_REQUEST_TIMEOUT);
+                    self.issue_post_within(&[Packet::Close], Some(timeout));
                 }
             }
             Transport::WebSocket(websocket) => {

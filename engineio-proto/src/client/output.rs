@@ -3,6 +3,7 @@
 use alloc::string::String;
 use bytes::Bytes;
 use core::fmt;
+use core::time::Duration;
 
 use crate::error::DecodeError;
 use crate::packet::{Frame, Message, OpenPacket, PacketType};
@@ -60,6 +61,20 @@ pub enum ClientOutput {
         body: Option<Bytes>,
         /// The `Content-Type` of the body.
         content_type: Option<&'static str>,
+        /// The most bytes of answer body to read: a larger one (announced
+        /// or read) fails the request, reported with
+        /// [`super::ClientSession::handle_http_failed`].
+        max_response_bytes: u64,
+        /// When to give up on the request (cancel it, close its connection)
+        /// and report it failed; `None`: the session cancels it when it no
+        /// longer needs it ([`ClientOutput::CancelRequest`]).
+        timeout: Option<Duration>,
+    },
+    /// Give up on a request from [`ClientOutput::HttpRequest`]: the session
+    /// no longer needs its outcome. Cancel it and close its connection.
+    CancelRequest {
+        /// The request.
+        id: RequestId,
     },
     /// Open a WebSocket to the Engine.IO endpoint and report it with
     /// [`super::ClientSession::handle_websocket_opened`],
@@ -70,6 +85,9 @@ pub enum ClientOutput {
         id: SocketId,
         /// The Engine.IO query (`EIO=4&transport=websocket…`), percent-encoded.
         query: String,
+        /// The most bytes of one message to read: a larger one is reported
+        /// with [`super::ClientSession::handle_message_too_large`].
+        max_message_bytes: u64,
     },
     /// Send a frame on a WebSocket.
     Transmit {
@@ -78,7 +96,8 @@ pub enum ClientOutput {
         /// The frame (one Engine.IO packet).
         frame: Frame,
     },
-    /// Close a WebSocket; the session will not use it again.
+    /// Close a WebSocket; the session will not use it again (also one that
+    /// has not reported open yet: give up connecting it).
     CloseWebSocket {
         /// The socket to close.
         socket: SocketId,
@@ -117,7 +136,8 @@ pub enum ClientCloseReason {
     TransportError,
     /// The server did not show life within the heartbeat's limits.
     PingTimeout,
-    /// The server sent bytes that are not Engine.IO packets.
+    /// The server sent bytes that are not Engine.IO packets, or a packet
+    /// the protocol does not allow there (a second `open`).
     ParseError,
     /// The application called [`super::ClientSession::close`].
     ForcedClose,
@@ -180,4 +200,28 @@ pub enum ClientError {
     /// The server sent something that does not decode.
     #[error("invalid data from the server: {0}")]
     Decode(#[from] DecodeError),
+    /// The server sent an `open` packet in the middle of the session (a
+    /// second handshake, with sid `sid`).
+    #[error("the server sent a second open packet (sid {sid:?}) in the middle of the session")]
+    UnexpectedOpen {
+        /// The sid of the second open packet.
+        sid: String,
+    },
+    /// The server does not read what the client owes it: past
+    /// [`super::ClientConfig::max_unwritten_frames`] or
+    /// [`super::ClientConfig::max_unwritten_bytes`].
+    #[error("send buffer full: the server does not read ({frames} frames, {bytes} bytes not written)")]
+    SendBufferFull {
+        /// The frames and packets waiting to be written.
+        frames: usize,
+        /// Their bytes.
+        bytes: usize,
+    },
+    /// The server sent a WebSocket message larger than the limit.
+    #[error("the server sent a message larger than {limit} bytes")]
+    MessageTooLarge {
+        /// The limit ([`super::ClientConfig::max_received_payload`] or the
+        /// server's `maxPayload`).
+        limit: u64,
+    },
 }

@@ -56,7 +56,7 @@ pub fn requests(outputs: &[ClientOutput]) -> Vec<Request> {
     outputs
         .iter()
         .filter_map(|output| match output {
-            ClientOutput::HttpRequest { id, method, query, body, content_type } => Some(Request {
+            ClientOutput::HttpRequest { id, method, query, body, content_type, .. } => Some(Request {
                 id: *id,
                 method: *method,
                 query: query.clone(),
@@ -114,7 +114,7 @@ pub fn opened_sockets(outputs: &[ClientOutput]) -> Vec<(SocketId, String)> {
     outputs
         .iter()
         .filter_map(|output| match output {
-            ClientOutput::OpenWebSocket { id, query } => Some((*id, query.clone())),
+            ClientOutput::OpenWebSocket { id, query, .. } => Some((*id, query.clone())),
             _ => None,
         })
         .collect()

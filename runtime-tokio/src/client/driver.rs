@@ -9,9 +9,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
 use std::time::Duration;
 
-use engineio_proto::client::{ClientOutput, SocketId};
+use engineio_proto::client::{ClientEvent as EngineEvent, ClientOutput, RequestId, SocketId};
 use engineio_proto::time::earliest;
 use engineio_proto::{Frame, Instant};
+use futures_util::future::AbortHandle;
 use socketio_proto::client::{
     AckError, AckToken, DisconnectReason, EmitError, EmitOptions, EngineId, Event, Manager, Output, SocketHandle,
 };
@@ -19,7 +20,9 @@ use socketio_proto::packet::Event as EventPacket;
 use socketio_proto::{Args, Json};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::client::transport::{spawn_http_request, spawn_websocket, Endpoint, HttpRequest, IoEvent};
+use crate::client::transport::{
+    spawn_http_request, spawn_websocket, Endpoint, HttpRequest, IoEvent, WebSocketRequest, WEBSOCKET_CLOSE_WAIT,
+};
 use crate::client::{AckResponder, ClientError};
 use crate::runtime::BoxFuture;
 
@@ -75,6 +78,8 @@ pub(crate) enum ManagerHandler {
     ReconnectError(Box<dyn FnMut(&str) + Send>),
     /// `reconnect_failed`.
     ReconnectFailed(Box<dyn FnMut() + Send>),
+    /// `error`, with the message.
+    Error(Box<dyn FnMut(&str) + Send>),
 }
 
 /// The auth of the namespaces' CONNECTs.
@@ -186,10 +191,13 @@ pub(crate) struct Driver {
     sockets: HashMap<String, SocketEntry>,
     namespaces: HashMap<SocketHandle, String>,
     acks: HashMap<AckToken, oneshot::Sender<Result<Args, AckError>>>,
-    websockets: HashMap<(EngineId, SocketId), mpsc::UnboundedSender<Frame>>,
+    /// The polling requests in flight.
+    requests: HashMap<(EngineId, RequestId), AbortHandle>,
+    /// The WebSocket tasks running, until they report their end.
+    websockets: HashMap<(EngineId, SocketId), WebSocketTask>,
     manager_handlers: Vec<ManagerHandler>,
-    /// WebSocket writer tasks still running.
-    writers: usize,
+    /// How many received frames a WebSocket may have waiting for the driver.
+    max_pending_frames: usize,
     /// Set once closing: when to stop waiting, and who waits for the end.
     closing: Option<(Instant, Vec<oneshot::Sender<()>>)>,
     auth: ClientAuth,
@@ -203,6 +211,7 @@ impl Driver {
         command_sender: mpsc::WeakUnboundedSender<Command>,
         flags: ConnectedFlags,
         auth: ClientAuth,
+        max_pending_frames: usize,
     ) -> Driver {
         let (io_sender, io_events) = mpsc::unbounded_channel();
         Driver {
@@ -216,9 +225,10 @@ impl Driver {
             sockets: HashMap::new(),
             namespaces: HashMap::new(),
             acks: HashMap::new(),
+            requests: HashMap::new(),
             websockets: HashMap::new(),
             manager_handlers: Vec::new(),
-            writers: 0,
+            max_pending_frames,
             closing: None,
             auth,
         }
@@ -239,11 +249,12 @@ impl Driver {
             self.execute_outputs();
             if let Some((linger_end, _)) = &self.closing {
                 let now = self.endpoint.runtime.now();
-                if (!self.manager.has_sessions() && self.writers == 0) || *linger_end <= now {
+                if (!self.manager.has_sessions() && self.websockets.is_empty()) || *linger_end <= now {
                     break;
                 }
             }
             let deadline = earliest(self.manager.poll_timeout(), self.closing.as_ref().map(|(at, _)| *at));
+            let deadline = earliest(deadline, self.websockets.values().filter_map(|task| task.abort_at).min());
             if timer.as_ref().map(|(at, _)| *at) != deadline {
                 timer = deadline.map(|at| (at, self.endpoint.runtime.sleep_until(at)));
             }
@@ -275,10 +286,19 @@ impl Driver {
                 Wake::Io(event) => self.handle_io(now, event),
                 Wake::Timer => {
                     timer = None;
+                    self.abort_lingering_websockets(now);
                     self.manager.handle_timeout(now);
                 }
             }
         }
+        // What is still running belongs to no session any more.
+        for (_, request) in self.requests.drain() {
+            request.abort();
+        }
+        for (_, websocket) in self.websockets.drain() {
+            websocket.abort.abort();
+        }
+        self.endpoint.pool.clear();
         if let Some((_, waiters)) = self.closing.take() {
             for waiter in waiters {
                 let _ = waiter.send(());
@@ -388,23 +408,48 @@ impl Driver {
     fn handle_io(&mut self, now: Instant, event: IoEvent) {
         match event {
             IoEvent::HttpResponse { engine, request, status, binary, body } => {
+                self.requests.remove(&(engine, request));
                 self.manager.handle_http_response(now, engine, request, status, binary, body);
             }
             IoEvent::HttpFailed { engine, request, cause } => {
+                self.requests.remove(&(engine, request));
                 self.manager.handle_http_failed(now, engine, request, &cause);
             }
-            IoEvent::WebSocketOpened { engine, socket, writer } => {
-                self.websockets.insert((engine, socket), writer);
-                self.manager.handle_websocket_opened(now, engine, socket);
-            }
-            IoEvent::WebSocketFailed { engine, socket, cause } => {
+            IoEvent::WebSocketOpened { engine, socket, writer } => match self.websockets.get_mut(&(engine, socket)) {
+                // Closed by the session while connecting: the task ends soon.
+                Some(task) if task.closed => {}
+                Some(task) => {
+                    task.writer = Some(writer);
+                    self.manager.handle_websocket_opened(now, engine, socket);
+                }
+                None => {}
+            },
+            IoEvent::WebSocketFailed { engine, socket, cause, too_large } => {
                 self.websockets.remove(&(engine, socket));
-                self.manager.handle_websocket_failed(now, engine, socket, &cause);
+                if too_large {
+                    self.manager.handle_message_too_large(now, engine, socket);
+                } else {
+                    self.manager.handle_websocket_failed(now, engine, socket, &cause);
+                }
             }
-            IoEvent::Frame { engine, socket, frame } => self.manager.handle_frame(now, engine, socket, frame),
+            IoEvent::Frame { engine, socket, frame, _permit } => {
+                self.manager.handle_frame(now, engine, socket, frame);
+            }
+            IoEvent::FramesWritten { engine, socket, count } => {
+                self.manager.handle_frames_written(now, engine, socket, count);
+            }
             IoEvent::Auth { socket, auth } => self.manager.provide_auth(now, socket, auth),
-            IoEvent::WriterStarted => self.writers += 1,
-            IoEvent::WriterFinished => self.writers = self.writers.saturating_sub(1),
+        }
+    }
+
+    /// Ends the WebSockets the session closed that did not end within
+    /// their close wait.
+    fn abort_lingering_websockets(&mut self, now: Instant) {
+        for task in self.websockets.values_mut() {
+            if task.abort_at.is_some_and(|at| at <= now) {
+                task.abort_at = None;
+                task.abort.abort();
+            }
         }
     }
 
@@ -436,22 +481,48 @@ impl Driver {
 
     fn execute_engine_output(&mut self, engine: EngineId, output: ClientOutput) {
         match output {
-            ClientOutput::HttpRequest { id, method, query, body, content_type } => {
-                let request = HttpRequest { engine, request: id, method, query, body, content_type };
-                spawn_http_request(&self.endpoint, request, self.io_sender.clone());
+            ClientOutput::HttpRequest { id, method, query, body, content_type, max_response_bytes, timeout } => {
+                let request =
+                    HttpRequest { engine, request: id, method, query, body, content_type, max_response_bytes, timeout };
+                let abort = spawn_http_request(&self.endpoint, request, self.io_sender.clone());
+                self.requests.insert((engine, id), abort);
             }
-            ClientOutput::OpenWebSocket { id, query } => {
-                spawn_websocket(&self.endpoint, engine, id, query, self.io_sender.clone());
+            ClientOutput::CancelRequest { id } => {
+                if let Some(request) = self.requests.remove(&(engine, id)) {
+                    request.abort();
+                }
+            }
+            ClientOutput::OpenWebSocket { id, query, max_message_bytes } => {
+                let max_pending_frames = self.max_pending_frames;
+                let request = WebSocketRequest { engine, socket: id, query, max_message_bytes, max_pending_frames };
+                let abort = spawn_websocket(&self.endpoint, request, self.io_sender.clone());
+                let task = WebSocketTask { abort, writer: None, closed: false, abort_at: None };
+                self.websockets.insert((engine, id), task);
             }
             ClientOutput::Transmit { socket, frame } => {
-                if let Some(writer) = self.websockets.get(&(engine, socket)) {
-                    // A closed writer shows up as `WebSocketFailed` from the reader.
+                if let Some(writer) = self.websockets.get(&(engine, socket)).and_then(|task| task.writer.as_ref()) {
+                    // A closed writer shows up as `WebSocketFailed` from the task.
                     let _ = writer.send(frame);
                 }
             }
             ClientOutput::CloseWebSocket { socket } => {
-                // Dropping the writer makes its task send a close frame.
-                self.websockets.remove(&(engine, socket));
+                if let Some(task) = self.websockets.get_mut(&(engine, socket)) {
+                    task.closed = true;
+                    match task.writer.take() {
+                        // Dropping the writer makes the task send a close
+                        // frame; it is ended if the server does not close.
+                        Some(_) => {
+                            let now = self.endpoint.runtime.now();
+                            task.abort_at = Some(now + WEBSOCKET_CLOSE_WAIT + WEBSOCKET_CLOSE_WAIT);
+                        }
+                        // Still connecting: given up at once.
+                        None => task.abort.abort(),
+                    }
+                }
+            }
+            ClientOutput::Event(EngineEvent::Upgraded | EngineEvent::Closed(_)) => {
+                // The session's polling connections are of no further use.
+                self.endpoint.pool.clear();
             }
             ClientOutput::Event(_) => {}
         }
@@ -546,7 +617,14 @@ impl Driver {
                     }
                 }
             }
-            Event::Open | Event::Close { .. } | Event::Error { .. } => {}
+            Event::Error { message } => {
+                for handler in &mut self.manager_handlers {
+                    if let ManagerHandler::Error(handler) = handler {
+                        handler(&message);
+                    }
+                }
+            }
+            Event::Open | Event::Close { .. } => {}
         }
     }
 
@@ -605,6 +683,18 @@ impl Driver {
             let _ = waiter.send(Err(AckError::Disconnected));
         }
     }
+}
+
+/// A WebSocket task of the driver.
+struct WebSocketTask {
+    /// Ends the task and drops its connection.
+    abort: AbortHandle,
+    /// Where the session's frames go, once open and until closed.
+    writer: Option<mpsc::UnboundedSender<Frame>>,
+    /// The session closed it.
+    closed: bool,
+    /// Set once the session closed it: when to end it if it has not ended.
+    abort_at: Option<Instant>,
 }
 
 /// Why the run loop woke up.

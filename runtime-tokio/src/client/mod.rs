@@ -48,10 +48,24 @@
 //! namespaces ([`Client::socket`]) share it. Options of `socket.io-client`
 //! not here: a cookie jar (`withCredentials`; an `extra_header` can carry a
 //! cookie), `timestampRequests`, per-transport options, the msgpack parser,
-//! the manager cache of `io()` (`multiplex`), removing handlers
-//! (`off`/`offAny`), and a deadline on a polling request whose peer vanished
-//! silently (the manager's heartbeat moves on; the stale request task
-//! lingers until the OS gives up on its connection).
+//! the manager cache of `io()` (`multiplex`), and removing handlers
+//! (`off`/`offAny`).
+//!
+//! Against a server that misbehaves, the client holds bounded memory and
+//! descriptors (the bounds are [`ClientBuilder`] options; the decisions are
+//! the Engine.IO session's): a WebSocket is not read while
+//! [`ClientBuilder::max_pending_frames`] frames wait for the handlers, so a
+//! flood is slowed down by TCP; what a server that does not read is owed
+//! (pongs included) is bounded by [`ClientBuilder::max_unwritten`]; every
+//! polling answer and WebSocket message by
+//! [`ClientBuilder::max_received_payload`] (or the server's larger
+//! `maxPayload`), a huge `Content-Length` refused before reading; a second
+//! open packet ends the session ("parse error"). Past a bound the
+//! connection is dropped with the reason ([`Client::on_error`]) and the
+//! client reconnects per its policy. Every request the session gives up on
+//! (at the connect timeout, the ping timeout, a close) is cancelled and its
+//! connection closed; a closed WebSocket gets the client's Close frame, and
+//! its socket is closed within 4 s whatever the server does.
 
 mod driver;
 mod io;
@@ -237,6 +251,43 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes of one polling answer or WebSocket message the client
+    /// reads (default: 1 MB); the server's `maxPayload` raises it once the
+    /// handshake announced a larger one. Past it the connection is dropped
+    /// ("transport error") and the client reconnects per its policy.
+    pub fn max_received_payload(mut self, bytes: u64) -> ClientBuilder {
+        self.config.engine.max_received_payload = bytes;
+        self
+    }
+
+    /// How many received WebSocket frames may wait for the client's
+    /// handlers before it stops reading the socket (default: 64): a server
+    /// sending faster than the handlers run is slowed down by TCP.
+    pub fn max_pending_frames(mut self, frames: usize) -> ClientBuilder {
+        self.config.engine.max_pending_frames = frames;
+        self
+    }
+
+    /// How much the client may have queued for a server that does not read
+    /// it, in frames and in bytes (default: 65 536 frames, 16 MiB), pongs
+    /// included: past either the connection is dropped with the error
+    /// "send buffer full" ("transport error") and the client reconnects per
+    /// its policy.
+    pub fn max_unwritten(mut self, frames: usize, bytes: usize) -> ClientBuilder {
+        self.config.engine.max_unwritten_frames = frames;
+        self.config.engine.max_unwritten_bytes = bytes;
+        self
+    }
+
+    /// How long one polling request may take (`requestTimeout`; default:
+    /// none, the heartbeat bounds a long poll and [`ClientBuilder::timeout`]
+    /// the handshake). A request past it is cancelled, its connection
+    /// closed, and the connection fails ("transport error").
+    pub fn request_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.config.engine.request_timeout = Some(timeout);
+        self
+    }
+
     /// Adds a header to every HTTP request of the client: the polling
     /// requests and the WebSocket handshake (`extraHeaders`), a cookie or
     /// a bearer token, for instance. Adding a name twice sends it twice.
@@ -291,13 +342,15 @@ impl ClientBuilder {
             (true, Some(config)) => Some(config),
             (true, None) => Some(tls::client_config(&self.tls_roots)?),
         };
+        let max_pending_frames = self.config.engine.max_pending_frames;
         let manager = Manager::new(self.config, runtime.now());
         let (commands, inbox) = mpsc::unbounded_channel();
         let flags = ConnectedFlags::default();
         let headers = Arc::new(self.headers);
         let pool = Arc::default();
         let endpoint = Endpoint { url: Arc::new(url), connector, runtime: runtime.clone(), tls, headers, pool };
-        let driver = Driver::new(manager, endpoint, inbox, commands.downgrade(), flags.clone(), self.auth);
+        let driver =
+            Driver::new(manager, endpoint, inbox, commands.downgrade(), flags.clone(), self.auth, max_pending_frames);
         runtime.spawn(Box::pin(driver.run()));
         Ok(Client { commands, flags })
     }
@@ -365,6 +418,15 @@ impl Client {
     /// Called when a reconnection attempt failed, with why.
     pub fn on_reconnect_error(&self, handler: impl FnMut(&str) + Send + 'static) {
         let _ = self.commands.send(Command::OnManager(ManagerHandler::ReconnectError(Box::new(handler))));
+    }
+
+    /// Called when the connection fails, with why (the manager's `error`):
+    /// a connection that could not open, a server that broke the protocol
+    /// or did not read what it was sent, an answer over the size limit…
+    /// Sockets then see `disconnect` (or `connect_error`), and the client
+    /// reconnects per its policy.
+    pub fn on_error(&self, handler: impl FnMut(&str) + Send + 'static) {
+        let _ = self.commands.send(Command::OnManager(ManagerHandler::Error(Box::new(handler))));
     }
 
     /// Called when the last allowed reconnection attempt failed.

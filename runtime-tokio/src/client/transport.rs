@@ -2,18 +2,22 @@
 //! and WebSockets (a reader task and a writer task each). They report to the
 //! driver through [`IoEvent`]s; they decide nothing about the protocol.
 
+use std::pin::pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
 use engineio_proto::client::{HttpMethod, RequestId, SocketId};
 use engineio_proto::{Frame, Instant, Str};
+use futures_util::future::{AbortHandle, Abortable, Either};
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, Limited};
 use socketio_proto::client::{EngineId, SocketHandle};
 use socketio_proto::Json;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 
 use crate::client::io::{BoxStream, Connector};
@@ -30,16 +34,18 @@ pub(crate) enum IoEvent {
     HttpFailed { engine: EngineId, request: RequestId, cause: String },
     /// A WebSocket connected; frames for it go to `writer`.
     WebSocketOpened { engine: EngineId, socket: SocketId, writer: mpsc::UnboundedSender<Frame> },
-    /// A WebSocket could not connect, or closed, for `cause`.
-    WebSocketFailed { engine: EngineId, socket: SocketId, cause: String },
-    /// A frame arrived on a WebSocket.
-    Frame { engine: EngineId, socket: SocketId, frame: Frame },
+    /// A WebSocket could not connect, or closed, for `cause` (its task
+    /// ended: the last event of the socket). `too_large`: it received a
+    /// message over its limit.
+    WebSocketFailed { engine: EngineId, socket: SocketId, cause: String, too_large: bool },
+    /// A frame arrived on a WebSocket. The reader waits for a permit per
+    /// frame, given back when this event is dropped: the socket is not read
+    /// while the driver holds the session's `max_pending_frames`.
+    Frame { engine: EngineId, socket: SocketId, frame: Frame, _permit: OwnedSemaphorePermit },
+    /// `count` more frames were written to a WebSocket.
+    FramesWritten { engine: EngineId, socket: SocketId, count: usize },
     /// The application's auth function answered for `socket`.
     Auth { socket: SocketHandle, auth: Option<Json> },
-    /// A WebSocket writer task started (a closing driver waits for it).
-    WriterStarted,
-    /// A WebSocket writer task sent its last frame and ended.
-    WriterFinished,
 }
 
 /// Everything an I/O task needs to reach the server.
@@ -76,19 +82,46 @@ pub(crate) struct HttpRequest {
     pub(crate) query: String,
     pub(crate) body: Option<Bytes>,
     pub(crate) content_type: Option<&'static str>,
+    /// The most bytes of answer body to read.
+    pub(crate) max_response_bytes: u64,
+    /// When to give up on it.
+    pub(crate) timeout: Option<Duration>,
 }
 
 /// Starts `request` in a task; its outcome comes back as an [`IoEvent`].
-pub(crate) fn spawn_http_request(endpoint: &Endpoint, request: HttpRequest, events: mpsc::UnboundedSender<IoEvent>) {
+/// Aborting the handle drops the request and closes its connection; the
+/// task then reports nothing.
+pub(crate) fn spawn_http_request(
+    endpoint: &Endpoint,
+    request: HttpRequest,
+    events: mpsc::UnboundedSender<IoEvent>,
+) -> AbortHandle {
+    let (abort, registration) = AbortHandle::new_pair();
     let endpoint_for_task = endpoint.clone();
-    endpoint.runtime.spawn(Box::pin(async move {
+    let task = async move {
         let (engine, id) = (request.engine, request.request);
-        let event = match perform_http_request(&endpoint_for_task, request).await {
+        let outcome = match request.timeout {
+            Some(timeout) => {
+                let deadline = endpoint_for_task.runtime.now() + timeout;
+                let sleep = endpoint_for_task.runtime.sleep_until(deadline);
+                let request = pin!(perform_http_request(&endpoint_for_task, request));
+                match futures_util::future::select(request, sleep).await {
+                    Either::Left((outcome, _)) => outcome,
+                    Either::Right(((), _)) => Err(format!("no answer within {} ms", timeout.as_millis())),
+                }
+            }
+            None => perform_http_request(&endpoint_for_task, request).await,
+        };
+        let event = match outcome {
             Ok((status, binary, body)) => IoEvent::HttpResponse { engine, request: id, status, binary, body },
             Err(cause) => IoEvent::HttpFailed { engine, request: id, cause },
         };
         let _ = events.send(event);
+    };
+    endpoint.runtime.spawn(Box::pin(async move {
+        let _ = Abortable::new(task, registration).await;
     }));
+    abort
 }
 
 /// How long an idle polling connection is kept for reuse: well under the
@@ -96,14 +129,32 @@ pub(crate) fn spawn_http_request(endpoint: &Endpoint, request: HttpRequest, even
 /// connection is rarely one the server is closing.
 const MAX_IDLE_MILLIS: u64 = 2000;
 
-/// The sending half of an HTTP/1.1 connection of the polling transport.
-type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+/// The sending half of an HTTP/1.1 connection of the polling transport;
+/// dropping it ends the connection's task, which closes the socket (also
+/// when a request on it is given up halfway through its answer).
+struct Sender {
+    send: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    connection: AbortHandle,
+}
+
+impl Drop for Sender {
+    fn drop(&mut self) {
+        self.connection.abort();
+    }
+}
 
 /// Polling connections between requests (keep-alive): the polling loop has
 /// at most one `GET` and one `POST` in flight, so this holds two at most.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct ConnectionPool {
     idle: Mutex<Vec<(Sender, Instant)>>,
+}
+
+impl std::fmt::Debug for ConnectionPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).len();
+        f.debug_struct("ConnectionPool").field("idle", &idle).finish()
+    }
 }
 
 impl ConnectionPool {
@@ -112,7 +163,7 @@ impl ConnectionPool {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         while let Some((sender, since)) = idle.pop() {
             let fresh = now.saturating_duration_since(since) < Duration::from_millis(MAX_IDLE_MILLIS);
-            if fresh && sender.is_ready() && !sender.is_closed() {
+            if fresh && sender.send.is_ready() && !sender.send.is_closed() {
                 return Some(sender);
             }
         }
@@ -121,16 +172,24 @@ impl ConnectionPool {
 
     /// Keeps `sender` for the next request.
     fn put(&self, sender: Sender, now: Instant) {
-        if !sender.is_closed() {
+        if !sender.send.is_closed() {
             self.idle.lock().unwrap_or_else(PoisonError::into_inner).push((sender, now));
         }
+    }
+
+    /// Closes every idle connection (the session that used them is over,
+    /// or moved to a WebSocket).
+    pub(crate) fn clear(&self) {
+        let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(PoisonError::into_inner));
+        drop(idle);
     }
 }
 
 /// Sends the request and reads the whole answer: `(status, binary, body)`,
-/// or what went wrong (a connection, TLS or protocol error). An idle connection is reused
-/// when there is one; a request it gives back unsent (the server closed it)
-/// goes on a new connection, so nothing is ever sent twice.
+/// or what went wrong (a connection, TLS or protocol error, an answer over
+/// the limit). An idle connection is reused when there is one; a request
+/// it gives back unsent (the server closed it) goes on a new connection,
+/// so nothing is ever sent twice.
 async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Result<(u16, bool, Bytes), String> {
     let mut builder = http::Request::builder()
         .method(request.method.as_str())
@@ -147,9 +206,10 @@ async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Resu
     let mut http_request = builder
         .body(Full::new(request.body.unwrap_or_default()))
         .map_err(|error| format!("invalid request: {error}"))?;
+    let limit = request.max_response_bytes;
     if let Some(mut sender) = endpoint.pool.take(endpoint.runtime.now()) {
-        match sender.try_send_request(http_request).await {
-            Ok(response) => return read_response(endpoint, sender, response).await,
+        match sender.send.try_send_request(http_request).await {
+            Ok(response) => return read_response(endpoint, sender, response, limit).await,
             Err(mut error) => match error.take_message() {
                 Some(unsent) => http_request = unsent,
                 None => return Err(error.into_error().to_string()),
@@ -157,21 +217,24 @@ async fn perform_http_request(endpoint: &Endpoint, request: HttpRequest) -> Resu
         }
     }
     let stream = endpoint.open_stream().await.map_err(|error| error.to_string())?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(stream).await.map_err(|error| error.to_string())?;
+    let (send, connection) = hyper::client::conn::http1::handshake(stream).await.map_err(|error| error.to_string())?;
+    let (abort, registration) = AbortHandle::new_pair();
     endpoint.runtime.spawn(Box::pin(async move {
-        // Ends when the server closes it or the pool drops its sender.
-        let _ = connection.await;
+        // Ends when the server closes it or its `Sender` is dropped.
+        let _ = Abortable::new(connection, registration).await;
     }));
-    let response = sender.send_request(http_request).await.map_err(|error| error.to_string())?;
-    read_response(endpoint, sender, response).await
+    let mut sender = Sender { send, connection: abort };
+    let response = sender.send.send_request(http_request).await.map_err(|error| error.to_string())?;
+    read_response(endpoint, sender, response, limit).await
 }
 
-/// Reads the whole answer, then pools the connection.
+/// Reads the whole answer, at most `limit` bytes of body, then pools the
+/// connection.
 async fn read_response(
     endpoint: &Endpoint,
     sender: Sender,
     response: http::Response<hyper::body::Incoming>,
+    limit: u64,
 ) -> Result<(u16, bool, Bytes), String> {
     let status = response.status().as_u16();
     let binary = response
@@ -179,119 +242,228 @@ async fn read_response(
         .get(http::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/octet-stream"));
-    let body = response.into_body().collect().await.map_err(|error| error.to_string())?.to_bytes();
+    let too_large = || format!("the answer is larger than the limit of {limit} bytes");
+    let announced = response
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    let limit_in_memory = usize::try_from(limit).unwrap_or(usize::MAX);
+    let body = Limited::new(response.into_body(), limit_in_memory).collect().await.map_err(|error| {
+        if error.is::<http_body_util::LengthLimitError>() {
+            too_large()
+        } else {
+            error.to_string()
+        }
+    })?;
     endpoint.pool.put(sender, endpoint.runtime.now());
-    Ok((status, binary, body))
+    Ok((status, binary, body.to_bytes()))
+}
+
+/// How long a WebSocket the client closes waits for the server to end it
+/// (its Close frame, or the hang-up) after the client's Close frame, or for
+/// that frame to be written: past it the socket is closed regardless.
+pub(crate) const WEBSOCKET_CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// What a WebSocket task needs besides the endpoint.
+pub(crate) struct WebSocketRequest {
+    pub(crate) engine: EngineId,
+    pub(crate) socket: SocketId,
+    pub(crate) query: String,
+    /// The most bytes of one message to read.
+    pub(crate) max_message_bytes: u64,
+    /// How many frames the driver may hold before the socket is not read.
+    pub(crate) max_pending_frames: usize,
+}
+
+/// How a WebSocket task ended.
+struct WebSocketEnd {
+    cause: String,
+    too_large: bool,
+    /// The server sent a Close, which the client answers before it hangs up.
+    closed_by_server: bool,
+}
+
+impl WebSocketEnd {
+    fn because(cause: impl Into<String>) -> WebSocketEnd {
+        WebSocketEnd { cause: cause.into(), too_large: false, closed_by_server: false }
+    }
 }
 
 /// Opens a WebSocket in a task: reports [`IoEvent::WebSocketOpened`], then its
-/// frames, then [`IoEvent::WebSocketFailed`] when it ends (or could not open).
+/// frames, then [`IoEvent::WebSocketFailed`] when it ends (or could not
+/// open, or was aborted through the returned handle, which drops the
+/// connection at once).
 pub(crate) fn spawn_websocket(
     endpoint: &Endpoint,
-    engine: EngineId,
-    socket: SocketId,
-    query: String,
+    request: WebSocketRequest,
     events: mpsc::UnboundedSender<IoEvent>,
-) {
+) -> AbortHandle {
+    let (abort, registration) = AbortHandle::new_pair();
     let endpoint_for_task = endpoint.clone();
     endpoint.runtime.spawn(Box::pin(async move {
-        let cause = run_websocket(endpoint_for_task, engine, socket, query, &events).await;
-        let _ = events.send(IoEvent::WebSocketFailed { engine, socket, cause });
+        let (engine, socket) = (request.engine, request.socket);
+        let end = Abortable::new(run_websocket(endpoint_for_task, request, &events), registration)
+            .await
+            .unwrap_or_else(|_| WebSocketEnd::because("closed by the client"));
+        let _ = events.send(IoEvent::WebSocketFailed { engine, socket, cause: end.cause, too_large: end.too_large });
     }));
+    abort
 }
 
-/// Connects, then reads until the socket ends; the writer runs in its own
-/// task. Returns why it ended.
+/// Connects, then reads and writes until the socket ends. Returns why it
+/// ended.
 async fn run_websocket(
     endpoint: Endpoint,
-    engine: EngineId,
-    socket: SocketId,
-    query: String,
+    request: WebSocketRequest,
     events: &mpsc::UnboundedSender<IoEvent>,
-) -> String {
+) -> WebSocketEnd {
+    let WebSocketRequest { engine, socket, query, max_message_bytes, max_pending_frames } = request;
     let stream = match endpoint.open_stream().await {
         Ok(stream) => stream,
-        Err(error) => return error.to_string(),
+        Err(error) => return WebSocketEnd::because(error.to_string()),
     };
     let scheme = if endpoint.url.tls { "wss" } else { "ws" };
     let uri = format!("{scheme}://{}{}", endpoint.url.host_header(), endpoint.url.target(&query));
     let mut request = match uri.into_client_request() {
         Ok(request) => request,
-        Err(error) => return error.to_string(),
+        Err(error) => return WebSocketEnd::because(error.to_string()),
     };
     for (name, value) in endpoint.headers.iter() {
         request.headers_mut().append(name, value.clone());
     }
-    let websocket = match tokio_tungstenite::client_async(request, HyperIoCompat::new(stream)).await {
+    let limit = usize::try_from(max_message_bytes).unwrap_or(usize::MAX);
+    let config = WebSocketConfig::default().max_message_size(Some(limit)).max_frame_size(Some(limit));
+    let connecting = tokio_tungstenite::client_async_with_config(request, HyperIoCompat::new(stream), Some(config));
+    let websocket = match connecting.await {
         Ok((websocket, _response)) => websocket,
-        Err(error) => return error.to_string(),
+        Err(error) => return WebSocketEnd::because(error.to_string()),
     };
     let (mut sink, mut stream) = websocket.split();
     let (writer, mut outgoing) = mpsc::unbounded_channel::<Frame>();
-    if events.send(IoEvent::WriterStarted).is_err()
-        || events.send(IoEvent::WebSocketOpened { engine, socket, writer }).is_err()
-    {
-        return String::from("the client is gone");
+    if events.send(IoEvent::WebSocketOpened { engine, socket, writer }).is_err() {
+        return WebSocketEnd::because("the client is gone");
     }
-    let writer_events = events.clone();
-    endpoint.runtime.spawn(Box::pin(async move {
-        write_websocket(&mut sink, &mut outgoing).await;
-        let _ = writer_events.send(IoEvent::WriterFinished);
-    }));
+    let credits = Arc::new(Semaphore::new(max_pending_frames.max(1)));
+    let end = {
+        let reading = pin!(read_websocket(&mut stream, engine, socket, credits, events));
+        let writing = pin!(write_websocket(&mut sink, &mut outgoing, engine, socket, events));
+        match futures_util::future::select(reading, writing).await {
+            Either::Left((end, _)) => end,
+            Either::Right(((), reading)) => {
+                // The client's Close went out (or the connection failed): the
+                // server has a bounded time to end the connection.
+                let deadline = endpoint.runtime.now() + WEBSOCKET_CLOSE_WAIT;
+                match futures_util::future::select(reading, endpoint.runtime.sleep_until(deadline)).await {
+                    Either::Left((end, _)) => end,
+                    Either::Right(_) => WebSocketEnd::because("closed by the client"),
+                }
+            }
+        }
+    };
+    if end.closed_by_server {
+        answer_close(&mut sink, &mut stream, endpoint.runtime.as_ref()).await;
+    }
+    end
+}
+
+/// After the server's Close: tungstenite queued the Close that answers it
+/// (RFC 6455 §5.5.1); flushing writes it. Then the client waits for the
+/// server to hang up (§7.1.1: the server closes the TCP connection first),
+/// at most [`WEBSOCKET_CLOSE_WAIT`].
+async fn answer_close<W, R>(sink: &mut W, stream: &mut R, runtime: &dyn Runtime)
+where
+    W: futures_util::Sink<WsMessage> + Unpin,
+    R: futures_util::Stream + Unpin,
+{
+    let deadline = runtime.now() + WEBSOCKET_CLOSE_WAIT;
+    let answer_and_wait = async {
+        let _ = sink.flush().await;
+        // Anything after a Close is an error or the end: one read is enough.
+        let _ = stream.next().await;
+    };
+    let _ = futures_util::future::select(pin!(answer_and_wait), runtime.sleep_until(deadline)).await;
+}
+
+/// Reads frames until the socket ends, holding at most the permits of
+/// `credits` in frames the driver has not taken yet. Returns why it ended.
+async fn read_websocket<S>(
+    stream: &mut S,
+    engine: EngineId,
+    socket: SocketId,
+    credits: Arc<Semaphore>,
+    events: &mpsc::UnboundedSender<IoEvent>,
+) -> WebSocketEnd
+where
+    S: futures_util::Stream<Item = Result<WsMessage, WsError>> + Unpin,
+{
     loop {
+        // Backpressure: no read while the driver holds every permit.
+        let Ok(permit) = credits.clone().acquire_owned().await else {
+            return WebSocketEnd::because("the client is gone");
+        };
         let message = match stream.next().await {
             Some(Ok(message)) => message,
-            Some(Err(error)) => return error.to_string(),
-            None => return String::from("the connection ended"),
+            Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
+                let cause = format!("a message of {size} bytes, over the limit of {max_size}");
+                return WebSocketEnd { cause, too_large: true, closed_by_server: false };
+            }
+            Some(Err(error)) => return WebSocketEnd::because(error.to_string()),
+            None => return WebSocketEnd::because("the connection ended"),
         };
         let frame = match message {
             WsMessage::Text(text) => Str::from_utf8(Bytes::from(text)).ok().map(Frame::Text),
             WsMessage::Binary(bytes) => Some(Frame::Binary(bytes)),
             WsMessage::Close(_) => {
-                answer_close(&mut stream, endpoint.runtime.as_ref()).await;
-                return String::from("closed by the server");
+                return WebSocketEnd { closed_by_server: true, ..WebSocketEnd::because("closed by the server") }
             }
             WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => None,
         };
         if let Some(frame) = frame {
-            if events.send(IoEvent::Frame { engine, socket, frame }).is_err() {
-                return String::from("the client is gone");
+            if events.send(IoEvent::Frame { engine, socket, frame, _permit: permit }).is_err() {
+                return WebSocketEnd::because("the client is gone");
             }
         }
     }
 }
 
-/// How long the client waits, once it answered the server's Close, for
-/// the server to hang up (RFC 6455 §7.1.1: the server closes first).
-const CLOSE_ANSWER_WAIT: Duration = Duration::from_secs(2);
-
-/// After the server's Close: reading on lets tungstenite write the Close it
-/// queued in answer (RFC 6455 §5.5.1), then waits for the server to hang
-/// up, at most [`CLOSE_ANSWER_WAIT`].
-async fn answer_close<S>(stream: &mut S, runtime: &dyn Runtime)
-where
-    S: futures_util::Stream + Unpin,
-{
-    let deadline = Instant::from_millis(
-        runtime.now().as_millis().saturating_add(u64::try_from(CLOSE_ANSWER_WAIT.as_millis()).unwrap_or(u64::MAX)),
-    );
-    let hang_up = async {
-        // Anything after a Close is an error or the end: one read is enough.
-        let _ = stream.next().await;
-    };
-    let _ = futures_util::future::select(std::pin::pin!(hang_up), runtime.sleep_until(deadline)).await;
-}
+/// How many queued frames the writer hands to the socket before one flush
+/// and one report of them written.
+const WRITE_BATCH: usize = 64;
 
 /// Sends the driver's frames until it drops the writer (the session is done
-/// with this socket: a close frame follows) or the connection fails.
-async fn write_websocket<S>(sink: &mut S, outgoing: &mut mpsc::UnboundedReceiver<Frame>)
-where
+/// with this socket: a close frame follows) or the connection fails;
+/// reports each batch written.
+async fn write_websocket<S>(
+    sink: &mut S,
+    outgoing: &mut mpsc::UnboundedReceiver<Frame>,
+    engine: EngineId,
+    socket: SocketId,
+    events: &mpsc::UnboundedSender<IoEvent>,
+) where
     S: futures_util::Sink<WsMessage> + Unpin,
 {
     while let Some(frame) = outgoing.recv().await {
-        if sink.send(to_ws_message(frame)).await.is_err() {
+        if sink.feed(to_ws_message(frame)).await.is_err() {
             return;
         }
+        let mut count = 1;
+        while count < WRITE_BATCH {
+            let Ok(frame) = outgoing.try_recv() else {
+                break;
+            };
+            if sink.feed(to_ws_message(frame)).await.is_err() {
+                return;
+            }
+            count += 1;
+        }
+        if sink.flush().await.is_err() {
+            return;
+        }
+        let _ = events.send(IoEvent::FramesWritten { engine, socket, count });
     }
     let _ = sink.send(WsMessage::Close(None)).await;
     let _ = sink.close().await;

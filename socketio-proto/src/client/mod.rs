@@ -256,6 +256,18 @@ impl Manager {
         self.with_engine(now, engine, |session| session.handle_frame(now, socket, frame));
     }
 
+    /// The driver wrote `count` more frames of [`ClientOutput::Transmit`] to
+    /// `socket` (see [`ClientSession::handle_frames_written`]).
+    pub fn handle_frames_written(&mut self, now: Instant, engine: EngineId, socket: EngineSocketId, count: usize) {
+        self.with_engine(now, engine, |session| session.handle_frames_written(now, socket, count));
+    }
+
+    /// A WebSocket received a message over its limit and was closed (see
+    /// [`ClientSession::handle_message_too_large`]).
+    pub fn handle_message_too_large(&mut self, now: Instant, engine: EngineId, socket: EngineSocketId) {
+        self.with_engine(now, engine, |session| session.handle_message_too_large(now, socket));
+    }
+
     /// The socket of `namespace` (`io.socket(nsp, { auth })`), created on
     /// first use, which connects (again, if it was inactive). `auth` is the
     /// v5 CONNECT payload, a JSON object. In v4 its scalar members travel as

@@ -324,7 +324,7 @@ impl Net {
         let now = self.now;
         match output {
             ClientOutput::Event(_) => {}
-            ClientOutput::HttpRequest { id, method, query, body, content_type } => match self.link {
+            ClientOutput::HttpRequest { id, method, query, body, content_type, .. } => match self.link {
                 Link::Partitioned => {}
                 Link::Down => self.manager.handle_http_failed(now, engine, id, "connection reset"),
                 Link::Up => {
@@ -374,7 +374,7 @@ impl Net {
                     }
                 }
             },
-            ClientOutput::OpenWebSocket { id, query } => {
+            ClientOutput::OpenWebSocket { id, query, .. } => {
                 if self.link == Link::Partitioned {
                     return;
                 }
@@ -404,10 +404,13 @@ impl Net {
                     None => self.manager.handle_websocket_failed(now, engine, id, "connection refused"),
                 }
             }
+            // Requests are answered at once: none is left to cancel.
+            ClientOutput::CancelRequest { .. } => {}
             ClientOutput::Transmit { socket, frame } => {
                 if self.link != Link::Up {
                     return;
                 }
+                self.manager.handle_frames_written(now, engine, socket, 1);
                 if let Some(sid) = self.websocket_sid(engine, socket) {
                     if let Some(side) = self.connections.get_mut(&sid) {
                         side.connection.handle_frame(now, frame);
