@@ -82,7 +82,7 @@ impl Harness {
     pub fn pump(&mut self) {
         while let Some(output) = self.manager.poll_output() {
             match output {
-                Output::Engine { engine, output: ClientOutput::OpenWebSocket { id, query } } => {
+                Output::Engine { engine, output: ClientOutput::OpenWebSocket { id, query, .. } } => {
                     self.pending_sockets.push((engine, id));
                     self.websocket_queries.push(query);
                 }
