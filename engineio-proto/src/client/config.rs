@@ -31,10 +31,12 @@ pub struct ClientConfig {
     pub force_base64: bool,
     /// The most bytes of one polling answer body or one WebSocket message
     /// the client reads: past it the session closes with
-    /// [`super::ClientCloseReason::TransportError`]. Once the handshake
-    /// announced the server's `maxPayload`, the larger of the two applies
-    /// (a WebSocket keeps the limit it was opened with). Default: 1 MB, the
-    /// reference server's `maxHttpBufferSize`.
+    /// [`super::ClientCloseReason::TransportError`]. The server's
+    /// `maxPayload` does not change it: that is what the server accepts,
+    /// not a bound on what it sends (the reference server sends larger
+    /// messages and polling answers), and a hostile server could announce
+    /// any. Default: 100 MiB, the `maxPayload` default of `ws`, the
+    /// WebSocket library of the reference's Node.js client.
     pub max_received_payload: u64,
     /// How many received WebSocket frames the driver may hold for the
     /// session before the session took them: the driver stops reading the
@@ -42,6 +44,10 @@ pub struct ClientConfig {
     /// application takes its events is slowed down by TCP instead of
     /// filling the client's memory. Default: 64.
     pub max_pending_frames: usize,
+    /// The same bound in bytes of frame data: the driver stops reading
+    /// once the frames it holds reach it (a frame larger than the bound is
+    /// still read when nothing else is held). Default: 16 MiB.
+    pub max_pending_bytes: usize,
     /// The most frames the session may have handed to its driver that are
     /// not yet written (see [`super::ClientSession::handle_frames_written`]),
     /// together with the packets waiting for a polling `POST`: a server
@@ -66,8 +72,9 @@ impl Default for ClientConfig {
             upgrade: true,
             remember_upgrade: false,
             force_base64: false,
-            max_received_payload: 1_000_000,
+            max_received_payload: 100 * 1024 * 1024,
             max_pending_frames: 64,
+            max_pending_bytes: 16 * 1024 * 1024,
             max_unwritten_frames: 65_536,
             max_unwritten_bytes: 16 * 1024 * 1024,
             request_timeout: None,

@@ -434,12 +434,9 @@ impl ClientSession {
         self.websocket_succeeded
     }
 
-    /// The most bytes of one polling body or WebSocket message to read now:
-    /// the configured limit, or the server's `maxPayload` once known when it
-    /// is larger.
+    /// The most bytes of one polling body or WebSocket message to read.
     fn received_payload_limit(&self) -> u64 {
-        let configured = self.config.max_received_payload;
-        self.max_payload.map_or(configured, |server| server.max(configured))
+        self.config.max_received_payload
     }
 
     fn is_open_or_closing(&self) -> bool {

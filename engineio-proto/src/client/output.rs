@@ -220,8 +220,7 @@ pub enum ClientError {
     /// The server sent a WebSocket message larger than the limit.
     #[error("the server sent a message larger than {limit} bytes")]
     MessageTooLarge {
-        /// The limit ([`super::ClientConfig::max_received_payload`] or the
-        /// server's `maxPayload`).
+        /// The limit ([`super::ClientConfig::max_received_payload`]).
         limit: u64,
     },
 }

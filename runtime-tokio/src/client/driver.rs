@@ -21,7 +21,8 @@ use socketio_proto::{Args, Json};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::client::transport::{
-    spawn_http_request, spawn_websocket, Endpoint, HttpRequest, IoEvent, WebSocketRequest, WEBSOCKET_CLOSE_WAIT,
+    spawn_http_request, spawn_websocket, Endpoint, HttpRequest, IoEvent, PendingBound, WebSocketRequest,
+    WEBSOCKET_CLOSE_WAIT,
 };
 use crate::client::{AckResponder, ClientError};
 use crate::runtime::BoxFuture;
@@ -196,8 +197,8 @@ pub(crate) struct Driver {
     /// The WebSocket tasks running, until they report their end.
     websockets: HashMap<(EngineId, SocketId), WebSocketTask>,
     manager_handlers: Vec<ManagerHandler>,
-    /// How many received frames a WebSocket may have waiting for the driver.
-    max_pending_frames: usize,
+    /// What a WebSocket may have waiting for the driver of its received frames.
+    pending: PendingBound,
     /// Set once closing: when to stop waiting, and who waits for the end.
     closing: Option<(Instant, Vec<oneshot::Sender<()>>)>,
     auth: ClientAuth,
@@ -211,7 +212,7 @@ impl Driver {
         command_sender: mpsc::WeakUnboundedSender<Command>,
         flags: ConnectedFlags,
         auth: ClientAuth,
-        max_pending_frames: usize,
+        pending: PendingBound,
     ) -> Driver {
         let (io_sender, io_events) = mpsc::unbounded_channel();
         Driver {
@@ -228,7 +229,7 @@ impl Driver {
             requests: HashMap::new(),
             websockets: HashMap::new(),
             manager_handlers: Vec::new(),
-            max_pending_frames,
+            pending,
             closing: None,
             auth,
         }
@@ -432,7 +433,7 @@ impl Driver {
                     self.manager.handle_websocket_failed(now, engine, socket, &cause);
                 }
             }
-            IoEvent::Frame { engine, socket, frame, _permit } => {
+            IoEvent::Frame { engine, socket, frame, _held } => {
                 self.manager.handle_frame(now, engine, socket, frame);
             }
             IoEvent::FramesWritten { engine, socket, count } => {
@@ -493,8 +494,7 @@ impl Driver {
                 }
             }
             ClientOutput::OpenWebSocket { id, query, max_message_bytes } => {
-                let max_pending_frames = self.max_pending_frames;
-                let request = WebSocketRequest { engine, socket: id, query, max_message_bytes, max_pending_frames };
+                let request = WebSocketRequest { engine, socket: id, query, max_message_bytes, pending: self.pending };
                 let abort = spawn_websocket(&self.endpoint, request, self.io_sender.clone());
                 let task = WebSocketTask { abort, writer: None, closed: false, abort_at: None };
                 self.websockets.insert((engine, id), task);

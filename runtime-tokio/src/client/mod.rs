@@ -54,12 +54,12 @@
 //! Against a server that misbehaves, the client holds bounded memory and
 //! descriptors (the bounds are [`ClientBuilder`] options; the decisions are
 //! the Engine.IO session's): a WebSocket is not read while
-//! [`ClientBuilder::max_pending_frames`] frames wait for the handlers, so a
+//! [`ClientBuilder::max_pending`] frames or bytes wait for the handlers, so a
 //! flood is slowed down by TCP; what a server that does not read is owed
 //! (pongs included) is bounded by [`ClientBuilder::max_unwritten`]; every
 //! polling answer and WebSocket message by
-//! [`ClientBuilder::max_received_payload`] (or the server's larger
-//! `maxPayload`), a huge `Content-Length` refused before reading; a second
+//! [`ClientBuilder::max_received_payload`], a huge `Content-Length` refused
+//! before reading; a second
 //! open packet ends the session ("parse error"). Past a bound the
 //! connection is dropped with the reason ([`Client::on_error`]) and the
 //! client reconnects per its policy. Every request the session gives up on
@@ -91,7 +91,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::runtime::Runtime;
 use driver::{connected_flag, AuthCallback, ClientAuth, Command, ConnectedFlags, Driver, Handler, ManagerHandler};
 use tls::TlsRoots;
-use transport::Endpoint;
+use transport::{Endpoint, PendingBound};
 use url::{ServerUrl, UrlError};
 
 /// What went wrong with a client operation.
@@ -252,19 +252,22 @@ impl ClientBuilder {
     }
 
     /// The most bytes of one polling answer or WebSocket message the client
-    /// reads (default: 1 MB); the server's `maxPayload` raises it once the
-    /// handshake announced a larger one. Past it the connection is dropped
-    /// ("transport error") and the client reconnects per its policy.
+    /// reads (default: 100 MiB, as the reference's Node.js client through
+    /// `ws`; the server's `maxPayload` bounds what the server accepts, not
+    /// what it sends). Past it the connection is dropped ("transport
+    /// error") and the client reconnects per its policy.
     pub fn max_received_payload(mut self, bytes: u64) -> ClientBuilder {
         self.config.engine.max_received_payload = bytes;
         self
     }
 
-    /// How many received WebSocket frames may wait for the client's
-    /// handlers before it stops reading the socket (default: 64): a server
-    /// sending faster than the handlers run is slowed down by TCP.
-    pub fn max_pending_frames(mut self, frames: usize) -> ClientBuilder {
+    /// How much of the received WebSocket frames may wait for the client's
+    /// handlers before it stops reading the socket, in frames and in bytes
+    /// (default: 64 frames, 16 MiB): a server sending faster than the
+    /// handlers run is slowed down by TCP.
+    pub fn max_pending(mut self, frames: usize, bytes: usize) -> ClientBuilder {
         self.config.engine.max_pending_frames = frames;
+        self.config.engine.max_pending_bytes = bytes;
         self
     }
 
@@ -342,15 +345,15 @@ impl ClientBuilder {
             (true, Some(config)) => Some(config),
             (true, None) => Some(tls::client_config(&self.tls_roots)?),
         };
-        let max_pending_frames = self.config.engine.max_pending_frames;
+        let pending =
+            PendingBound { frames: self.config.engine.max_pending_frames, bytes: self.config.engine.max_pending_bytes };
         let manager = Manager::new(self.config, runtime.now());
         let (commands, inbox) = mpsc::unbounded_channel();
         let flags = ConnectedFlags::default();
         let headers = Arc::new(self.headers);
         let pool = Arc::default();
         let endpoint = Endpoint { url: Arc::new(url), connector, runtime: runtime.clone(), tls, headers, pool };
-        let driver =
-            Driver::new(manager, endpoint, inbox, commands.downgrade(), flags.clone(), self.auth, max_pending_frames);
+        let driver = Driver::new(manager, endpoint, inbox, commands.downgrade(), flags.clone(), self.auth, pending);
         runtime.spawn(Box::pin(driver.run()));
         Ok(Client { commands, flags })
     }

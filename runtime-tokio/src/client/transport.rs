@@ -38,10 +38,10 @@ pub(crate) enum IoEvent {
     /// ended: the last event of the socket). `too_large`: it received a
     /// message over its limit.
     WebSocketFailed { engine: EngineId, socket: SocketId, cause: String, too_large: bool },
-    /// A frame arrived on a WebSocket. The reader waits for a permit per
-    /// frame, given back when this event is dropped: the socket is not read
-    /// while the driver holds the session's `max_pending_frames`.
-    Frame { engine: EngineId, socket: SocketId, frame: Frame, _permit: OwnedSemaphorePermit },
+    /// A frame arrived on a WebSocket. The reader takes permits for it (one
+    /// frame, its bytes), given back when this event is dropped: the socket
+    /// is not read while the driver holds the session's [`PendingBound`].
+    Frame { engine: EngineId, socket: SocketId, frame: Frame, _held: HeldFrame },
     /// `count` more frames were written to a WebSocket.
     FramesWritten { engine: EngineId, socket: SocketId, count: usize },
     /// The application's auth function answered for `socket`.
@@ -275,8 +275,22 @@ pub(crate) struct WebSocketRequest {
     pub(crate) query: String,
     /// The most bytes of one message to read.
     pub(crate) max_message_bytes: u64,
-    /// How many frames the driver may hold before the socket is not read.
-    pub(crate) max_pending_frames: usize,
+    /// What the driver may hold of this socket's frames before it is not read.
+    pub(crate) pending: PendingBound,
+}
+
+/// How much of one WebSocket's received frames the driver may hold before
+/// the socket is not read (`max_pending_frames`, `max_pending_bytes`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PendingBound {
+    pub(crate) frames: usize,
+    pub(crate) bytes: usize,
+}
+
+/// The permits one received frame holds until the driver is done with it.
+pub(crate) struct HeldFrame {
+    _frame: OwnedSemaphorePermit,
+    _bytes: OwnedSemaphorePermit,
 }
 
 /// How a WebSocket task ended.
@@ -321,7 +335,7 @@ async fn run_websocket(
     request: WebSocketRequest,
     events: &mpsc::UnboundedSender<IoEvent>,
 ) -> WebSocketEnd {
-    let WebSocketRequest { engine, socket, query, max_message_bytes, max_pending_frames } = request;
+    let WebSocketRequest { engine, socket, query, max_message_bytes, pending } = request;
     let stream = match endpoint.open_stream().await {
         Ok(stream) => stream,
         Err(error) => return WebSocketEnd::because(error.to_string()),
@@ -347,9 +361,8 @@ async fn run_websocket(
     if events.send(IoEvent::WebSocketOpened { engine, socket, writer }).is_err() {
         return WebSocketEnd::because("the client is gone");
     }
-    let credits = Arc::new(Semaphore::new(max_pending_frames.max(1)));
     let end = {
-        let reading = pin!(read_websocket(&mut stream, engine, socket, credits, events));
+        let reading = pin!(read_websocket(&mut stream, engine, socket, pending, events));
         let writing = pin!(write_websocket(&mut sink, &mut outgoing, engine, socket, events));
         match futures_util::future::select(reading, writing).await {
             Either::Left((end, _)) => end,
@@ -388,21 +401,26 @@ where
     let _ = futures_util::future::select(pin!(answer_and_wait), runtime.sleep_until(deadline)).await;
 }
 
-/// Reads frames until the socket ends, holding at most the permits of
-/// `credits` in frames the driver has not taken yet. Returns why it ended.
+/// Reads frames until the socket ends, the driver holding at most
+/// `pending` of those it has not taken yet (and one frame larger than the
+/// byte bound alone). Returns why it ended.
 async fn read_websocket<S>(
     stream: &mut S,
     engine: EngineId,
     socket: SocketId,
-    credits: Arc<Semaphore>,
+    pending: PendingBound,
     events: &mpsc::UnboundedSender<IoEvent>,
 ) -> WebSocketEnd
 where
     S: futures_util::Stream<Item = Result<WsMessage, WsError>> + Unpin,
 {
+    let frame_credits = Arc::new(Semaphore::new(pending.frames.max(1)));
+    let byte_bound = pending.bytes.clamp(1, Semaphore::MAX_PERMITS);
+    let byte_credits = Arc::new(Semaphore::new(byte_bound));
     loop {
-        // Backpressure: no read while the driver holds every permit.
-        let Ok(permit) = credits.clone().acquire_owned().await else {
+        // Backpressure: no read while the driver holds every frame permit,
+        // nor while the bytes of the frame read last do not fit.
+        let Ok(frame_permit) = Arc::clone(&frame_credits).acquire_owned().await else {
             return WebSocketEnd::because("the client is gone");
         };
         let message = match stream.next().await {
@@ -423,7 +441,17 @@ where
             WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => None,
         };
         if let Some(frame) = frame {
-            if events.send(IoEvent::Frame { engine, socket, frame, _permit: permit }).is_err() {
+            let size = match &frame {
+                Frame::Text(text) => text.len(),
+                Frame::Binary(bytes) => bytes.len(),
+            };
+            // A frame larger than the whole bound waits until nothing else is held.
+            let wanted = u32::try_from(size.min(byte_bound)).unwrap_or(u32::MAX);
+            let Ok(byte_permit) = Arc::clone(&byte_credits).acquire_many_owned(wanted).await else {
+                return WebSocketEnd::because("the client is gone");
+            };
+            let held = HeldFrame { _frame: frame_permit, _bytes: byte_permit };
+            if events.send(IoEvent::Frame { engine, socket, frame, _held: held }).is_err() {
                 return WebSocketEnd::because("the client is gone");
             }
         }

@@ -186,6 +186,15 @@ async fn a_flood_of_60_kb_events_is_held_back_while_the_handler_is_busy() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_1_mib_events_is_held_back_by_the_byte_bound() {
+    let _serial = serial().await;
+    // 64 pending frames of 1 MiB would be 64 MiB: the 16 MiB byte bound stops
+    // the reads well before.
+    let event = format!(r#"42["e","{}"]"#, "x".repeat(MIB));
+    flood_is_held_back_while_the_handler_is_busy(text_frame(&event)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ping_flood_from_a_server_that_never_reads_ends_with_send_buffer_full_and_a_reconnection() {
     let _serial = serial().await;
     let (connections, connected) = mpsc::channel();
@@ -243,7 +252,8 @@ async fn an_endless_chunked_handshake_answer_is_cut_off_at_the_limit() {
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\nTransfer-Encoding: chunked\r\n\r\n";
     let chunk = [&b"10000\r\n"[..], &vec![b'x'; 0x10000], b"\r\n"].concat();
     let (server, reported) = endless_answer_server(head, chunk);
-    let client = crate::build_client(builder(&server, &[TransportKind::Polling])).expect("client");
+    let builder = builder(&server, &[TransportKind::Polling]).max_received_payload(1_000_000);
+    let client = crate::build_client(builder).expect("client");
     let seen = Seen::watch(&client);
     let error = seen.error_containing("larger than the limit of 1000000 bytes").await;
     let (written, stalled) = report(&reported, Duration::from_secs(60));
@@ -258,7 +268,7 @@ async fn a_huge_content_length_is_refused_before_reading_the_body() {
     let (server, reported) = endless_answer_server(head, vec![b'x'; 0x10000]);
     let client = crate::build_client(builder(&server, &[TransportKind::Polling])).expect("client");
     let seen = Seen::watch(&client);
-    seen.error_containing("larger than the limit of 1000000 bytes").await;
+    seen.error_containing("larger than the limit of 104857600 bytes").await;
     let (written, stalled) = report(&reported, Duration::from_secs(60));
     assert!(!stalled && written < 64 * MIB, "{written} bytes written, stalled: {stalled}");
     client.close();
@@ -286,22 +296,46 @@ async fn a_second_open_packet_ends_the_session_with_an_error() {
     client.close();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_websocket_message_over_the_limit_ends_the_session_with_an_error() {
-    let _serial = serial().await;
-    let server = HostileServer::start(move |mut stream| async move {
+/// A WebSocket server that opens a session and sends one event whose
+/// argument is `size` bytes of `x`.
+fn big_event_server(size: usize) -> HostileServer {
+    HostileServer::start(move |mut stream| async move {
         let Some(request) = read_request(&mut stream).await else { return };
         if accept_websocket(&mut stream, &request).await.is_err()
             || open_websocket_session(&mut stream, "big").await.is_err()
         {
             return;
         }
-        let message = format!(r#"42["e","{}"]"#, "x".repeat(2 * MIB));
+        let message = format!(r#"42["e","{}"]"#, "x".repeat(size));
         if stream.write_all(&text_frame(&message)).await.is_ok() {
             closed_by_peer(&mut stream, Duration::from_secs(60)).await;
         }
-    });
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_message_larger_than_the_servers_max_payload_is_delivered_by_default() {
+    let _serial = serial().await;
+    // The server announced maxPayload 1 MB; the reference client takes larger
+    // messages from it all the same.
+    let server = big_event_server(2 * MIB);
     let client = crate::build_client(builder(&server, &[TransportKind::WebSocket])).expect("client");
+    let (sizes, delivered) = mpsc::channel();
+    client.socket("/").on("e", move |args: Vec<serde_json::Value>, _| {
+        let _ = sizes.send(args.first().and_then(serde_json::Value::as_str).map_or(0, str::len));
+    });
+    let seen = Seen::watch(&client);
+    let errors = seen.errors.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    assert_eq!(report(&delivered, Duration::from_secs(30)), 2 * MIB, "{errors:?}");
+    client.close();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_message_over_the_limit_ends_the_session_with_an_error() {
+    let _serial = serial().await;
+    let server = big_event_server(2 * MIB);
+    let builder = builder(&server, &[TransportKind::WebSocket]).max_received_payload(1_000_000);
+    let client = crate::build_client(builder).expect("client");
     let seen = Seen::watch(&client);
     seen.error_containing("the server sent a message larger than 1000000 bytes").await;
     assert_eq!(seen.first_disconnect().await, DisconnectReason::TransportError);
