@@ -464,14 +464,6 @@ fn churning_clients_lose_no_ack_and_leave_no_memory_task_or_descriptor_behind() 
     assert!(tally.connections.load(Ordering::Relaxed) >= clients, "every client connected at least once");
     assert_eq!(tally.failures.load(Ordering::Relaxed), 0, "connections failed");
     assert_eq!(received, asked, "acks were lost");
-    assert_eq!(after.sessions, 0, "sessions still open {SETTLE:?} after the clients left");
-    assert!(after.tasks <= before.tasks, "server tasks leaked: {} -> {}", before.tasks, after.tasks);
-    assert!(
-        after.descriptors <= before.descriptors,
-        "server descriptors leaked: {} -> {}",
-        before.descriptors,
-        after.descriptors
-    );
     assert!(after.threads <= before.threads, "server threads leaked: {} -> {}", before.threads, after.threads);
     assert!(
         client_tasks_after <= client_tasks_before,
@@ -480,6 +472,20 @@ fn churning_clients_lose_no_ack_and_leave_no_memory_task_or_descriptor_behind() 
     assert!(
         descriptors_after <= descriptors_before,
         "client descriptors leaked: {descriptors_before} -> {descriptors_after}"
+    );
+    assert_server_back_where_it_was(&before, &after);
+}
+
+/// The server holds again what it held `before` the load: no session, no
+/// more tasks or descriptors, heap in use and RSS within 10%.
+fn assert_server_back_where_it_was(before: &ServerFigures, after: &ServerFigures) {
+    assert_eq!(after.sessions, 0, "sessions still open {SETTLE:?} after the clients left");
+    assert!(after.tasks <= before.tasks, "server tasks leaked: {} -> {}", before.tasks, after.tasks);
+    assert!(
+        after.descriptors <= before.descriptors,
+        "server descriptors leaked: {} -> {}",
+        before.descriptors,
+        after.descriptors
     );
     let heap_allowed = before.heap_kb + before.heap_kb / 10;
     assert!(
@@ -666,21 +672,5 @@ fn abandoned_polling_sessions_and_polling_floods_leave_no_memory_behind() {
         after.descriptors,
     );
     assert!(failures.is_empty(), "first failures: {failures:#?}");
-    assert_eq!(after.sessions, 0, "sessions still open {SETTLE:?} after the clients left");
-    assert!(after.tasks <= before.tasks, "server tasks leaked: {} -> {}", before.tasks, after.tasks);
-    assert!(
-        after.descriptors <= before.descriptors,
-        "server descriptors leaked: {} -> {}",
-        before.descriptors,
-        after.descriptors
-    );
-    let heap_allowed = before.heap_kb + before.heap_kb / 10;
-    assert!(
-        after.heap_kb <= heap_allowed,
-        "server heap in use grew past 10%: {} kB -> {} kB",
-        before.heap_kb,
-        after.heap_kb
-    );
-    let allowed = before.rss_kb + before.rss_kb / 10;
-    assert!(after.rss_kb <= allowed, "server RSS grew past 10%: {} kB -> {} kB", before.rss_kb, after.rss_kb);
+    assert_server_back_where_it_was(&before, &after);
 }

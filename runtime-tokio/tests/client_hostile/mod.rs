@@ -362,30 +362,29 @@ where
     (server, reported)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_handshake_never_answered_is_given_up_at_the_timeout_and_its_socket_closed() {
-    let _serial = serial().await;
+/// A server that reads the first request on `transport` and never answers:
+/// the client gives up at its connect timeout and closes that socket.
+async fn first_request_never_answered_is_given_up(transport: TransportKind) {
     let (server, closed) =
         stalling_server(|mut stream| async move { closed_by_peer(&mut stream, Duration::from_secs(10)).await });
-    let builder = builder(&server, &[TransportKind::Polling]).timeout(Duration::from_millis(300));
+    let builder = builder(&server, &[transport]).timeout(Duration::from_millis(300));
     let client = crate::build_client(builder).expect("client");
     let seen = Seen::watch(&client);
     seen.error_containing("timeout").await;
-    assert!(report(&closed, Duration::from_secs(20)), "the client kept the socket of the request it gave up");
+    assert!(report(&closed, Duration::from_secs(20)), "the client kept the socket of the {transport:?} it gave up");
     client.close();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handshake_never_answered_is_given_up_at_the_timeout_and_its_socket_closed() {
+    let _serial = serial().await;
+    first_request_never_answered_is_given_up(TransportKind::Polling).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_websocket_upgrade_never_answered_is_given_up_at_the_timeout_and_its_socket_closed() {
     let _serial = serial().await;
-    let (server, closed) =
-        stalling_server(|mut stream| async move { closed_by_peer(&mut stream, Duration::from_secs(10)).await });
-    let builder = builder(&server, &[TransportKind::WebSocket]).timeout(Duration::from_millis(300));
-    let client = crate::build_client(builder).expect("client");
-    let seen = Seen::watch(&client);
-    seen.error_containing("timeout").await;
-    assert!(report(&closed, Duration::from_secs(20)), "the client kept the socket of the WebSocket it gave up");
-    client.close();
+    first_request_never_answered_is_given_up(TransportKind::WebSocket).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
