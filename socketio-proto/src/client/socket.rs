@@ -1,7 +1,7 @@
 //! The state of one namespace socket (`Socket` of `socket.io-client`).
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
