@@ -974,6 +974,14 @@ mod send_buffer_bound {
     }
 
     #[test]
+    fn a_buffer_holding_only_an_empty_message_is_not_empty() {
+        let mut session = polling_with(&ServerConfig::default().with_max_buffered_bytes(1));
+        session.send(Message::from("")).unwrap();
+        let large = Message::from("larger than one");
+        assert_eq!(session.send(large.clone()), Err(SendError::BufferFull(large)));
+    }
+
+    #[test]
     fn polling_refuses_a_send_past_max_buffered_bytes_until_a_get_takes_the_queue() {
         let mut session = polling_with(&ServerConfig::default().with_max_buffered_bytes(10));
         session.send(Message::from("123456")).unwrap();

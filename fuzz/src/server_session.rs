@@ -310,7 +310,9 @@ impl Driver {
         let polling = self.session.transport() == TransportKind::Polling;
         let before = self.session.buffered_messages();
         let bytes_before = self.session.buffered_bytes();
-        let full_in_bytes = bytes_before > 0 && bytes_before + message.len() > self.config.max_buffered_bytes;
+        // An empty buffer (no message, whatever its bytes) takes one message however large.
+        let held = if polling { before } else { self.session.unwritten_frames() };
+        let full_in_bytes = held > 0 && bytes_before + message.len() > self.config.max_buffered_bytes;
         match self.session.send(message) {
             Ok(()) => assert!(!self.closed, "a closed session took a message"),
             Err(SendError::BufferFull(_)) if polling => {

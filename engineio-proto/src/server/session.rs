@@ -320,13 +320,14 @@ impl Session {
         self.unwritten.len()
     }
 
-    /// The bytes of the send buffer: the messages waiting for a polling
-    /// GET, or on WebSocket the frames not yet written, control frames
-    /// (pongs) not yet flushed included.
+    /// The bytes of the send buffer that [`Session::has_room_for`] checks:
+    /// on polling the messages waiting for a GET (also while a WebSocket
+    /// probes the upgrade), on WebSocket the frames not yet written, control
+    /// frames (pongs) not yet flushed included.
     pub fn buffered_bytes(&self) -> usize {
         match self.transport {
-            TransportKind::Polling if self.probe.is_none() => self.queued_bytes,
-            _ => self.websocket_backlog().1,
+            TransportKind::Polling => self.queued_bytes,
+            TransportKind::WebSocket => self.websocket_backlog().1,
         }
     }
 
@@ -346,7 +347,7 @@ impl Session {
         let (frames, bytes) = held;
         let (more_frames, more_bytes) = more;
         frames.saturating_add(more_frames) <= self.config.max_buffered_packets
-            && (bytes == 0 || bytes.saturating_add(more_bytes) <= self.config.max_buffered_bytes)
+            && (frames == 0 || bytes.saturating_add(more_bytes) <= self.config.max_buffered_bytes)
     }
 
     /// Whether a message sent now leaves at once (the reference
