@@ -302,6 +302,21 @@ impl ClientSession {
     /// abandons the upgrade. `cause` (the driver's error) ends up in the
     /// session's [`ClientError::WebSocketFailed`].
     pub fn handle_websocket_failed(&mut self, _now: Instant, socket: SocketId, cause: &str) {
+        self.websocket_lost(socket, |websocket| match websocket.connected {
+            true => (ClientCloseReason::TransportClose, None),
+            false => {
+                (ClientCloseReason::TransportError, Some(ClientError::WebSocketFailed { cause: String::from(cause) }))
+            }
+        });
+    }
+
+    /// The WebSocket `socket` is gone: a probe only abandons the upgrade; the
+    /// session's own WebSocket closes the session for the reason `why` gives.
+    fn websocket_lost(
+        &mut self,
+        socket: SocketId,
+        why: impl FnOnce(&WebSocket) -> (ClientCloseReason, Option<ClientError>),
+    ) {
         if self.state == ClientState::Closed {
             return;
         }
@@ -310,14 +325,8 @@ impl ClientSession {
         } else if let Transport::WebSocket(websocket) = &mut self.transport {
             if websocket.id == socket {
                 websocket.gone = true;
-                if websocket.connected {
-                    self.close_session(ClientCloseReason::TransportClose, None);
-                } else {
-                    self.close_session(
-                        ClientCloseReason::TransportError,
-                        Some(ClientError::WebSocketFailed { cause: String::from(cause) }),
-                    );
-                }
+                let (reason, error) = why(websocket);
+                self.close_session(reason, error);
             }
         }
         self.close_if_drained();
@@ -366,19 +375,10 @@ impl ClientSession {
     /// [`ClientCloseReason::TransportError`] and
     /// [`ClientError::MessageTooLarge`]; a probe only abandons the upgrade.
     pub fn handle_message_too_large(&mut self, _now: Instant, socket: SocketId) {
-        if self.state == ClientState::Closed {
-            return;
-        }
-        if self.probe.is_some_and(|probe| probe.socket == socket) {
-            self.fail_probe(false);
-        } else if let Transport::WebSocket(websocket) = &mut self.transport {
-            if websocket.id == socket {
-                websocket.gone = true;
-                let limit = websocket.message_limit;
-                self.close_session(ClientCloseReason::TransportError, Some(ClientError::MessageTooLarge { limit }));
-            }
-        }
-        self.close_if_drained();
+        self.websocket_lost(socket, |websocket| {
+            let limit = websocket.message_limit;
+            (ClientCloseReason::TransportError, Some(ClientError::MessageTooLarge { limit }))
+        });
     }
 
     /// Queues a message; it leaves as soon as the transport is writable.
